@@ -1,0 +1,70 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { CallService } from './calls/call-service';
+import { promptsDir, type Config } from './config';
+import type { Catalog } from './i18n/catalog';
+import type { Ledger } from './ledger';
+import { createVoiceRouter } from './http/voice';
+import { TwimlRenderer } from './twiml/render';
+
+export interface HealthSource {
+  /** Named problems that stop the service from taking calls or doing its background work. */
+  check(): Promise<{ ok: boolean; checks: Record<string, string> }>;
+}
+
+export interface AppDeps {
+  config: Config;
+  ledger: Ledger;
+  catalog: Catalog;
+  log: Logger;
+  health: HealthSource;
+  clock?: () => Date;
+  /** Called after a webhook queued background work, so it starts now rather than at the next poll. */
+  onJob?: () => void;
+  /** Extra routers (the auditor portal) mounted by main. */
+  mount?: (app: Express) => void;
+}
+
+export function createRenderer(config: Config, catalog: Catalog): TwimlRenderer {
+  const o = config.operator;
+  return new TwimlRenderer(catalog, {
+    baseUrl: config.publicBaseUrl,
+    company: o.company,
+    assistantName: o.assistantName,
+    controller: o.controller,
+    dpoContact: o.dpoContact,
+    recipients: o.recipients,
+    supervisoryAuthority: o.supervisoryAuthority,
+    purposes: o.purposes,
+    languageKey: o.languageKey,
+    humanAgent: config.humanAgent,
+    assistantUrl: config.assistantUrl,
+    defaultLocale: config.defaultLocale,
+  });
+}
+
+/** Wires the routers; does no I/O, so tests build as many apps as they like. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  const renderer = createRenderer(deps.config, deps.catalog);
+  const calls = new CallService({ config: deps.config, ledger: deps.ledger, catalog: deps.catalog, renderer, log: deps.log, clock: deps.clock, onJob: deps.onJob });
+
+  app.get('/healthz', async (_req, res) => {
+    const result = await deps.health.check().catch((error: Error) => ({ ok: false, checks: { health: error.message } }));
+    res.status(result.ok ? 200 : 503).json({ status: result.ok ? 'ok' : 'degraded', ...result });
+  });
+  // Recorded prompts are public audio Twilio fetches for <Play>; they hold no personal data.
+  app.use('/prompts', express.static(promptsDir(), { index: false, dotfiles: 'ignore', maxAge: '1h' }));
+  app.use(
+    '/voice',
+    createVoiceRouter({ calls, renderer, authToken: deps.config.twilio.authToken, publicBaseUrl: deps.config.publicBaseUrl, defaultLocale: deps.config.defaultLocale, log: deps.log }),
+  );
+  deps.mount?.(app);
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('not found');
+  });
+  return app;
+}
+

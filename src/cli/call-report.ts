@@ -1,0 +1,48 @@
+import type { Ledger } from '../ledger';
+
+export interface CallReport {
+  callSid: string;
+  locale: string;
+  outcome: 'granted' | 'declined' | 'withdrawn' | 'no_answer' | 'abandoned' | null;
+  consentId: string | null;
+  purposes: Record<string, boolean>;
+  method: 'dtmf' | 'speech' | null;
+  routedTo: 'assistant' | 'human' | 'none';
+  clip: { status: 'pending' | 'stored' | 'none' | 'deleted'; durationSec?: number; sha256?: string; storedAt?: string; deletedAt?: string };
+  consentStatus: 'active' | 'declined' | 'withdrawn' | null;
+  notice: string | null;
+  events: Array<{ type: string; at: string }>;
+}
+
+/** The contract's view of one call, built from the ledger alone. */
+export function callReport(ledger: Ledger, callSid: string): CallReport | null {
+  const call = ledger.getCall(callSid);
+  if (!call) return null;
+  const consent = call.consent_id ? ledger.getConsent(call.consent_id) : undefined;
+  const clipRow = consent ? ledger.getClip(consent.id) : undefined;
+  let clip: CallReport['clip'];
+  if (clipRow) {
+    clip = { status: clipRow.status };
+    if (clipRow.duration_sec !== null) clip.durationSec = clipRow.duration_sec;
+    if (clipRow.cipher_sha256) clip.sha256 = clipRow.cipher_sha256;
+    if (clipRow.stored_at) clip.storedAt = clipRow.stored_at;
+    if (clipRow.deleted_at) clip.deletedAt = clipRow.deleted_at;
+  } else if (consent?.decision === 'granted') {
+    clip = { status: consent.status === 'withdrawn' ? 'deleted' : 'pending' };
+  } else {
+    clip = { status: 'none' };
+  }
+  return {
+    callSid,
+    locale: call.locale,
+    outcome: call.outcome,
+    consentId: call.consent_id,
+    purposes: consent ? (JSON.parse(consent.purposes) as Record<string, boolean>) : {},
+    method: call.method,
+    routedTo: call.routed_to,
+    clip,
+    consentStatus: consent?.status ?? null,
+    notice: consent?.notice_id ?? null,
+    events: ledger.eventsForCall(callSid).map((e) => ({ type: e.type, at: e.at })),
+  };
+}

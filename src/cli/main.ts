@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { generateKeyRingEntry } from '../crypto/keyring';
+import { readLocales } from '../i18n/catalog';
+import { localesDir } from '../config';
+import { readClip } from '../jobs/handlers';
+import { createLogger } from '../logger';
+import { openRuntime, type Runtime } from '../runtime';
+import { callReport } from './call-report';
+import { rotateKeys } from './rotate';
+import { simulate } from './simulate';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 4 } as const;
+
+const USAGE = `consent — consent gateway command line
+
+  consent call <CallSid> [--json]        what happened in one call (exit 4: unknown call)
+  consent clip <consentId> --out <file>  write the decrypted consent snippet (exit 4: no stored clip)
+  consent verify                         check the ledger's hash chain; names the first broken link
+  consent jobs [--all]                   pending and failed background work, with the last error
+  consent keys generate [--id <id>]      print a new CONSENT_KEYS entry
+  consent keys public                    the Ed25519 public key that verifies consent tokens
+  consent keys rotate                    re-wrap every stored data key under the first CONSENT_KEYS entry
+  consent locales check                  validate locales/<lng>/prompts.json and lexicon.json
+  consent simulate [--lang de] [--press 9,1,2] [--say "ja gerne"]...  hear a call on the command line
+`;
+
+type Out = { out: (s: string) => void; err: (s: string) => void };
+const stdio: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+async function withRuntime<T>(io: Out, fn: (rt: Runtime, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const rt = await openRuntime(config, createLogger(process.env.LOG_LEVEL ?? 'warn'));
+  try {
+    return await fn(rt, config);
+  } finally {
+    await rt.close();
+  }
+  void io;
+}
+
+export async function main(argv: string[], io: Out = stdio): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'call': {
+        const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+        const sid = positionals[0];
+        if (!sid) return usage(io);
+        return await withRuntime(io, async (rt) => {
+          const report = callReport(rt.ledger, sid);
+          if (!report) {
+            io.err(`unknown call ${sid}\n`);
+            return EXIT.notFound;
+          }
+          if (values.json) io.out(`${JSON.stringify(report)}\n`);
+          else {
+            io.out(`${report.callSid}  ${report.locale}  outcome=${report.outcome}  consent=${report.consentId ?? '-'}  routed=${report.routedTo}  clip=${report.clip.status}\n`);
+            for (const e of report.events) io.out(`  ${e.at}  ${e.type}\n`);
+          }
+          return EXIT.ok;
+        });
+      }
+      case 'clip': {
+        const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' } } });
+        const id = positionals[0];
+        if (!id || !values.out) return usage(io);
+        const outFile = values.out;
+        return await withRuntime(io, async (rt) => {
+          const clip = await readClip(rt.ledger, rt.store, id);
+          if (!clip) {
+            io.err(`no stored clip for consent ${id}\n`);
+            return EXIT.notFound;
+          }
+          fs.writeFileSync(outFile, clip.audio, { mode: 0o600 });
+          rt.ledger.append([{ type: 'clip_exported', consentId: id, at: new Date(), data: { via: 'cli', user: process.env.USER ?? 'unknown' } }]);
+          io.out(`wrote ${clip.audio.length} bytes (${clip.format}) to ${outFile}\n`);
+          return EXIT.ok;
+        });
+      }
+      case 'verify':
+        return await withRuntime(io, async (rt) => {
+          const verdict = rt.ledger.verifyChain();
+          if (verdict.ok) {
+            io.out(`ledger chain intact: ${verdict.checked} events, head ${verdict.head}\n`);
+            return EXIT.ok;
+          }
+          io.err(`ledger chain BROKEN at event ${verdict.brokenAt}: ${verdict.reason} (${verdict.checked} events verified before it)\n`);
+          return EXIT.failure;
+        });
+      case 'jobs': {
+        const { values } = parseArgs({ args: rest, options: { all: { type: 'boolean' }, json: { type: 'boolean' } } });
+        return await withRuntime(io, async (rt) => {
+          const rows = rt.ledger.db
+            .prepare(`SELECT id, kind, status, attempts, run_at, last_error, created_at FROM jobs ${values.all ? '' : "WHERE status != 'done'"} ORDER BY id`)
+            .all() as Array<{ id: number; kind: string; status: string; attempts: number; run_at: number; last_error: string | null; created_at: string }>;
+          if (values.json) io.out(`${JSON.stringify(rows)}\n`);
+          else if (rows.length === 0) io.out('no pending or failed jobs\n');
+          else for (const r of rows) io.out(`#${r.id} ${r.kind} ${r.status} attempts=${r.attempts} next=${new Date(r.run_at).toISOString()}${r.last_error ? ` last error: ${r.last_error}` : ''}\n`);
+          return EXIT.ok;
+        });
+      }
+      case 'keys': {
+        const [sub, ...args] = rest;
+        if (sub === 'generate') {
+          const { values } = parseArgs({ args, options: { id: { type: 'string' } } });
+          io.out(`${generateKeyRingEntry(values.id ?? `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`)}\n`);
+          return EXIT.ok;
+        }
+        if (sub === 'public') return await withRuntime(io, async (rt) => (io.out(rt.ledger.publicKeyPem()), EXIT.ok));
+        if (sub === 'rotate')
+          return await withRuntime(io, async (rt) => {
+            const result = rotateKeys(rt.ledger);
+            io.out(`re-wrapped ${result.rewrapped} keys under "${rt.ledger.keyRing.active.id}"; still needed key ids: ${result.stillNeeded.join(', ') || 'none but the active one'}\n`);
+            return EXIT.ok;
+          });
+        return usage(io);
+      }
+      case 'locales': {
+        if (rest[0] !== 'check') return usage(io);
+        const { locales, problems } = readLocales(localesDir());
+        if (problems.length > 0) {
+          io.err(`locales have ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}\n`).join('')}`);
+          return EXIT.failure;
+        }
+        io.out(`locales ok: ${locales.join(', ')}\n`);
+        return EXIT.ok;
+      }
+      case 'simulate':
+        return await simulate(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+        io.out(USAGE);
+        return command ? EXIT.ok : EXIT.usage;
+      default:
+        return usage(io);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.err(`consent ${command}: ${(error as Error).message}\n`);
+    return EXIT.failure;
+  }
+}
+
+function usage(io: Out): number {
+  io.err(USAGE);
+  return EXIT.usage;
+}

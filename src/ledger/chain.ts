@@ -1,0 +1,42 @@
+import crypto from 'node:crypto';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface ChainedRow {
+  seq: number;
+  call_sid: string | null;
+  consent_id: string | null;
+  type: string;
+  at: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Each event's hash covers its content and its predecessor's hash, so any edit breaks every later link. */
+export function eventHash(prevHash: string, row: Omit<ChainedRow, 'hash' | 'prev_hash'>): string {
+  return crypto
+    .createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(JSON.stringify([row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data]))
+    .digest('hex');
+}
+
+export type ChainVerdict = { ok: true; checked: number; head: string } | { ok: false; checked: number; brokenAt: number; reason: string };
+
+export function verifyRows(rows: Iterable<ChainedRow>): ChainVerdict {
+  let prev = GENESIS_HASH;
+  let checked = 0;
+  let expectedSeq: number | null = null;
+  for (const row of rows) {
+    if (expectedSeq !== null && row.seq !== expectedSeq)
+      return { ok: false, checked, brokenAt: expectedSeq, reason: `event ${expectedSeq} is missing (next is ${row.seq})` };
+    if (row.prev_hash !== prev) return { ok: false, checked, brokenAt: row.seq, reason: `event ${row.seq} does not link to its predecessor` };
+    if (eventHash(prev, row) !== row.hash) return { ok: false, checked, brokenAt: row.seq, reason: `event ${row.seq} was altered (hash mismatch)` };
+    prev = row.hash;
+    checked += 1;
+    expectedSeq = row.seq + 1;
+  }
+  return { ok: true, checked, head: prev };
+}

@@ -1,0 +1,397 @@
+import crypto from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import { KeyRing, openField, sealField } from '../crypto/keyring';
+import { eventHash, GENESIS_HASH, verifyRows, type ChainedRow, type ChainVerdict } from './chain';
+import { openDatabase, type Db } from './database';
+
+export type Outcome = 'granted' | 'declined' | 'withdrawn' | 'no_answer' | 'abandoned';
+export type RoutedTo = 'assistant' | 'human' | 'none';
+export type Method = 'dtmf' | 'speech';
+
+export interface CallRow {
+  call_sid: string;
+  created_at: string;
+  updated_at: string;
+  locale: string;
+  caller_hash: string | null;
+  caller_enc: string | null;
+  called: string | null;
+  country: string | null;
+  state: 'active' | 'ended';
+  outcome: Outcome | null;
+  consent_id: string | null;
+  method: Method | null;
+  routed_to: RoutedTo;
+  recording_started_ms: number | null;
+  ended_at: string | null;
+}
+
+export interface ConsentRow {
+  id: string;
+  call_sid: string;
+  created_at: string;
+  updated_at: string;
+  caller_hash: string | null;
+  caller_enc: string | null;
+  locale: string;
+  method: Method;
+  input_enc: string | null;
+  confidence: number | null;
+  notice_id: string;
+  decision: 'granted' | 'declined';
+  purposes: string;
+  status: 'active' | 'declined' | 'withdrawn';
+  withdrawn_at: string | null;
+  clip_start_ms: number | null;
+  clip_end_ms: number | null;
+}
+
+export interface ClipRow {
+  consent_id: string;
+  call_sid: string;
+  recording_sid: string | null;
+  status: 'pending' | 'stored' | 'none' | 'deleted';
+  object_key: string | null;
+  wrapped_key: string | null;
+  key_id: string | null;
+  format: string | null;
+  duration_sec: number | null;
+  plain_bytes: number | null;
+  cipher_bytes: number | null;
+  plain_sha256: string | null;
+  cipher_sha256: string | null;
+  offset_start_sec: number | null;
+  offset_end_sec: number | null;
+  stored_at: string | null;
+  deleted_at: string | null;
+}
+
+export interface NewEvent {
+  type: string;
+  callSid?: string | null;
+  consentId?: string | null;
+  at: Date;
+  /** Never personal data in plain text: events are kept forever, personal data can be shredded. */
+  data?: Record<string, unknown>;
+}
+
+export interface JobRow {
+  id: number;
+  kind: string;
+  payload: string;
+  dedupe_key: string | null;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  attempts: number;
+  run_at: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const CALL_FIELDS = new Set(['locale', 'state', 'outcome', 'consent_id', 'method', 'routed_to', 'recording_started_ms', 'ended_at']);
+
+/**
+ * The consent ledger: the only store, and the source of truth. Every write that belongs together
+ * (an event, the row it changes, the job it causes) happens in one SQLite transaction.
+ */
+export class Ledger {
+  readonly db: Db;
+  private readonly stmts: Record<string, Statement>;
+  private lookupKeyCache: Buffer | null = null;
+  private signingKeyCache: crypto.KeyObject | null = null;
+  private readonly subjectKeyCache = new Map<string, Buffer>();
+  private readonly noticeCache = new Set<string>();
+
+  constructor(file: string, readonly keyRing: KeyRing) {
+    this.db = openDatabase(file);
+    const p = (sql: string): Statement => this.db.prepare(sql);
+    this.stmts = {
+      lastHash: p('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
+      insertEvent: p('INSERT INTO events (seq, call_sid, consent_id, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      getCall: p('SELECT * FROM calls WHERE call_sid = ?'),
+      insertCall: p(
+        `INSERT INTO calls (call_sid, created_at, updated_at, locale, caller_hash, caller_enc, called, country)
+         VALUES (@call_sid, @at, @at, @locale, @caller_hash, @caller_enc, @called, @country) ON CONFLICT(call_sid) DO NOTHING`,
+      ),
+      insertNotice: p('INSERT INTO notices (id, locale, kind, content, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING'),
+      getSubjectKey: p('SELECT wrapped_key FROM subject_keys WHERE subject_hash = ?'),
+      insertSubjectKey: p('INSERT INTO subject_keys (subject_hash, wrapped_key, created_at) VALUES (?, ?, ?) ON CONFLICT(subject_hash) DO NOTHING'),
+      getSecret: p('SELECT wrapped_key, sealed, public FROM secrets WHERE name = ?'),
+      insertSecret: p('INSERT INTO secrets (name, wrapped_key, sealed, public) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO NOTHING'),
+      insertConsent: p(
+        `INSERT INTO consents (id, call_sid, created_at, updated_at, caller_hash, caller_enc, locale, method, input_enc, confidence, notice_id, decision, purposes, status, clip_start_ms, clip_end_ms)
+         VALUES (@id, @call_sid, @at, @at, @caller_hash, @caller_enc, @locale, @method, @input_enc, @confidence, @notice_id, @decision, @purposes, @status, @clip_start_ms, @clip_end_ms)`,
+      ),
+      getConsent: p('SELECT * FROM consents WHERE id = ?'),
+      consentsForCall: p('SELECT * FROM consents WHERE call_sid = ? ORDER BY created_at'),
+      activeForCaller: p("SELECT id FROM consents WHERE caller_hash = ? AND status = 'active'"),
+      insertJob: p(
+        'INSERT INTO jobs (kind, payload, dedupe_key, status, attempts, run_at, created_at, updated_at) VALUES (?, ?, ?, \'pending\', 0, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING',
+      ),
+      getClip: p('SELECT * FROM clips WHERE consent_id = ?'),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ---- secrets kept in the ledger, wrapped by the key ring ----
+
+  private secret(name: string, create: () => { value: Buffer; public?: string }): { value: Buffer; public: string | null } {
+    let row = this.stmts.getSecret!.get(name) as { wrapped_key: string; sealed: string; public: string | null } | undefined;
+    if (!row) {
+      const made = create();
+      const dataKey = crypto.randomBytes(32);
+      this.stmts.insertSecret!.run(name, this.keyRing.wrap(dataKey), sealField(dataKey, made.value.toString('base64')), made.public ?? null);
+      row = this.stmts.getSecret!.get(name) as { wrapped_key: string; sealed: string; public: string | null };
+    }
+    const dataKey = this.keyRing.unwrap(row.wrapped_key);
+    return { value: Buffer.from(openField(dataKey, row.sealed), 'base64'), public: row.public };
+  }
+
+  /** The keyed hash that lets us find a caller's consents without storing the number in clear. */
+  callerHash(number: string): string {
+    this.lookupKeyCache ??= this.secret('lookup_hmac', () => ({ value: crypto.randomBytes(32) })).value;
+    return crypto.createHmac('sha256', this.lookupKeyCache).update(normalizeNumber(number)).digest('hex');
+  }
+
+  signingKey(): crypto.KeyObject {
+    if (!this.signingKeyCache) {
+      const { value } = this.secret('consent_signing_ed25519', () => {
+        const pair = crypto.generateKeyPairSync('ed25519');
+        return {
+          value: pair.privateKey.export({ format: 'der', type: 'pkcs8' }),
+          public: pair.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+        };
+      });
+      this.signingKeyCache = crypto.createPrivateKey({ key: value, format: 'der', type: 'pkcs8' });
+    }
+    return this.signingKeyCache;
+  }
+
+  publicKeyPem(): string {
+    return crypto.createPublicKey(this.signingKey()).export({ format: 'pem', type: 'spki' }).toString();
+  }
+
+  /** Every personal field of one caller is sealed with that caller's own key: erasure destroys the key. */
+  subjectKey(subjectHash: string, create: boolean): Buffer | null {
+    const cached = this.subjectKeyCache.get(subjectHash);
+    if (cached) return cached;
+    let row = this.stmts.getSubjectKey!.get(subjectHash) as { wrapped_key: string | null } | undefined;
+    if (!row && create) {
+      this.stmts.insertSubjectKey!.run(subjectHash, this.keyRing.wrap(crypto.randomBytes(32)), new Date().toISOString());
+      row = this.stmts.getSubjectKey!.get(subjectHash) as { wrapped_key: string | null };
+    }
+    if (!row?.wrapped_key) return null;
+    const key = this.keyRing.unwrap(row.wrapped_key);
+    if (this.subjectKeyCache.size > 10_000) this.subjectKeyCache.clear();
+    this.subjectKeyCache.set(subjectHash, key);
+    return key;
+  }
+
+  sealFor(subjectHash: string | null, value: string | null | undefined): string | null {
+    if (!subjectHash || value === null || value === undefined || value === '') return null;
+    const key = this.subjectKey(subjectHash, true);
+    return key ? sealField(key, value) : null;
+  }
+
+  /** Returns null when the subject's key was shredded: the data is gone by design. */
+  openFor(subjectHash: string | null, sealed: string | null): string | null {
+    if (!subjectHash || !sealed) return null;
+    const key = this.subjectKey(subjectHash, false);
+    return key ? openField(key, sealed) : null;
+  }
+
+  shredSubject(subjectHash: string, at: Date): void {
+    this.db.prepare('UPDATE subject_keys SET wrapped_key = NULL, shredded_at = ? WHERE subject_hash = ?').run(at.toISOString(), subjectHash);
+    this.subjectKeyCache.delete(subjectHash);
+  }
+
+  // ---- events ----
+
+  append(events: NewEvent[]): void {
+    if (events.length === 0) return;
+    this.transaction(() => {
+      const last = this.stmts.lastHash!.get() as { seq: number; hash: string } | undefined;
+      let seq = last?.seq ?? 0;
+      let prev = last?.hash ?? GENESIS_HASH;
+      for (const e of events) {
+        seq += 1;
+        const row = {
+          seq,
+          call_sid: e.callSid ?? null,
+          consent_id: e.consentId ?? null,
+          type: e.type,
+          at: e.at.toISOString(),
+          data: JSON.stringify(e.data ?? {}),
+        };
+        const hash = eventHash(prev, row);
+        this.stmts.insertEvent!.run(row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data, prev, hash);
+        prev = hash;
+      }
+    });
+  }
+
+  eventsForCall(callSid: string): ChainedRow[] {
+    return this.db.prepare('SELECT * FROM events WHERE call_sid = ? ORDER BY seq').all(callSid) as ChainedRow[];
+  }
+
+  verifyChain(): ChainVerdict {
+    return verifyRows(this.db.prepare('SELECT * FROM events ORDER BY seq').iterate() as Iterable<ChainedRow>);
+  }
+
+  // ---- notices ----
+
+  /** Stores the exact text (or audio reference) a caller heard, addressed by its hash. */
+  notice(locale: string, kind: 'text' | 'audio', content: string): string {
+    const id = crypto.createHash('sha256').update(`${kind}\n${locale}\n${content}`).digest('hex');
+    if (!this.noticeCache.has(id)) {
+      this.stmts.insertNotice!.run(id, locale, kind, content, new Date().toISOString());
+      this.noticeCache.add(id);
+    }
+    return id;
+  }
+
+  getNotice(id: string): { id: string; locale: string; kind: string; content: string; created_at: string } | undefined {
+    return this.db.prepare('SELECT * FROM notices WHERE id = ?').get(id) as
+      | { id: string; locale: string; kind: string; content: string; created_at: string }
+      | undefined;
+  }
+
+  // ---- calls ----
+
+  /** Idempotent: Twilio retries webhooks, and a retry must not create a second call. */
+  startCall(c: { callSid: string; from: string | null; called: string | null; country: string | null; locale: string; at: Date }): boolean {
+    const callerHash = c.from ? this.callerHash(c.from) : null;
+    const result = this.stmts.insertCall!.run({
+      call_sid: c.callSid,
+      at: c.at.toISOString(),
+      locale: c.locale,
+      caller_hash: callerHash,
+      caller_enc: this.sealFor(callerHash, c.from ? normalizeNumber(c.from) : null),
+      called: c.called,
+      country: c.country,
+    });
+    return result.changes === 1;
+  }
+
+  getCall(callSid: string): CallRow | undefined {
+    return this.stmts.getCall!.get(callSid) as CallRow | undefined;
+  }
+
+  updateCall(callSid: string, fields: Partial<Pick<CallRow, 'locale' | 'state' | 'outcome' | 'consent_id' | 'method' | 'routed_to' | 'recording_started_ms' | 'ended_at'>>, at: Date): void {
+    const keys = Object.keys(fields).filter((k) => CALL_FIELDS.has(k));
+    if (keys.length === 0) return;
+    const sets = keys.map((k) => `${k} = @${k}`).join(', ');
+    this.db.prepare(`UPDATE calls SET ${sets}, updated_at = @updated_at WHERE call_sid = @call_sid`).run({ ...fields, updated_at: at.toISOString(), call_sid: callSid });
+  }
+
+  callerNumber(call: Pick<CallRow, 'caller_hash' | 'caller_enc'>): string | null {
+    return this.openFor(call.caller_hash, call.caller_enc);
+  }
+
+  // ---- consents ----
+
+  createConsent(c: {
+    callSid: string;
+    callerHash: string | null;
+    callerEnc: string | null;
+    locale: string;
+    method: Method;
+    input: string | null;
+    confidence: number | null;
+    noticeId: string;
+    decision: 'granted' | 'declined';
+    purposes: Record<string, boolean>;
+    clipStartMs: number | null;
+    clipEndMs: number | null;
+    at: Date;
+  }): string {
+    const id = newConsentId(c.at);
+    this.stmts.insertConsent!.run({
+      id,
+      call_sid: c.callSid,
+      at: c.at.toISOString(),
+      caller_hash: c.callerHash,
+      caller_enc: c.callerEnc,
+      locale: c.locale,
+      method: c.method,
+      input_enc: this.sealFor(c.callerHash, c.input),
+      confidence: c.confidence,
+      notice_id: c.noticeId,
+      decision: c.decision,
+      purposes: JSON.stringify(c.purposes),
+      status: c.decision === 'granted' ? 'active' : 'declined',
+      clip_start_ms: c.clipStartMs,
+      clip_end_ms: c.clipEndMs,
+    });
+    return id;
+  }
+
+  getConsent(id: string): ConsentRow | undefined {
+    return this.stmts.getConsent!.get(id) as ConsentRow | undefined;
+  }
+
+  consentsForCall(callSid: string): ConsentRow[] {
+    return this.stmts.consentsForCall!.all(callSid) as ConsentRow[];
+  }
+
+  setConsentPurposes(id: string, purposes: Record<string, boolean>, clipEndMs: number | null, at: Date): void {
+    this.db
+      .prepare('UPDATE consents SET purposes = ?, clip_end_ms = COALESCE(?, clip_end_ms), updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(purposes), clipEndMs, at.toISOString(), id);
+  }
+
+  /** Withdraws every active consent of one caller; returns the IDs so their clips can be deleted. */
+  withdrawCaller(callerHash: string, at: Date): string[] {
+    const ids = this.stmts.activeForCaller!.pluck().all(callerHash) as string[];
+    const update = this.db.prepare("UPDATE consents SET status = 'withdrawn', withdrawn_at = ?, updated_at = ? WHERE id = ?");
+    for (const id of ids) update.run(at.toISOString(), at.toISOString(), id);
+    return ids;
+  }
+
+  // ---- clips and recordings ----
+
+  getClip(consentId: string): ClipRow | undefined {
+    return this.stmts.getClip!.get(consentId) as ClipRow | undefined;
+  }
+
+  upsertClip(row: Partial<ClipRow> & { consent_id: string; call_sid: string; status: ClipRow['status'] }): void {
+    const cols = Object.keys(row);
+    const updates = cols.filter((c) => c !== 'consent_id').map((c) => `${c} = excluded.${c}`);
+    this.db
+      .prepare(`INSERT INTO clips (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')}) ON CONFLICT(consent_id) DO UPDATE SET ${updates.join(', ')}`)
+      .run(row);
+  }
+
+  clipsForCall(callSid: string): ClipRow[] {
+    return this.db.prepare('SELECT * FROM clips WHERE call_sid = ?').all(callSid) as ClipRow[];
+  }
+
+  // ---- durable jobs (outbox) ----
+
+  /** Written in the caller's transaction, so the work exists exactly when the event that causes it does. */
+  enqueue(kind: string, payload: Record<string, unknown>, options: { dedupeKey?: string; runAt?: number } = {}): void {
+    const now = new Date();
+    this.stmts.insertJob!.run(kind, JSON.stringify(payload), options.dedupeKey ?? null, options.runAt ?? now.getTime(), now.toISOString(), now.toISOString());
+  }
+}
+
+export function newConsentId(at: Date): string {
+  const day = at.toISOString().slice(0, 10).replace(/-/g, '');
+  return `CNS-${day}-${crypto.randomBytes(6).toString('hex').toUpperCase()}`;
+}
+
+/** One caller, one hash, however the number was written. */
+export function normalizeNumber(number: string): string {
+  const trimmed = number.trim();
+  if (/^(sip:|client:)/i.test(trimmed)) return trimmed.toLowerCase();
+  const digits = trimmed.replace(/[^\d+]/g, '');
+  if (digits.startsWith('00')) return `+${digits.slice(2)}`;
+  return digits;
+}

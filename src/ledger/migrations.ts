@@ -1,0 +1,135 @@
+/**
+ * Schema changes, applied in order and recorded in `schema_migrations`. Append only: an applied
+ * migration is never edited, because ledgers in the field already ran it.
+ */
+export const MIGRATIONS: Array<{ id: number; name: string; sql: string }> = [
+  {
+    id: 1,
+    name: 'ledger core',
+    sql: `
+CREATE TABLE calls (
+  call_sid TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  locale TEXT NOT NULL,
+  caller_hash TEXT,
+  caller_enc TEXT,
+  called TEXT,
+  country TEXT,
+  state TEXT NOT NULL DEFAULT 'active',          -- active | ended
+  outcome TEXT,                                   -- granted | declined | withdrawn | no_answer | abandoned
+  consent_id TEXT,
+  method TEXT,
+  routed_to TEXT NOT NULL DEFAULT 'none',
+  recording_started_ms INTEGER,
+  ended_at TEXT
+);
+CREATE INDEX calls_caller ON calls(caller_hash);
+CREATE INDEX calls_created ON calls(created_at);
+
+CREATE TABLE notices (
+  id TEXT PRIMARY KEY,                            -- sha256 of the content: the exact version heard
+  locale TEXT NOT NULL,
+  kind TEXT NOT NULL,                             -- text | audio
+  content TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE consents (
+  id TEXT PRIMARY KEY,
+  call_sid TEXT NOT NULL REFERENCES calls(call_sid),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  caller_hash TEXT,
+  caller_enc TEXT,
+  locale TEXT NOT NULL,
+  method TEXT NOT NULL,                           -- dtmf | speech
+  input_enc TEXT,                                 -- digits or transcript, sealed with the caller's key
+  confidence REAL,
+  notice_id TEXT NOT NULL REFERENCES notices(id),
+  decision TEXT NOT NULL,                         -- granted | declined
+  purposes TEXT NOT NULL DEFAULT '{}',            -- purpose id -> true/false, as answered
+  status TEXT NOT NULL,                           -- active | declined | withdrawn
+  withdrawn_at TEXT,
+  clip_start_ms INTEGER,                          -- wall clock of the answered question's start
+  clip_end_ms INTEGER                             -- wall clock of the last consent answer
+);
+CREATE INDEX consents_caller ON consents(caller_hash);
+CREATE INDEX consents_call ON consents(call_sid);
+CREATE INDEX consents_created ON consents(created_at);
+
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  call_sid TEXT,
+  consent_id TEXT,
+  type TEXT NOT NULL,
+  at TEXT NOT NULL,
+  data TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX events_call ON events(call_sid, seq);
+CREATE INDEX events_consent ON events(consent_id, seq);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+CREATE TABLE subject_keys (
+  subject_hash TEXT PRIMARY KEY,
+  wrapped_key TEXT,                               -- NULL once shredded (erasure)
+  created_at TEXT NOT NULL,
+  shredded_at TEXT
+);
+
+CREATE TABLE secrets (
+  name TEXT PRIMARY KEY,
+  wrapped_key TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  public TEXT
+);
+
+CREATE TABLE recordings (
+  recording_sid TEXT PRIMARY KEY,
+  call_sid TEXT NOT NULL,
+  status TEXT NOT NULL,
+  duration_sec INTEGER,
+  media_url TEXT,
+  received_at TEXT NOT NULL
+);
+CREATE INDEX recordings_call ON recordings(call_sid);
+
+CREATE TABLE clips (
+  consent_id TEXT PRIMARY KEY REFERENCES consents(id),
+  call_sid TEXT NOT NULL,
+  recording_sid TEXT,
+  status TEXT NOT NULL,                           -- pending | stored | none | deleted
+  object_key TEXT,
+  wrapped_key TEXT,
+  key_id TEXT,
+  format TEXT,
+  duration_sec REAL,
+  plain_bytes INTEGER,
+  cipher_bytes INTEGER,
+  plain_sha256 TEXT,
+  cipher_sha256 TEXT,
+  offset_start_sec REAL,
+  offset_end_sec REAL,
+  stored_at TEXT,
+  deleted_at TEXT
+);
+
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  dedupe_key TEXT UNIQUE,
+  status TEXT NOT NULL DEFAULT 'pending',         -- pending | running | done | failed
+  attempts INTEGER NOT NULL DEFAULT 0,
+  run_at INTEGER NOT NULL,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX jobs_due ON jobs(status, run_at);
+`,
+  },
+];

@@ -1,0 +1,44 @@
+import http from 'node:http';
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { openRuntime } from './runtime';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  for (const note of config.defaultsInUse) log.warn(note);
+  const runtime = await openRuntime(config, log);
+  if (!runtime.ffmpeg()) log.warn('ffmpeg not found: consent clips wait until it is installed (set FFMPEG_PATH)');
+  runtime.jobs.start();
+  const app = createApp({ config, ledger: runtime.ledger, catalog: runtime.catalog, log, health: runtime.health, onJob: () => runtime.jobs.poke() });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  server.listen(config.port, () => log.info({ port: config.port, publicBaseUrl: config.publicBaseUrl, locales: runtime.catalog.locales }, 'consent gateway listening'));
+
+  const shutdown = (signal: string): void => {
+    log.info({ signal }, 'shutting down');
+    server.close(() => {
+      void runtime.close().then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('uncaughtException', (error) => {
+    log.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
+}
+
+void main();

@@ -1,0 +1,79 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { HealthSource } from './app';
+import { localesDir, promptsDir, type Config } from './config';
+import { KeyRing } from './crypto/keyring';
+import { Catalog } from './i18n/catalog';
+import { createJobHandlers } from './jobs/handlers';
+import { JobRunner } from './jobs/queue';
+import { Ledger } from './ledger';
+import { resolveFfmpeg } from './recording/ffmpeg';
+import type { ClipStore } from './storage/clip-store';
+import { startEmbeddedS3 } from './storage/embedded-s3';
+import { createS3ClipStore } from './storage/s3-clip-store';
+import { createTwilioApi, type TwilioApi } from './twilio/rest';
+
+export interface Runtime {
+  config: Config;
+  ledger: Ledger;
+  catalog: Catalog;
+  store: ClipStore;
+  twilio: TwilioApi;
+  jobs: JobRunner;
+  health: HealthSource;
+  ffmpeg: () => string | null;
+  close(): Promise<void>;
+}
+
+/** Opens everything the service and the CLI share; the embedded S3 store starts only when no bucket is set. */
+export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
+  const ledger = new Ledger(config.databasePath, new KeyRing(config.keyRing.entries));
+  const catalog = Catalog.load(localesDir(), promptsDir());
+  let closeStore = async (): Promise<void> => undefined;
+  let store: ClipStore;
+  if (config.s3) {
+    store = createS3ClipStore(config.s3);
+  } else {
+    const embedded = await startEmbeddedS3({ directory: path.join(path.dirname(config.databasePath), 's3'), bucket: 'consent-clips' });
+    store = createS3ClipStore({ bucket: embedded.bucket, region: 'us-east-1', endpoint: embedded.endpoint, forcePathStyle: true, credentials: embedded.credentials });
+    closeStore = embedded.close;
+  }
+  const twilio = createTwilioApi({ apiBase: config.twilio.apiBase, accountSid: config.twilio.accountSid, authToken: config.twilio.authToken });
+  const ffmpeg = (): string | null => resolveFfmpeg(config.ffmpegPath ?? undefined);
+  const handlers = createJobHandlers({ ledger, store, twilio, catalog, ffmpeg, log, company: config.operator.company, privacyUrl: config.privacyUrl });
+  const jobs = new JobRunner(ledger, handlers, log.child({ module: 'jobs' }));
+  const health: HealthSource = {
+    async check() {
+      const checks: Record<string, string> = {};
+      let ok = true;
+      try {
+        ledger.db.prepare('SELECT 1').get();
+        checks.ledger = 'ok';
+      } catch (error) {
+        ok = false;
+        checks.ledger = `unavailable: ${(error as Error).message}`;
+      }
+      checks.ffmpeg = ffmpeg() ? 'ok' : 'missing: clip jobs wait until ffmpeg is installed (FFMPEG_PATH)';
+      const failed = ledger.db.prepare("SELECT COUNT(*) FROM jobs WHERE status = 'failed'").pluck().get() as number;
+      const pending = ledger.db.prepare("SELECT COUNT(*) FROM jobs WHERE status IN ('pending','running')").pluck().get() as number;
+      checks.jobs = `${pending} pending, ${failed} failed`;
+      checks.clipStore = config.s3 ? 's3' : 'embedded';
+      return { ok, checks };
+    },
+  };
+  return {
+    config,
+    ledger,
+    catalog,
+    store,
+    twilio,
+    jobs,
+    health,
+    ffmpeg,
+    async close() {
+      await jobs.stop();
+      await closeStore();
+      ledger.close();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KeyRing } from '../../src/crypto/keyring';
+import { Ledger, normalizeNumber } from '../../src/ledger';
+
+const ring = () => new KeyRing([{ id: 'k1', key: crypto.randomBytes(32) }]);
+
+describe('ledger', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+    file = path.join(dir, 'ledger.db');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('when events are appended, the chain verifies; when one is altered in the file, verify names it', () => {
+    const ledger = new Ledger(file, ring());
+    for (let i = 0; i < 5; i += 1) ledger.append([{ type: 'test', callSid: `CA${i}`, at: new Date(1_700_000_000_000 + i), data: { i } }]);
+    expect(ledger.verifyChain()).toMatchObject({ ok: true, checked: 5 });
+    ledger.db.exec('DROP TRIGGER events_no_update');
+    ledger.db.prepare("UPDATE events SET data = '{\"i\":99}' WHERE seq = 3").run();
+    expect(ledger.verifyChain()).toMatchObject({ ok: false, brokenAt: 3 });
+    ledger.close();
+  });
+
+  test('when someone tries to change or delete an event through SQL, the ledger refuses', () => {
+    const ledger = new Ledger(file, ring());
+    ledger.append([{ type: 'test', at: new Date() }]);
+    expect(() => ledger.db.prepare("UPDATE events SET type = 'x'").run()).toThrow(/append-only/);
+    expect(() => ledger.db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
+    ledger.close();
+  });
+
+  test('when a call starts, the caller number is stored encrypted and found by its keyed hash', () => {
+    const ledger = new Ledger(file, ring());
+    ledger.startCall({ callSid: 'CA1', from: '+49 151 2345 6789', called: '+4930', country: 'DE', locale: 'de', at: new Date() });
+    const call = ledger.getCall('CA1')!;
+    expect(call.caller_enc).not.toContain('2345');
+    expect(fs.readFileSync(file).includes(Buffer.from('+4915123456789'))).toBe(false);
+    expect(call.caller_hash).toBe(ledger.callerHash('+4915123456789'));
+    expect(ledger.callerNumber(call)).toBe('+4915123456789');
+    ledger.close();
+  });
+
+  test('when a caller is erased by shredding their key, their number is unreadable and the chain still verifies', () => {
+    const ledger = new Ledger(file, ring());
+    ledger.startCall({ callSid: 'CA1', from: '+4915100000001', called: null, country: null, locale: 'de', at: new Date() });
+    ledger.append([{ type: 'call_started', callSid: 'CA1', at: new Date() }]);
+    const call = ledger.getCall('CA1')!;
+    ledger.shredSubject(call.caller_hash!, new Date());
+    expect(ledger.callerNumber(call)).toBeNull();
+    expect(ledger.verifyChain().ok).toBe(true);
+    ledger.close();
+  });
+
+  test('when the ledger is reopened with the same key ring, its lookup hashes and signing key are the same', () => {
+    const keys = ring();
+    const a = new Ledger(file, keys);
+    const hash = a.callerHash('+4915100000002');
+    const pem = a.publicKeyPem();
+    a.close();
+    const b = new Ledger(file, new KeyRing(keys.entries));
+    expect(b.callerHash('+4915100000002')).toBe(hash);
+    expect(b.publicKeyPem()).toBe(pem);
+    b.close();
+  });
+
+  test('numbers written differently are one caller', () => {
+    expect(normalizeNumber('0049 151 234')).toBe(normalizeNumber('+49151234'));
+    expect(normalizeNumber('+49 (151) 234')).toBe('+49151234');
+  });
+});
