@@ -24,6 +24,8 @@ export class JobRunner {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = true;
+  /** Set while stop() waits, so a pass in progress ends after its current job. */
+  private halting = false;
   private idle: Promise<void> = Promise.resolve();
 
   constructor(
@@ -46,9 +48,11 @@ export class JobRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halting = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.idle;
+    this.halting = false;
   }
 
   /** Asks for a pass now (after a webhook wrote a job), instead of waiting for the next poll. */
@@ -60,7 +64,10 @@ export class JobRunner {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.idle = this.runDue().catch((error: unknown) => this.log.error({ err: error }, 'job pass failed'));
+      this.idle = this.runDue().then(
+        () => undefined,
+        (error: unknown) => this.log.error({ err: error }, "job pass failed"),
+      );
     }, ms);
     this.timer.unref();
   }
@@ -72,7 +79,7 @@ export class JobRunner {
     let ran = 0;
     try {
       for (;;) {
-        if (this.stopped && this.timer === null && ran > 0) break;
+        if (this.halting) break;
         const job = this.ledger.db
           .prepare("SELECT * FROM jobs WHERE status = 'pending' AND run_at <= ? ORDER BY run_at, id LIMIT 1")
           .get(this.now()) as JobRow | undefined;

@@ -179,7 +179,10 @@ export function toneWav(seconds: number): Promise<Buffer> {
 }
 
 function wavToMp3(wav: Buffer): Promise<Buffer> {
-  return runFfmpeg(['-f', 'wav', '-i', 'pipe:0', '-c:a', 'libmp3lame', '-b:a', '32k', '-f', 'mp3', 'pipe:1'], wav);
+  return runFfmpeg(
+    ['-f', 'wav', '-i', 'pipe:0', '-c:a', 'libmp3lame', '-b:a', '32k', '-f', 'mp3', 'pipe:1'],
+    wav,
+  );
 }
 
 function parseForm(raw: string): Record<string, string> {
@@ -202,7 +205,10 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -234,19 +240,18 @@ export class TwilioEmulator {
   }
 
   static async start(opts: EmulatorOptions): Promise<TwilioEmulator> {
-    let emulator: TwilioEmulator | undefined;
-    const server = http.createServer((req, res) => {
-      if (!emulator) return twilioError(res, 503, 20503, 'Service unavailable');
+    const server = http.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const emulator = new TwilioEmulator(opts, server);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       emulator.handleRest(req, res).catch((e: unknown) => {
         if (!res.headersSent) twilioError(res, 500, 20500, `Emulator error: ${String(e)}`);
         else res.destroy();
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    emulator = new TwilioEmulator(opts, server);
     return emulator;
   }
 
@@ -318,7 +323,11 @@ export class TwilioEmulator {
         redirect: 'manual',
         signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
       });
-      result = { status: res.status, body: await res.text(), contentType: res.headers.get('content-type') ?? '' };
+      result = {
+        status: res.status,
+        body: await res.text(),
+        contentType: res.headers.get('content-type') ?? '',
+      };
     } catch (e) {
       result = { status: 0, body: String(e), contentType: '' };
     }
@@ -340,7 +349,14 @@ export class TwilioEmulator {
   createRecording(
     call: EmulatedCall,
     source: EmulatedRecording['source'],
-    opts: { name?: string; callback?: string; method?: string; events?: string; track?: string; channels?: string },
+    opts: {
+      name?: string;
+      callback?: string;
+      method?: string;
+      events?: string;
+      track?: string;
+      channels?: string;
+    },
   ): EmulatedRecording {
     const events = (opts.events ?? 'completed')
       .split(/[\s,]+/)
@@ -380,7 +396,10 @@ export class TwilioEmulator {
     else void this.track(complete());
   }
 
-  private async postRecordingEvent(rec: EmulatedRecording, status: 'in-progress' | 'completed'): Promise<void> {
+  private async postRecordingEvent(
+    rec: EmulatedRecording,
+    status: 'in-progress' | 'completed',
+  ): Promise<void> {
     if (!rec.statusCallback || this.faults.recordingCallback === 'drop') return;
     const params: Record<string, string> = {
       AccountSid: this.options.accountSid,
@@ -474,16 +493,20 @@ export class TwilioEmulator {
       return twilioError(res, 401, 20003, 'Authenticate');
     }
     const m = /^\/2010-04-01\/Accounts\/([^/]+)\/(.+)$/.exec(url.pathname);
-    if (!m || m[1] !== this.options.accountSid) return twilioError(res, 404, 20404, 'The requested resource was not found');
+    if (!m || m[1] !== this.options.accountSid)
+      return twilioError(res, 404, 20404, 'The requested resource was not found');
     const rest = m[2] ?? '';
 
     const media = /^Recordings\/(RE[0-9a-f]{32})(\.wav|\.mp3)?$/.exec(rest);
-    if (media && method === 'GET') return this.serveMedia(res, media[1] ?? '', media[2] === '.mp3' ? 'mp3' : 'wav');
+    if (media && method === 'GET')
+      return this.serveMedia(res, media[1] ?? '', media[2] === '.mp3' ? 'mp3' : 'wav');
 
     if (this.faults.rest) return twilioError(res, this.faults.rest, 20500, 'Injected fault');
 
     let r: RegExpExecArray | null;
-    if ((r = /^(?:Calls\/(CA[0-9a-f]{32})\/)?Recordings\/(RE[0-9a-f]{32}|Twilio\.CURRENT)\.json$/.exec(rest))) {
+    if (
+      (r = /^(?:Calls\/(CA[0-9a-f]{32})\/)?Recordings\/(RE[0-9a-f]{32}|Twilio\.CURRENT)\.json$/.exec(rest))
+    ) {
       return this.recordingResource(res, method, r[1], r[2] ?? '', body);
     }
     if ((r = /^Calls\/(CA[0-9a-f]{32})\/Recordings\.json$/.exec(rest))) {
@@ -497,7 +520,8 @@ export class TwilioEmulator {
       return sendJson(res, 200, { recordings: list.map((x) => this.recordingJson(x)) });
     }
     if (rest === 'Messages.json' && method === 'POST') return this.createMessage(res, body);
-    if ((r = /^Calls\/(CA[0-9a-f]{32})\.json$/.exec(rest))) return this.callResource(res, method, r[1] ?? '', body);
+    if ((r = /^Calls\/(CA[0-9a-f]{32})\.json$/.exec(rest)))
+      return this.callResource(res, method, r[1] ?? '', body);
     return twilioError(res, 404, 20404, 'The requested resource was not found');
   }
 
@@ -518,7 +542,8 @@ export class TwilioEmulator {
       rec = this.recordings.get(sidOrCurrent);
       if (rec && callSid && rec.callSid !== callSid) rec = undefined;
     }
-    if (!rec || rec.status === 'deleted') return twilioError(res, 404, 20404, 'The requested resource was not found');
+    if (!rec || rec.status === 'deleted')
+      return twilioError(res, 404, 20404, 'The requested resource was not found');
 
     if (method === 'GET') return sendJson(res, 200, this.recordingJson(rec));
     if (method === 'DELETE') {
@@ -543,11 +568,18 @@ export class TwilioEmulator {
     return twilioError(res, 405, 20004, 'Method not allowed');
   }
 
-  private callRecordings(res: http.ServerResponse, method: string, callSid: string, body: Record<string, string>): void {
+  private callRecordings(
+    res: http.ServerResponse,
+    method: string,
+    callSid: string,
+    body: Record<string, string>,
+  ): void {
     const call = this.calls.get(callSid);
     if (!call) return twilioError(res, 404, 20404, 'The requested resource was not found');
     if (method === 'GET') {
-      const list = [...this.recordings.values()].filter((x) => x.callSid === callSid && x.status !== 'deleted');
+      const list = [...this.recordings.values()].filter(
+        (x) => x.callSid === callSid && x.status !== 'deleted',
+      );
       return sendJson(res, 200, { recordings: list.map((x) => this.recordingJson(x)) });
     }
     if (method !== 'POST') return twilioError(res, 405, 20004, 'Method not allowed');
@@ -565,7 +597,8 @@ export class TwilioEmulator {
 
   private createMessage(res: http.ServerResponse, body: Record<string, string>): void {
     if (!body.To) return twilioError(res, 400, 21604, "A 'To' phone number is required.");
-    if (!body.From && !body.MessagingServiceSid) return twilioError(res, 400, 21603, "A 'From' phone number is required.");
+    if (!body.From && !body.MessagingServiceSid)
+      return twilioError(res, 400, 21603, "A 'From' phone number is required.");
     if (!body.Body && !body.MediaUrl) return twilioError(res, 400, 21602, 'Message body is required.');
     const msg: SentMessage = { sid: newSid('SM'), to: body.To, from: body.From ?? '', body: body.Body ?? '' };
     this.messages.push(msg);
@@ -590,7 +623,12 @@ export class TwilioEmulator {
     });
   }
 
-  private callResource(res: http.ServerResponse, method: string, callSid: string, body: Record<string, string>): void {
+  private callResource(
+    res: http.ServerResponse,
+    method: string,
+    callSid: string,
+    body: Record<string, string>,
+  ): void {
     const call = this.calls.get(callSid);
     if (!call) return twilioError(res, 404, 20404, 'The requested resource was not found');
     if (method === 'GET') return sendJson(res, 200, this.callJson(call));
@@ -648,7 +686,8 @@ interface Doc {
   index: number;
 }
 
-type Update = { kind: 'end' } | { kind: 'twiml'; twiml: string } | { kind: 'url'; url: string; method: string };
+type Update =
+  { kind: 'end' } | { kind: 'twiml'; twiml: string } | { kind: 'url'; url: string; method: string };
 
 type Step =
   | { kind: 'next' }
@@ -691,7 +730,8 @@ export class EmulatedCall {
     this.callbackOrder = p.callbackOrder ?? 'recording-first';
     this.dialOutcome = p.dialOutcome ?? 'completed';
     this.recordingSeconds = p.recordingSeconds;
-    this.statusCallback = p.statusCallback === undefined ? new URL('/voice/status', appBaseUrl).toString() : p.statusCallback;
+    this.statusCallback =
+      p.statusCallback === undefined ? new URL('/voice/status', appBaseUrl).toString() : p.statusCallback;
     const fromCountry = p.fromCountry ?? 'US';
     const toCountry = p.toCountry ?? 'US';
     this.params = {
@@ -844,7 +884,8 @@ export class EmulatedCall {
     const g = this.gather;
     if (!g || this.state !== 'in-progress') throw new Error('no <Gather> is waiting for input');
     const accepted = (g.el.attrs.input ?? 'dtmf').split(/\s+/);
-    if (input && !accepted.includes(input)) throw new Error(`<Gather input="${accepted.join(' ')}"> does not take ${input}`);
+    if (input && !accepted.includes(input))
+      throw new Error(`<Gather input="${accepted.join(' ')}"> does not take ${input}`);
     this.gather = undefined;
     return g;
   }
@@ -898,7 +939,11 @@ export class EmulatedCall {
     }
   }
 
-  private async fetchTwiml(url: string, method: string, params: Record<string, string>): Promise<Doc | undefined> {
+  private async fetchTwiml(
+    url: string,
+    method: string,
+    params: Record<string, string>,
+  ): Promise<Doc | undefined> {
     const res = await this.emulator.webhook('twiml', this.callSid, method, url, params);
     if (res.status !== 200) {
       this.lastTwiml = res.body;
@@ -976,12 +1021,14 @@ export class EmulatedCall {
         return { kind: 'next' };
       case 'Gather': {
         const input = (attrs.input ?? 'dtmf').split(/\s+/);
-        if (input.some((i) => i !== 'dtmf' && i !== 'speech')) throw new Error(`invalid Gather input "${attrs.input}"`);
+        if (input.some((i) => i !== 'dtmf' && i !== 'speech'))
+          throw new Error(`invalid Gather input "${attrs.input}"`);
         if (attrs.numDigits !== undefined && !/^[1-9][0-9]*$/.test(attrs.numDigits)) {
           throw new Error(`invalid Gather numDigits "${attrs.numDigits}"`);
         }
         for (const child of childElements(verb)) {
-          if (!GATHER_NESTABLE.has(child.name)) throw new Error(`<${child.name}> cannot be nested in <Gather>`);
+          if (!GATHER_NESTABLE.has(child.name))
+            throw new Error(`<${child.name}> cannot be nested in <Gather>`);
           this.heard.push(this.heardOf(child, doc));
         }
         this.gather = { el: verb, doc };
@@ -993,13 +1040,22 @@ export class EmulatedCall {
         if (!target) throw new Error('<Redirect> without a URL');
         const url = new URL(target, doc.url).toString();
         this.heard.push({ verb: 'Redirect', url, attrs: { ...attrs } });
-        return { kind: 'fetch', url, method: (attrs.method ?? 'POST').toUpperCase(), params: this.webhookParams() };
+        return {
+          kind: 'fetch',
+          url,
+          method: (attrs.method ?? 'POST').toUpperCase(),
+          params: this.webhookParams(),
+        };
       }
       case 'Hangup':
         this.heard.push({ verb: 'Hangup', attrs: { ...attrs } });
         return { kind: 'end', reason: 'hangup' };
       case 'Reject':
-        return { kind: 'end', reason: 'rejected', callStatus: attrs.reason === 'busy' ? 'busy' : 'no-answer' };
+        return {
+          kind: 'end',
+          reason: 'rejected',
+          callStatus: attrs.reason === 'busy' ? 'busy' : 'no-answer',
+        };
       case 'Dial':
         return this.dial(verb, doc);
       case 'Connect': {
@@ -1020,7 +1076,9 @@ export class EmulatedCall {
           const a = child.attrs;
           this.emulator.createRecording(this, 'StartCallRecording', {
             name: a.name,
-            callback: a.recordingStatusCallback ? new URL(a.recordingStatusCallback, doc.url).toString() : undefined,
+            callback: a.recordingStatusCallback
+              ? new URL(a.recordingStatusCallback, doc.url).toString()
+              : undefined,
             method: a.recordingStatusCallbackMethod,
             events: a.recordingStatusCallbackEvent,
             track: a.track,
@@ -1067,18 +1125,23 @@ export class EmulatedCall {
     if (target?.attrs.url && outcome === 'completed') {
       whisperUrl = new URL(target.attrs.url, doc.url).toString();
       whisper = [];
-      const answered = await this.runWhisper(whisperUrl, (target.attrs.method ?? 'POST').toUpperCase(), {
-        AccountSid: this.params.AccountSid ?? '',
-        ApiVersion: API_VERSION,
-        CallSid: childSid,
-        ParentCallSid: this.callSid,
-        CallStatus: 'in-progress',
-        Direction: 'outbound-dial',
-        From: verb.attrs.callerId ?? this.params.From ?? '',
-        To: number,
-        Caller: verb.attrs.callerId ?? this.params.From ?? '',
-        Called: number,
-      }, whisper);
+      const answered = await this.runWhisper(
+        whisperUrl,
+        (target.attrs.method ?? 'POST').toUpperCase(),
+        {
+          AccountSid: this.params.AccountSid ?? '',
+          ApiVersion: API_VERSION,
+          CallSid: childSid,
+          ParentCallSid: this.callSid,
+          CallStatus: 'in-progress',
+          Direction: 'outbound-dial',
+          From: verb.attrs.callerId ?? this.params.From ?? '',
+          To: number,
+          Caller: verb.attrs.callerId ?? this.params.From ?? '',
+          Called: number,
+        },
+        whisper,
+      );
       if (!answered) outcome = 'no-answer';
     }
     this.heard.push({
@@ -1106,7 +1169,12 @@ export class EmulatedCall {
   }
 
   /** Runs the agent leg's screening TwiML; returns false when it hangs up (the agent is not bridged). */
-  private async runWhisper(url: string, method: string, params: Record<string, string>, out: Heard[]): Promise<boolean> {
+  private async runWhisper(
+    url: string,
+    method: string,
+    params: Record<string, string>,
+    out: Heard[],
+  ): Promise<boolean> {
     let next: { url: string; method: string } | undefined = { url, method };
     for (let hops = 0; next && hops < 10; hops++) {
       const res = await this.emulator.webhook('whisper', this.callSid, next.method, next.url, params);
@@ -1124,13 +1192,17 @@ export class EmulatedCall {
       }
       const doc: Doc = { url: docUrl, verbs: childElements(root), index: 0 };
       for (const verb of doc.verbs) {
-        if (verb.name === 'Say' || verb.name === 'Play' || verb.name === 'Pause') out.push(this.heardOf(verb, doc));
+        if (verb.name === 'Say' || verb.name === 'Play' || verb.name === 'Pause')
+          out.push(this.heardOf(verb, doc));
         else if (verb.name === 'Gather') {
           for (const child of childElements(verb)) out.push(this.heardOf(child, doc));
           break;
         } else if (verb.name === 'Hangup' || verb.name === 'Reject') return false;
         else if (verb.name === 'Redirect') {
-          next = { url: new URL(textContent(verb).trim(), docUrl).toString(), method: verb.attrs.method ?? 'POST' };
+          next = {
+            url: new URL(textContent(verb).trim(), docUrl).toString(),
+            method: verb.attrs.method ?? 'POST',
+          };
           break;
         }
       }

@@ -169,7 +169,8 @@ class Parser {
       if (named === undefined) this.fail(`unknown entity &${ref};`);
       return named;
     }
-    if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) this.fail('invalid character reference');
+    if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+      this.fail('invalid character reference');
     return String.fromCodePoint(code);
   }
 

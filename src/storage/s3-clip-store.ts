@@ -1,0 +1,68 @@
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import type { ClipStore } from './clip-store';
+
+export interface S3Options {
+  bucket: string;
+  region: string;
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+const isNotFound = (error: unknown): boolean =>
+  error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NotFound' || error.name === 'NoSuchKey');
+
+/**
+ * S3 or any S3-compatible server. Timeouts are short and SDK retries few: the durable job queue
+ * is what retries, with back-off, across outages and restarts.
+ */
+export function createS3ClipStore(o: S3Options): ClipStore {
+  const client = new S3Client({
+    region: o.region,
+    endpoint: o.endpoint,
+    forcePathStyle: o.forcePathStyle,
+    credentials: o.credentials,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
+  });
+  const Bucket = o.bucket;
+  return {
+    async put(key, body) {
+      await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentLength: body.length, ContentType: 'application/octet-stream' }));
+    },
+    async get(key) {
+      const res = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+      if (!res.Body) throw new Error(`object ${key} has no body`);
+      return Buffer.from(await res.Body.transformToByteArray());
+    },
+    async getStream(key) {
+      const res = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+      if (!(res.Body instanceof Readable)) throw new Error(`object ${key} has no stream body`);
+      return res.Body;
+    },
+    async head(key) {
+      try {
+        const res = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+        return { size: res.ContentLength ?? 0 };
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw error;
+      }
+    },
+    async delete(key) {
+      await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+    },
+    async ping() {
+      await client.send(new HeadBucketCommand({ Bucket }));
+    },
+  };
+}

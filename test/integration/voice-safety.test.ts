@@ -1,0 +1,114 @@
+import { parseTwiml } from '../../src/twiml/parse';
+import { startGateway, type Gateway } from '../support/gateway';
+
+let gw: Gateway;
+beforeAll(async () => {
+  gw = await startGateway();
+});
+afterAll(async () => {
+  await gw.close();
+});
+
+const callCount = () => gw.runtime.ledger.db.prepare('SELECT COUNT(*) FROM calls').pluck().get() as number;
+const eventCount = () => gw.runtime.ledger.db.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
+const incoming = (sid: string) => ({ CallSid: sid, AccountSid: 'AC', From: '+4915100000000', To: '+4930', CallStatus: 'ringing', Direction: 'inbound' });
+const SID = `CA${'0'.repeat(31)}1`;
+
+describe('Twilio-facing routes', () => {
+  test.each(['/voice/incoming', '/voice/status', '/voice/answer?s=x', '/voice/recording', '/voice/consent?s=x'])(
+    'when %s is called with a wrong or missing signature, it answers 403 and writes nothing',
+    async (path) => {
+      const before = [callCount(), eventCount()];
+      expect((await gw.emulator.signedPost(path, incoming(SID), { badSignature: true })).status).toBe(403);
+      expect((await gw.emulator.signedPost(path, incoming(SID), { noSignature: true })).status).toBe(403);
+      expect([callCount(), eventCount()]).toEqual(before);
+    },
+  );
+
+  test.each<Record<string, string>>([{}, { CallSid: 'garbage' }, { CallSid: `CA${'z'.repeat(32)}` }])('when the CallSid is missing or garbage (%p), it answers 400 and writes nothing', async (params) => {
+    const before = [callCount(), eventCount()];
+    const res = await gw.emulator.signedPost('/voice/incoming', params);
+    expect(res.status).toBe(400);
+    expect([callCount(), eventCount()]).toEqual(before);
+  });
+
+  test('when an answer arrives for a call the ledger does not know, the caller still gets TwiML that routes to a human', async () => {
+    const res = await gw.emulator.signedPost('/voice/answer?s=eyJsbmciOiJkZSIsInEiOiJtYWluIiwicGkiOjAsIm1pc3MiOjAsImFucyI6e319', { CallSid: `CA${'3'.repeat(32)}`, Digits: '1' });
+    expect(res.status).toBe(200);
+    expect(res.contentType).toMatch(/xml/);
+    const twiml = parseTwiml(res.body);
+    expect(twiml.children.find((v) => v.name === 'Dial')?.children[0]?.text).toBe('+4930111222');
+  });
+
+  test('when the state in the URL has been tampered with, the caller gets a clear 400 and nothing is written', async () => {
+    const before = eventCount();
+    const res = await gw.emulator.signedPost('/voice/answer?s=not-a-state', { CallSid: SID, Digits: '1' });
+    expect(res.status).toBe(400);
+    expect(eventCount()).toBe(before);
+  });
+
+  test('GET /healthz answers 200 with JSON once the server can take calls', async () => {
+    const res = await fetch(`${gw.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', checks: { ledger: 'ok', ffmpeg: 'ok' } });
+  });
+});
+
+describe('when the ledger fails', () => {
+  test('a voice webhook still answers valid TwiML that sends the caller to a human, never a 5xx or a consent', async () => {
+    const broken = await startGateway();
+    try {
+      const call = broken.emulator.placeCall({ from: '+4915100000009', to: '+4930', fromCountry: 'DE' });
+      await call.start();
+      broken.runtime.ledger.db.close();
+      await call.press('1');
+      expect(call.heard.some((h) => h.text === 'APPLICATION ERROR')).toBe(false);
+      const dial = call.heard.find((h) => h.verb === 'Dial');
+      expect(dial?.number).toBe('+4930111222');
+      const twiml = parseTwiml(call.lastTwiml);
+      expect(twiml.children.map((v) => v.name)).not.toContain('Redirect');
+    } finally {
+      await broken.close().catch(() => undefined);
+    }
+  });
+});
+
+describe('without a human team or an assistant configured', () => {
+  test('a handover apologises and ends the call; a consenting caller hears a closing message', async () => {
+    const bare = await startGateway({ HUMAN_AGENT_NUMBER: '', ASSISTANT_URL: '' });
+    try {
+      const refuser = bare.emulator.placeCall({ from: '+4915100000010', to: '+4930', fromCountry: 'DE' });
+      await refuser.start();
+      await refuser.press('2');
+      expect(refuser.heard.some((h) => h.verb === 'Dial')).toBe(false);
+      expect(refuser.heard.map((h) => h.text).join(' ')).toMatch(/später noch einmal/);
+      expect(bare.report(refuser.callSid).routedTo).toBe('none');
+
+      const consenter = bare.emulator.placeCall({ from: '+4915100000011', to: '+4930', fromCountry: 'DE' });
+      await consenter.start();
+      for (const d of ['1', '2', '2']) await consenter.press(d);
+      expect(consenter.heard.map((h) => h.text).join(' ')).toMatch(/Vielen Dank für Ihren Anruf/);
+      expect(bare.report(consenter.callSid)).toMatchObject({ outcome: 'granted', routedTo: 'none' });
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
+describe('with a media-stream assistant', () => {
+  test('a consenting caller is connected to the wss stream with the signed consent token as a parameter', async () => {
+    const ws = await startGateway({ ASSISTANT_URL: 'wss://assistant.example.com/stream' });
+    try {
+      const call = ws.emulator.placeCall({ from: '+4915100000012', to: '+4930', fromCountry: 'DE' });
+      await call.start();
+      for (const d of ['1', '1', '1']) await call.press(d);
+      const twiml = parseTwiml(call.lastTwiml);
+      const stream = twiml.children.find((v) => v.name === 'Connect')?.children.find((v) => v.name === 'Stream');
+      expect(stream?.attrs.url).toBe('wss://assistant.example.com/stream');
+      const token = stream?.children.find((p) => p.attrs.name === 'consentToken')?.attrs.value ?? '';
+      expect(token.split('.')).toHaveLength(3);
+    } finally {
+      await ws.close();
+    }
+  });
+});

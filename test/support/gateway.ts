@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp } from '../../src/app';
+import { callReport, type CallReport } from '../../src/cli/call-report';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { openRuntime, type Runtime } from '../../src/runtime';
+import { TwilioEmulator } from './twilio-emulator';
+
+export const ACCOUNT_SID = `AC${'a1'.repeat(16)}`;
+export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+export const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+
+export interface Gateway {
+  url: string;
+  /** Requests the loopback AI assistant received (its URL is ASSISTANT_URL), with the consent token. */
+  assistantRequests: Array<{ query: Record<string, string>; body: Record<string, string> }>;
+  config: Config;
+  runtime: Runtime;
+  emulator: TwilioEmulator;
+  dir: string;
+  report(callSid: string): CallReport;
+  /** Runs every due background job once, as the worker would. */
+  runJobs(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real service on a loopback port, with a real SQLite file, the embedded s3rver store and the
+ * Twilio emulator on the other side. Jobs run only when a test asks, so tests are deterministic.
+ */
+export async function startGateway(env: Record<string, string> = {}, options: { dir?: string } = {}): Promise<Gateway> {
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-'));
+  const assistantRequests: Gateway['assistantRequests'] = [];
+  const assistant = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      assistantRequests.push({ query: Object.fromEntries(u.searchParams), body: Object.fromEntries(new URLSearchParams(raw)) });
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Response><Say>assistant speaking</Say><Hangup/></Response>');
+    });
+  });
+  await new Promise<void>((resolve) => assistant.listen(0, '127.0.0.1', resolve));
+  const assistantUrl = `http://127.0.0.1:${(assistant.address() as AddressInfo).port}/twiml`;
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const emulator = await TwilioEmulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, appBaseUrl: url });
+  const config = loadConfig({
+    PUBLIC_BASE_URL: url,
+    TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    TWILIO_API_BASE: emulator.apiBase,
+    DATABASE_PATH: path.join(dir, 'consent.db'),
+    CONSENT_KEYS: KEYS,
+    HUMAN_AGENT_NUMBER: '+4930111222',
+    ASSISTANT_URL: assistantUrl,
+    PRIVACY_URL: 'https://example.com/privacy',
+    LOG_LEVEL: 'silent',
+    ...env,
+  } as NodeJS.ProcessEnv);
+  const log = createLogger(config.logLevel);
+  const runtime = await openRuntime(config, log);
+  const app = createApp({ config, ledger: runtime.ledger, catalog: runtime.catalog, log, health: runtime.health });
+  server.on('request', app);
+  return {
+    url,
+    assistantRequests,
+    config,
+    runtime,
+    emulator,
+    dir,
+    report: (callSid) => {
+      const report = callReport(runtime.ledger, callSid);
+      if (!report) throw new Error(`no call ${callSid} in the ledger`);
+      return report;
+    },
+    runJobs: () => runtime.jobs.runDue(),
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await emulator.close();
+      await new Promise<void>((resolve) => assistant.close(() => resolve()));
+      await runtime.close();
+      if (!options.dir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const said = (heard: Array<{ verb: string; text?: string }>): string =>
+  heard.filter((h) => h.verb === 'Say').map((h) => h.text ?? '').join(' | ');

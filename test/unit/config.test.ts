@@ -1,0 +1,60 @@
+import crypto from 'node:crypto';
+import { ConfigError, loadConfig, parseKeyRing } from '../../src/config';
+
+const key = () => crypto.randomBytes(32).toString('base64');
+const problems = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env as NodeJS.ProcessEnv);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+};
+
+describe('configuration', () => {
+  test('with no environment at all, it runs on development defaults and says which', () => {
+    const config = loadConfig({} as NodeJS.ProcessEnv);
+    expect(config).toMatchObject({ port: 3000, publicBaseUrl: 'http://localhost:3000', defaultLocale: 'de', s3: null, production: false });
+    expect(config.keyRing.generated).toBe(true);
+    expect(config.defaultsInUse.join('\n')).toMatch(/S3_BUCKET/);
+    expect(config.defaultsInUse.join('\n')).toMatch(/CONSENT_KEYS/);
+  });
+
+  test('in production, every missing variable is named in one error', () => {
+    const found = problems({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://ivr.example.com' });
+    for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'S3_BUCKET', 'CONSENT_KEYS']) expect(found.some((p) => p.startsWith(name))).toBe(true);
+  });
+
+  test('in production with real settings, it starts', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PUBLIC_BASE_URL: 'https://ivr.example.com/',
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'x',
+      S3_BUCKET: 'clips',
+      CONSENT_KEYS: `k2:${key()},k1:${key()}`,
+    } as NodeJS.ProcessEnv);
+    expect(config.publicBaseUrl).toBe('https://ivr.example.com');
+    expect(config.keyRing.entries.map((e) => e.id)).toEqual(['k2', 'k1']);
+  });
+
+  test.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PUBLIC_BASE_URL: 'ftp://x' }, 'PUBLIC_BASE_URL'],
+    [{ HUMAN_AGENT_NUMBER: '0301234' }, 'HUMAN_AGENT_NUMBER'],
+    [{ ASSISTANT_URL: 'ftp://a' }, 'ASSISTANT_URL'],
+    [{ DEFAULT_LOCALE: 'xx' }, 'DEFAULT_LOCALE'],
+    [{ CONSENT_KEYS: 'k1:c2hvcnQ=' }, 'CONSENT_KEYS'],
+    [{ TWILIO_API_BASE: 'https://api.twilio.com/path' }, 'TWILIO_API_BASE'],
+    [{ MIN_SPEECH_CONFIDENCE: '2' }, 'MIN_SPEECH_CONFIDENCE'],
+  ])('a bad value %p is reported by name', (env, name) => {
+    expect(problems(env as Record<string, string>).some((p) => p.startsWith(name))).toBe(true);
+  });
+
+  test('key ring entries must be 32 bytes, unique, and named', () => {
+    expect(() => parseKeyRing(`a:${key()},a:${key()}`)).toThrow(/twice/);
+    expect(() => parseKeyRing('nocolon')).toThrow(/id:base64/);
+    expect(() => parseKeyRing(`a:${Buffer.alloc(16).toString('base64')}`)).toThrow(/16 bytes/);
+  });
+});
