@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['test/support/summary-reporter.js', 'dist/', 'node_modules/', 'data/', 'coverage/', 'bin/', '*.config.js'] },
+  {
+    ignores: [
+      'test/support/summary-reporter.js',
+      'dist/',
+      'node_modules/',
+      'data/',
+      'coverage/',
+      'bin/',
+      '*.config.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

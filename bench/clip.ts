@@ -12,7 +12,13 @@ export async function benchCut(ffmpeg: string, minutes: number): Promise<{ secon
     let best = Infinity;
     for (let i = 0; i < 3; i += 1) {
       const start = process.hrtime.bigint();
-      await cutClip({ ffmpeg, input: wav, startSec: minutes * 30, endSec: minutes * 30 + 20, output: path.join(dir, `out${i}.mp3`) });
+      await cutClip({
+        ffmpeg,
+        input: wav,
+        startSec: minutes * 30,
+        endSec: minutes * 30 + 20,
+        output: path.join(dir, `out${i}.mp3`),
+      });
       best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
     }
     return { seconds: best };

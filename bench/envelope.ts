@@ -5,7 +5,10 @@ import { Writable } from 'node:stream';
 import { createEncryptStream, generateDataKey } from '../src/crypto/envelope';
 
 /** Streams `size` bytes through the chunked envelope and, as baseline, one plain AES-256-GCM cipher. */
-export async function benchEnvelope(size: number, repetitions = 3): Promise<{ envelopeMBps: number; plainMBps: number; ratio: number }> {
+export async function benchEnvelope(
+  size: number,
+  repetitions = 3,
+): Promise<{ envelopeMBps: number; plainMBps: number; ratio: number }> {
   const block = crypto.randomBytes(64 * 1024);
   const source = (): Readable =>
     Readable.from(

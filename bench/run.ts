@@ -13,7 +13,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${s}\n`);
   };
 
-  say(`voice webhooks, 50 connections, ${seconds} s each (target: throughput ≥ 0.8× and p99 ≤ 1.5× bare Express)`);
+  say(
+    `voice webhooks, 50 connections, ${seconds} s each (target: throughput ≥ 0.8× and p99 ≤ 1.5× bare Express)`,
+  );
   for (const r of await benchVoice(seconds)) {
     say(
       `  ${r.route.padEnd(32)} app ${r.app.rps.toFixed(0)} req/s p99 ${r.app.p99} ms | bare ${r.baseline.rps.toFixed(0)} req/s p99 ${r.baseline.p99} ms | ` +
@@ -22,7 +24,9 @@ async function main(): Promise<void> {
   }
 
   const env = await benchEnvelope(64 * 1024 * 1024);
-  say(`envelope encryption (64 MiB): ${env.envelopeMBps.toFixed(0)} MB/s vs plain AES-256-GCM ${env.plainMBps.toFixed(0)} MB/s = ${env.ratio.toFixed(2)}× (target ≥ 0.9) ${env.ratio >= 0.9 ? 'ok' : 'BELOW TARGET'}`);
+  say(
+    `envelope encryption (64 MiB): ${env.envelopeMBps.toFixed(0)} MB/s vs plain AES-256-GCM ${env.plainMBps.toFixed(0)} MB/s = ${env.ratio.toFixed(2)}× (target ≥ 0.9) ${env.ratio >= 0.9 ? 'ok' : 'BELOW TARGET'}`,
+  );
 
   const ffmpeg = resolveFfmpeg(process.env.FFMPEG_PATH);
   if (!ffmpeg) {
@@ -32,9 +36,14 @@ async function main(): Promise<void> {
       const cut = await benchCut(ffmpeg, minutes);
       say(`  ffmpeg cut of 20 s from a ${minutes}-minute WAV: ${cut.seconds.toFixed(3)} s`);
     }
-    for (const [minutes, target] of [[5, 0.5], [60, 1.5]] as const) {
+    for (const [minutes, target] of [
+      [5, 0.5],
+      [60, 1.5],
+    ] as const) {
       const p = await benchPipeline(ffmpeg, minutes);
-      say(`clip pipeline, ${minutes}-minute recording (${p.wavMB.toFixed(0)} MB WAV): callback → stored clip ${p.seconds.toFixed(3)} s (target ≤ ${target} s) ${p.seconds <= target ? 'ok' : 'ABOVE TARGET'}`);
+      say(
+        `clip pipeline, ${minutes}-minute recording (${p.wavMB.toFixed(0)} MB WAV): callback → stored clip ${p.seconds.toFixed(3)} s (target ≤ ${target} s) ${p.seconds <= target ? 'ok' : 'ABOVE TARGET'}`,
+      );
     }
   }
 }

@@ -16,8 +16,17 @@ import { createLogger } from '../src/logger';
 import { encodeState } from '../src/twiml/render';
 import { localesDir, promptsDir } from '../src/config';
 
-export interface LoadResult { rps: number; p99: number }
-export interface VoiceBench { route: string; app: LoadResult; baseline: LoadResult; throughputRatio: number; p99Ratio: number }
+export interface LoadResult {
+  rps: number;
+  p99: number;
+}
+export interface VoiceBench {
+  route: string;
+  app: LoadResult;
+  baseline: LoadResult;
+  throughputRatio: number;
+  p99Ratio: number;
+}
 
 const TOKEN = 'bench-auth-token';
 const CONNECTIONS = 50;
@@ -26,11 +35,24 @@ async function listen(handler: http.RequestListener): Promise<{ url: string; clo
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+  return {
+    url,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** Every request is a new, correctly signed Twilio webhook, as production traffic would be. */
-function load(url: string, pathFor: () => string, bodyFor: () => Record<string, string>, seconds: number, sign: boolean): Promise<LoadResult> {
+function load(
+  url: string,
+  pathFor: () => string,
+  bodyFor: () => Record<string, string>,
+  seconds: number,
+  sign: boolean,
+): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -44,13 +66,19 @@ function load(url: string, pathFor: () => string, bodyFor: () => Record<string, 
               const p = pathFor();
               const params = bodyFor();
               const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-              if (sign) headers['x-twilio-signature'] = twilio.getExpectedTwilioSignature(TOKEN, `${url}${p}`, params);
+              if (sign)
+                headers['x-twilio-signature'] = twilio.getExpectedTwilioSignature(
+                  TOKEN,
+                  `${url}${p}`,
+                  params,
+                );
               return { ...req, path: p, headers, body: new URLSearchParams(params).toString() };
             },
           },
         ],
       },
-      (error, result) => (error ? reject(error) : resolve({ rps: result.requests.average, p99: result.latency.p99 })),
+      (error, result) =>
+        error ? reject(error) : resolve({ rps: result.requests.average, p99: result.latency.p99 }),
     );
     instance.on('error', reject);
   });
@@ -73,24 +101,64 @@ export async function benchVoice(seconds = 5): Promise<VoiceBench[]> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = loadConfig({ PUBLIC_BASE_URL: url, TWILIO_AUTH_TOKEN: TOKEN, DATABASE_PATH: path.join(dir, 'bench.db'), LOG_LEVEL: 'silent', HUMAN_AGENT_NUMBER: '+4930111222' } as NodeJS.ProcessEnv);
+  const config = loadConfig({
+    PUBLIC_BASE_URL: url,
+    TWILIO_AUTH_TOKEN: TOKEN,
+    DATABASE_PATH: path.join(dir, 'bench.db'),
+    LOG_LEVEL: 'silent',
+    HUMAN_AGENT_NUMBER: '+4930111222',
+  } as NodeJS.ProcessEnv);
   const ledger = new Ledger(config.databasePath, new KeyRing(config.keyRing.entries));
   const catalog = Catalog.load(localesDir(), promptsDir());
-  const app = createApp({ config, ledger, catalog, log: createLogger('silent'), health: { check: async () => ({ ok: true, checks: {} }) } });
+  const app = createApp({
+    config,
+    ledger,
+    catalog,
+    log: createLogger('silent'),
+    health: { check: async () => ({ ok: true, checks: {} }) },
+  });
   server.on('request', app);
 
   // Calls that exist, for the gather action.
   const calls: string[] = [];
   const prepare = (): string => {
     const s = sid();
-    ledger.startCall({ callSid: s, from: `+49151${crypto.randomInt(1e7, 1e8)}`, called: '+4930', country: 'DE', locale: 'de', at: new Date() });
+    ledger.startCall({
+      callSid: s,
+      from: `+49151${crypto.randomInt(1e7, 1e8)}`,
+      called: '+4930',
+      country: 'DE',
+      locale: 'de',
+      at: new Date(),
+    });
     return s;
   };
   for (let i = 0; i < 2000; i += 1) calls.push(prepare());
-  const state = encodeState({ lng: 'de', q: 'purpose', pi: 1, miss: 0, ans: { call: true }, cid: undefined, at: Date.now() });
+  const state = encodeState({
+    lng: 'de',
+    q: 'purpose',
+    pi: 1,
+    miss: 0,
+    ans: { call: true },
+    cid: undefined,
+    at: Date.now(),
+  });
   let i = 0;
-  const incomingBody = () => ({ CallSid: sid(), AccountSid: 'AC0', From: `+49151${crypto.randomInt(1e7, 1e8)}`, To: '+4930123', FromCountry: 'DE', CallStatus: 'ringing', Direction: 'inbound' });
-  const answerBody = () => ({ CallSid: calls[(i += 1) % calls.length] as string, AccountSid: 'AC0', Digits: '2', CallStatus: 'in-progress' });
+  const incomingBody = () => ({
+    CallSid: sid(),
+    AccountSid: 'AC0',
+    From: `+49151${crypto.randomInt(1e7, 1e8)}`,
+    To: '+4930123',
+    FromCountry: 'DE',
+    CallStatus: 'ringing',
+    Direction: 'inbound',
+  });
+  const answerBody = () => ({
+    CallSid: calls[(i += 1) % calls.length] as string,
+    AccountSid: 'AC0',
+    Digits: '2',
+    CallStatus: 'in-progress',
+  });
 
   const results: VoiceBench[] = [];
   for (const route of [
@@ -103,10 +171,19 @@ export async function benchVoice(seconds = 5): Promise<VoiceBench[]> {
     // The client signs for the baseline too, so both runs carry the same client-side cost.
     const base = await load(baseline.url, route.path, route.body, seconds, true);
     const ours = await load(url, route.path, route.body, seconds, true);
-    results.push({ route: route.name, app: ours, baseline: base, throughputRatio: ours.rps / base.rps, p99Ratio: ours.p99 / Math.max(1, base.p99) });
+    results.push({
+      route: route.name,
+      app: ours,
+      baseline: base,
+      throughputRatio: ours.rps / base.rps,
+      p99Ratio: ours.p99 / Math.max(1, base.p99),
+    });
   }
   await baseline.close();
-  await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  await new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
   ledger.close();
   fs.rmSync(dir, { recursive: true, force: true });
   return results;

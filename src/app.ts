@@ -49,17 +49,34 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   const renderer = createRenderer(deps.config, deps.catalog);
-  const calls = new CallService({ config: deps.config, ledger: deps.ledger, catalog: deps.catalog, renderer, log: deps.log, clock: deps.clock, onJob: deps.onJob });
+  const calls = new CallService({
+    config: deps.config,
+    ledger: deps.ledger,
+    catalog: deps.catalog,
+    renderer,
+    log: deps.log,
+    clock: deps.clock,
+    onJob: deps.onJob,
+  });
 
   app.get('/healthz', async (_req, res) => {
-    const result = await deps.health.check().catch((error: Error) => ({ ok: false, checks: { health: error.message } }));
+    const result = await deps.health
+      .check()
+      .catch((error: Error) => ({ ok: false, checks: { health: error.message } }));
     res.status(result.ok ? 200 : 503).json({ status: result.ok ? 'ok' : 'degraded', ...result });
   });
   // Recorded prompts are public audio Twilio fetches for <Play>; they hold no personal data.
   app.use('/prompts', express.static(promptsDir(), { index: false, dotfiles: 'ignore', maxAge: '1h' }));
   app.use(
     '/voice',
-    createVoiceRouter({ calls, renderer, authToken: deps.config.twilio.authToken, publicBaseUrl: deps.config.publicBaseUrl, defaultLocale: deps.config.defaultLocale, log: deps.log }),
+    createVoiceRouter({
+      calls,
+      renderer,
+      authToken: deps.config.twilio.authToken,
+      publicBaseUrl: deps.config.publicBaseUrl,
+      defaultLocale: deps.config.defaultLocale,
+      log: deps.log,
+    }),
   );
   deps.mount?.(app);
   app.use((_req, res) => {
@@ -67,4 +84,3 @@ export function createApp(deps: AppDeps): Express {
   });
   return app;
 }
-

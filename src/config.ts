@@ -7,28 +7,73 @@ import { z } from 'zod';
  * The same table feeds `.env.example` and the README, so the three cannot drift apart.
  */
 export const ENV_VARIABLES = {
-  NODE_ENV: { default: 'development', doc: 'production refuses development keys, the embedded store and a missing Twilio token' },
+  NODE_ENV: {
+    default: 'development',
+    doc: 'production refuses development keys, the embedded store and a missing Twilio token',
+  },
   PORT: { default: '3000', doc: 'HTTP port' },
-  PUBLIC_BASE_URL: { default: 'http://localhost:$PORT', doc: 'public base URL Twilio calls; TwiML URLs and signatures use it' },
+  PUBLIC_BASE_URL: {
+    default: 'http://localhost:$PORT',
+    doc: 'public base URL Twilio calls; TwiML URLs and signatures use it',
+  },
   TWILIO_ACCOUNT_SID: { default: '', doc: 'account SID for REST calls (required in production)' },
-  TWILIO_AUTH_TOKEN: { default: '', doc: 'auth token: webhook signature validation and REST auth (required in production)' },
-  TWILIO_API_BASE: { default: 'https://api.twilio.com', doc: 'base of every Twilio REST call; media is fetched only from this origin' },
+  TWILIO_AUTH_TOKEN: {
+    default: '',
+    doc: 'auth token: webhook signature validation and REST auth (required in production)',
+  },
+  TWILIO_API_BASE: {
+    default: 'https://api.twilio.com',
+    doc: 'base of every Twilio REST call; media is fetched only from this origin',
+  },
   DATABASE_PATH: { default: './data/consent.db', doc: 'SQLite consent ledger file' },
-  S3_BUCKET: { default: '', doc: 'clip bucket; unset runs an embedded local S3-compatible store under ./data/s3' },
+  S3_BUCKET: {
+    default: '',
+    doc: 'clip bucket; unset runs an embedded local S3-compatible store under ./data/s3',
+  },
   S3_REGION: { default: 'eu-central-1', doc: 'bucket region' },
   S3_ENDPOINT: { default: '', doc: 'S3-compatible endpoint (MinIO, Ceph, ...); empty for AWS' },
-  S3_FORCE_PATH_STYLE: { default: 'false', doc: 'true for path-style bucket addressing (most S3-compatible servers)' },
-  CONSENT_KEYS: { default: '', doc: 'key ring id:base64-32-bytes[,id:base64...]; first encrypts, all decrypt' },
-  HUMAN_AGENT_NUMBER: { default: '', doc: 'E.164 number or sip: URI of the human team; unset: apologise and end the call' },
-  ASSISTANT_URL: { default: '', doc: 'https:// TwiML URL (Redirect) or wss:// media stream (Connect/Stream) for consenting callers' },
-  PRIVACY_URL: { default: '', doc: 'web page with the full Art. 13 GDPR information (third layer, sent by SMS on request)' },
-  DEFAULT_LOCALE: { default: 'de', doc: 'locale when neither the called number nor the caller country decides' },
-  GATEWAY_CONFIG: { default: './gateway.config.json', doc: 'operator settings: company, purposes, retention, numbers, age limits' },
+  S3_FORCE_PATH_STYLE: {
+    default: 'false',
+    doc: 'true for path-style bucket addressing (most S3-compatible servers)',
+  },
+  CONSENT_KEYS: {
+    default: '',
+    doc: 'key ring id:base64-32-bytes[,id:base64...]; first encrypts, all decrypt',
+  },
+  HUMAN_AGENT_NUMBER: {
+    default: '',
+    doc: 'E.164 number or sip: URI of the human team; unset: apologise and end the call',
+  },
+  ASSISTANT_URL: {
+    default: '',
+    doc: 'https:// TwiML URL (Redirect) or wss:// media stream (Connect/Stream) for consenting callers',
+  },
+  PRIVACY_URL: {
+    default: '',
+    doc: 'web page with the full Art. 13 GDPR information (third layer, sent by SMS on request)',
+  },
+  DEFAULT_LOCALE: {
+    default: 'de',
+    doc: 'locale when neither the called number nor the caller country decides',
+  },
+  GATEWAY_CONFIG: {
+    default: './gateway.config.json',
+    doc: 'operator settings: company, purposes, retention, numbers, age limits',
+  },
   FFMPEG_PATH: { default: '', doc: 'ffmpeg binary; default is the one ffmpeg-static provides' },
   LOG_LEVEL: { default: 'info', doc: 'pino log level (fatal, error, warn, info, debug)' },
-  MIN_SPEECH_CONFIDENCE: { default: '0.5', doc: 'speech below this recognition confidence is asked again, never taken as an answer' },
-  CONSENT_TOKEN_TTL_SECONDS: { default: '3600', doc: 'lifetime of the signed consent token handed to the assistant or agent' },
-  AUDIT_FOUR_EYES: { default: 'false', doc: 'true: decrypting audio in the portal needs a second auditor to approve the reason' },
+  MIN_SPEECH_CONFIDENCE: {
+    default: '0.5',
+    doc: 'speech below this recognition confidence is asked again, never taken as an answer',
+  },
+  CONSENT_TOKEN_TTL_SECONDS: {
+    default: '3600',
+    doc: 'lifetime of the signed consent token handed to the assistant or agent',
+  },
+  AUDIT_FOUR_EYES: {
+    default: 'false',
+    doc: 'true: decrypting audio in the portal needs a second auditor to approve the reason',
+  },
 } as const;
 
 export type EnvName = keyof typeof ENV_VARIABLES;
@@ -45,7 +90,9 @@ const operatorSchema = z.object({
   controller: z.string().default('Beispiel GmbH, Musterstraße 1, 10115 Berlin'),
   dpoContact: z.string().default('datenschutz@example.com'),
   supervisoryAuthority: z.string().default('the data-protection authority of your country'),
-  recipients: z.string().default('our hosting and telephony processors (Twilio) under Art. 28 GDPR contracts'),
+  recipients: z
+    .string()
+    .default('our hosting and telephony processors (Twilio) under Art. 28 GDPR contracts'),
   purposes: z
     .array(purposeSchema)
     .min(1)
@@ -57,18 +104,36 @@ const operatorSchema = z.object({
   /** Called number (E.164) → locale; the first rule that decides the language. */
   numbers: z.record(z.string(), z.object({ locale: z.string() })).default({}),
   /** Caller country (ISO 3166 alpha-2) → locale; the second rule. */
-  countryLocales: z
-    .record(z.string(), z.string())
-    .default({ DE: 'de', AT: 'de', CH: 'de', LI: 'de', GB: 'en', US: 'en', IE: 'en', TR: 'tr', FR: 'fr', BE: 'fr', LU: 'fr' }),
+  countryLocales: z.record(z.string(), z.string()).default({
+    DE: 'de',
+    AT: 'de',
+    CH: 'de',
+    LI: 'de',
+    GB: 'en',
+    US: 'en',
+    IE: 'en',
+    TR: 'tr',
+    FR: 'fr',
+    BE: 'fr',
+    LU: 'fr',
+  }),
   /** Art. 8 GDPR: age of digital consent per caller country; `default` for the rest. */
-  ageOfConsent: z.record(z.string(), z.number().int().min(13).max(18)).default({ default: 16, DE: 16, AT: 14, FR: 15, GB: 13, TR: 18 }),
-  languageKey: z.string().regex(/^[3-8*#]$/).default('8'),
+  ageOfConsent: z
+    .record(z.string(), z.number().int().min(13).max(18))
+    .default({ default: 16, DE: 16, AT: 14, FR: 15, GB: 13, TR: 18 }),
+  languageKey: z
+    .string()
+    .regex(/^[3-8*#]$/)
+    .default('8'),
 });
 
 export type OperatorConfig = z.infer<typeof operatorSchema>;
 export type Purpose = z.infer<typeof purposeSchema>;
 
-export interface KeyRingConfig { entries: Array<{ id: string; key: Buffer }>; generated: boolean }
+export interface KeyRingConfig {
+  entries: Array<{ id: string; key: Buffer }>;
+  generated: boolean;
+}
 
 export interface Config {
   production: boolean;
@@ -103,18 +168,23 @@ export class ConfigError extends Error {
 const DEV_KEY = { id: 'dev', key: Buffer.from('consent-gateway-development-key!', 'utf8') };
 
 export function parseKeyRing(value: string): Array<{ id: string; key: Buffer }> {
-  const entries = value.split(',').map((part) => part.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new Error('is empty');
   const seen = new Set<string>();
   return entries.map((entry) => {
     const colon = entry.indexOf(':');
     if (colon <= 0) throw new Error(`entry "${entry.slice(0, 12)}…" is not id:base64`);
     const id = entry.slice(0, colon);
-    if (!/^[A-Za-z0-9_.-]{1,32}$/.test(id)) throw new Error(`key id "${id}" must be 1-32 letters, digits, _ . -`);
+    if (!/^[A-Za-z0-9_.-]{1,32}$/.test(id))
+      throw new Error(`key id "${id}" must be 1-32 letters, digits, _ . -`);
     if (seen.has(id)) throw new Error(`key id "${id}" appears twice`);
     seen.add(id);
     const key = Buffer.from(entry.slice(colon + 1), 'base64');
-    if (key.length !== 32) throw new Error(`key "${id}" is ${key.length} bytes, must be 32 (base64 of 32 random bytes)`);
+    if (key.length !== 32)
+      throw new Error(`key "${id}" is ${key.length} bytes, must be 32 (base64 of 32 random bytes)`);
     return { id, key };
   });
 }
@@ -129,21 +199,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const production = get('NODE_ENV') === 'production';
 
   const port = Number(get('PORT') || '3000');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT: "${get('PORT')}" is not a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    problems.push(`PORT: "${get('PORT')}" is not a port number`);
 
   let publicBaseUrl = get('PUBLIC_BASE_URL') || `http://localhost:${port}`;
   publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(publicBaseUrl)) problems.push('PUBLIC_BASE_URL: must be an http(s) URL');
-  else if (production && !publicBaseUrl.startsWith('https://')) problems.push('PUBLIC_BASE_URL: must be https:// in production');
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(publicBaseUrl))
+    problems.push('PUBLIC_BASE_URL: must be an http(s) URL');
+  else if (production && !publicBaseUrl.startsWith('https://'))
+    problems.push('PUBLIC_BASE_URL: must be https:// in production');
 
   const accountSid = get('TWILIO_ACCOUNT_SID');
   const authToken = get('TWILIO_AUTH_TOKEN');
   if (production && !accountSid) problems.push('TWILIO_ACCOUNT_SID: required in production');
   if (production && !authToken) problems.push('TWILIO_AUTH_TOKEN: required in production');
-  if (accountSid && !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) problems.push('TWILIO_ACCOUNT_SID: must look like AC followed by 32 hex digits');
-  if (!authToken) defaultsInUse.push('no TWILIO_AUTH_TOKEN: webhooks are validated against an empty token (development only)');
+  if (accountSid && !/^AC[0-9a-fA-F]{32}$/.test(accountSid))
+    problems.push('TWILIO_ACCOUNT_SID: must look like AC followed by 32 hex digits');
+  if (!authToken)
+    defaultsInUse.push(
+      'no TWILIO_AUTH_TOKEN: webhooks are validated against an empty token (development only)',
+    );
   const apiBase = (get('TWILIO_API_BASE') || 'https://api.twilio.com').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s/]+$/.test(apiBase)) problems.push('TWILIO_API_BASE: must be an origin like https://api.twilio.com (no path)');
+  if (!/^https?:\/\/[^\s/]+$/.test(apiBase))
+    problems.push('TWILIO_API_BASE: must be an origin like https://api.twilio.com (no path)');
 
   const databasePath = path.resolve(cwd, get('DATABASE_PATH') || './data/consent.db');
 
@@ -151,10 +229,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const bucket = get('S3_BUCKET');
   if (bucket) {
     const forcePathStyle = get('S3_FORCE_PATH_STYLE');
-    if (forcePathStyle && !['true', 'false'].includes(forcePathStyle)) problems.push('S3_FORCE_PATH_STYLE: must be true or false');
+    if (forcePathStyle && !['true', 'false'].includes(forcePathStyle))
+      problems.push('S3_FORCE_PATH_STYLE: must be true or false');
     const endpoint = get('S3_ENDPOINT');
     if (endpoint && !/^https?:\/\//.test(endpoint)) problems.push('S3_ENDPOINT: must be an http(s) URL');
-    s3 = { bucket, region: get('S3_REGION') || 'eu-central-1', endpoint: endpoint || undefined, forcePathStyle: forcePathStyle === 'true' };
+    s3 = {
+      bucket,
+      region: get('S3_REGION') || 'eu-central-1',
+      endpoint: endpoint || undefined,
+      forcePathStyle: forcePathStyle === 'true',
+    };
   } else if (production) {
     problems.push('S3_BUCKET: required in production (the embedded store is for development)');
   } else {
@@ -176,23 +260,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
 
   const humanAgent = get('HUMAN_AGENT_NUMBER') || null;
-  if (humanAgent && !E164_OR_SIP.test(humanAgent)) problems.push('HUMAN_AGENT_NUMBER: must be an E.164 number (+4930...) or a sip: URI');
+  if (humanAgent && !E164_OR_SIP.test(humanAgent))
+    problems.push('HUMAN_AGENT_NUMBER: must be an E.164 number (+4930...) or a sip: URI');
   const assistantUrl = get('ASSISTANT_URL') || null;
-  if (assistantUrl && !/^(https|wss):\/\/\S+$/.test(assistantUrl) && !(!production && /^(http|ws):\/\/\S+$/.test(assistantUrl)))
+  if (
+    assistantUrl &&
+    !/^(https|wss):\/\/\S+$/.test(assistantUrl) &&
+    !(!production && /^(http|ws):\/\/\S+$/.test(assistantUrl))
+  )
     problems.push('ASSISTANT_URL: must be an https:// TwiML URL or a wss:// media-stream URL');
   const privacyUrl = get('PRIVACY_URL') || null;
-  if (privacyUrl && !/^https?:\/\/\S+$/.test(privacyUrl)) problems.push('PRIVACY_URL: must be an http(s) URL');
+  if (privacyUrl && !/^https?:\/\/\S+$/.test(privacyUrl))
+    problems.push('PRIVACY_URL: must be an http(s) URL');
 
   const defaultLocale = get('DEFAULT_LOCALE') || 'de';
-  if (!/^[a-z]{2,3}$/.test(defaultLocale)) problems.push('DEFAULT_LOCALE: must be a language code like de or en');
-  else if (!fs.existsSync(path.join(localesDir(), defaultLocale))) problems.push(`DEFAULT_LOCALE: no locale folder locales/${defaultLocale}`);
+  if (!/^[a-z]{2,3}$/.test(defaultLocale))
+    problems.push('DEFAULT_LOCALE: must be a language code like de or en');
+  else if (!fs.existsSync(path.join(localesDir(), defaultLocale)))
+    problems.push(`DEFAULT_LOCALE: no locale folder locales/${defaultLocale}`);
 
   const logLevel = get('LOG_LEVEL') || 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push('LOG_LEVEL: unknown level');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel))
+    problems.push('LOG_LEVEL: unknown level');
   const minSpeechConfidence = Number(get('MIN_SPEECH_CONFIDENCE') || '0.5');
-  if (!(minSpeechConfidence >= 0 && minSpeechConfidence <= 1)) problems.push('MIN_SPEECH_CONFIDENCE: must be between 0 and 1');
+  if (!(minSpeechConfidence >= 0 && minSpeechConfidence <= 1))
+    problems.push('MIN_SPEECH_CONFIDENCE: must be between 0 and 1');
   const consentTokenTtlSeconds = Number(get('CONSENT_TOKEN_TTL_SECONDS') || '3600');
-  if (!Number.isInteger(consentTokenTtlSeconds) || consentTokenTtlSeconds <= 0) problems.push('CONSENT_TOKEN_TTL_SECONDS: must be a positive whole number');
+  if (!Number.isInteger(consentTokenTtlSeconds) || consentTokenTtlSeconds <= 0)
+    problems.push('CONSENT_TOKEN_TTL_SECONDS: must be a positive whole number');
   const fourEyes = get('AUDIT_FOUR_EYES') || 'false';
   if (!['true', 'false'].includes(fourEyes)) problems.push('AUDIT_FOUR_EYES: must be true or false');
 
@@ -202,7 +297,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     try {
       const parsed = operatorSchema.safeParse(JSON.parse(fs.readFileSync(operatorFile, 'utf8')));
       if (parsed.success) operator = parsed.data;
-      else for (const issue of parsed.error.issues) problems.push(`GATEWAY_CONFIG ${path.basename(operatorFile)}: ${issue.path.join('.')}: ${issue.message}`);
+      else
+        for (const issue of parsed.error.issues)
+          problems.push(
+            `GATEWAY_CONFIG ${path.basename(operatorFile)}: ${issue.path.join('.')}: ${issue.message}`,
+          );
     } catch (error) {
       problems.push(`GATEWAY_CONFIG: ${operatorFile} is not valid JSON (${(error as Error).message})`);
     }

@@ -19,12 +19,25 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   for (const note of config.defaultsInUse) log.warn(note);
   const runtime = await openRuntime(config, log);
-  if (!runtime.ffmpeg()) log.warn('ffmpeg not found: consent clips wait until it is installed (set FFMPEG_PATH)');
+  if (!runtime.ffmpeg())
+    log.warn('ffmpeg not found: consent clips wait until it is installed (set FFMPEG_PATH)');
   runtime.jobs.start();
-  const app = createApp({ config, ledger: runtime.ledger, catalog: runtime.catalog, log, health: runtime.health, onJob: () => runtime.jobs.poke() });
+  const app = createApp({
+    config,
+    ledger: runtime.ledger,
+    catalog: runtime.catalog,
+    log,
+    health: runtime.health,
+    onJob: () => runtime.jobs.poke(),
+  });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
-  server.listen(config.port, () => log.info({ port: config.port, publicBaseUrl: config.publicBaseUrl, locales: runtime.catalog.locales }, 'consent gateway listening'));
+  server.listen(config.port, () =>
+    log.info(
+      { port: config.port, publicBaseUrl: config.publicBaseUrl, locales: runtime.catalog.locales },
+      'consent gateway listening',
+    ),
+  );
 
   const shutdown = (signal: string): void => {
     log.info({ signal }, 'shutting down');

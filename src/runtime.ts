@@ -34,13 +34,35 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   if (config.s3) {
     store = createS3ClipStore(config.s3);
   } else {
-    const embedded = await startEmbeddedS3({ directory: path.join(path.dirname(config.databasePath), 's3'), bucket: 'consent-clips' });
-    store = createS3ClipStore({ bucket: embedded.bucket, region: 'us-east-1', endpoint: embedded.endpoint, forcePathStyle: true, credentials: embedded.credentials });
+    const embedded = await startEmbeddedS3({
+      directory: path.join(path.dirname(config.databasePath), 's3'),
+      bucket: 'consent-clips',
+    });
+    store = createS3ClipStore({
+      bucket: embedded.bucket,
+      region: 'us-east-1',
+      endpoint: embedded.endpoint,
+      forcePathStyle: true,
+      credentials: embedded.credentials,
+    });
     closeStore = embedded.close;
   }
-  const twilio = createTwilioApi({ apiBase: config.twilio.apiBase, accountSid: config.twilio.accountSid, authToken: config.twilio.authToken });
+  const twilio = createTwilioApi({
+    apiBase: config.twilio.apiBase,
+    accountSid: config.twilio.accountSid,
+    authToken: config.twilio.authToken,
+  });
   const ffmpeg = (): string | null => resolveFfmpeg(config.ffmpegPath ?? undefined);
-  const handlers = createJobHandlers({ ledger, store, twilio, catalog, ffmpeg, log, company: config.operator.company, privacyUrl: config.privacyUrl });
+  const handlers = createJobHandlers({
+    ledger,
+    store,
+    twilio,
+    catalog,
+    ffmpeg,
+    log,
+    company: config.operator.company,
+    privacyUrl: config.privacyUrl,
+  });
   const jobs = new JobRunner(ledger, handlers, log.child({ module: 'jobs' }));
   const health: HealthSource = {
     async check() {
@@ -54,8 +76,14 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
         checks.ledger = `unavailable: ${(error as Error).message}`;
       }
       checks.ffmpeg = ffmpeg() ? 'ok' : 'missing: clip jobs wait until ffmpeg is installed (FFMPEG_PATH)';
-      const failed = ledger.db.prepare("SELECT COUNT(*) FROM jobs WHERE status = 'failed'").pluck().get() as number;
-      const pending = ledger.db.prepare("SELECT COUNT(*) FROM jobs WHERE status IN ('pending','running')").pluck().get() as number;
+      const failed = ledger.db
+        .prepare("SELECT COUNT(*) FROM jobs WHERE status = 'failed'")
+        .pluck()
+        .get() as number;
+      const pending = ledger.db
+        .prepare("SELECT COUNT(*) FROM jobs WHERE status IN ('pending','running')")
+        .pluck()
+        .get() as number;
       checks.jobs = `${pending} pending, ${failed} failed`;
       checks.clipStore = config.s3 ? 's3' : 'embedded';
       return { ok, checks };

@@ -60,12 +60,32 @@ export class CallService {
     const callSid = requireCallSid(params);
     const now = this.clock();
     const country = countryOf(params.FromCountry, params.From);
-    const lng = chooseLocale({ called: params.To ?? params.Called, country }, this.d.config.operator, (l) => this.d.catalog.has(l), this.d.config.defaultLocale);
+    const lng = chooseLocale(
+      { called: params.To ?? params.Called, country },
+      this.d.config.operator,
+      (l) => this.d.catalog.has(l),
+      this.d.config.defaultLocale,
+    );
     const age = ageOfConsent(country, this.d.config.operator);
     const state = initialState(lng);
     this.d.ledger.transaction(() => {
-      const created = this.d.ledger.startCall({ callSid, from: params.From ?? null, called: params.To ?? params.Called ?? null, country, locale: lng, at: now });
-      if (created) this.d.ledger.append([{ type: 'call_started', callSid, at: now, data: { locale: lng, country, notice: this.noticeId(lng, age) } }]);
+      const created = this.d.ledger.startCall({
+        callSid,
+        from: params.From ?? null,
+        called: params.To ?? params.Called ?? null,
+        country,
+        locale: lng,
+        at: now,
+      });
+      if (created)
+        this.d.ledger.append([
+          {
+            type: 'call_started',
+            callSid,
+            at: now,
+            data: { locale: lng, country, notice: this.noticeId(lng, age) },
+          },
+        ]);
     });
     return this.d.renderer.incoming(lng, { state: encodeState(state), age });
   }
@@ -82,7 +102,12 @@ export class CallService {
     const next: CallState = { ...state, at: now.getTime() };
     this.d.ledger.transaction(() => {
       this.d.ledger.append([
-        { type: 'disclosed', callSid, at: now, data: { locale: state.lng, notice: this.noticeId(state.lng, age), played: 'complete' } },
+        {
+          type: 'disclosed',
+          callSid,
+          at: now,
+          data: { locale: state.lng, notice: this.noticeId(state.lng, age), played: 'complete' },
+        },
         { type: 'recording_requested', callSid, at: now, data: {} },
       ]);
       this.d.ledger.updateCall(callSid, { recording_started_ms: now.getTime() }, now);
@@ -97,13 +122,16 @@ export class CallService {
     const call = this.d.ledger.getCall(callSid);
     if (!call) throw new Error(`unknown call ${callSid}`);
     const now = this.clock();
-    const confidence = params.Confidence !== undefined && params.Confidence !== '' ? Number(params.Confidence) : undefined;
+    const confidence =
+      params.Confidence !== undefined && params.Confidence !== '' ? Number(params.Confidence) : undefined;
     const input = {
       digits: params.Digits || undefined,
       speech: params.SpeechResult || undefined,
       confidence: confidence !== undefined && Number.isFinite(confidence) ? confidence : undefined,
     };
-    const classification = classify(input, this.d.catalog.lexicon(state.lng), { minConfidence: this.d.config.minSpeechConfidence });
+    const classification = classify(input, this.d.catalog.lexicon(state.lng), {
+      minConfidence: this.d.config.minSpeechConfidence,
+    });
     const answer: Answer = { ...classification, ...input };
     const t = transition(state, answer, this.flow);
     const age = ageOfConsent(call.country, this.d.config.operator);
@@ -130,14 +158,41 @@ export class CallService {
         if (t.decision === 'granted') next.cid = consentId;
       }
       if (state.cid && (t.state.ans !== state.ans || t.sequenceEnded)) {
-        this.d.ledger.setConsentPurposes(state.cid, t.state.ans, t.sequenceEnded || t.events.some((e) => e.type === 'granted' || e.type === 'declined') ? now.getTime() : null, now);
+        this.d.ledger.setConsentPurposes(
+          state.cid,
+          t.state.ans,
+          t.sequenceEnded || t.events.some((e) => e.type === 'granted' || e.type === 'declined')
+            ? now.getTime()
+            : null,
+          now,
+        );
       }
-      const withdrawn = t.effects.includes('withdraw_all') && call.caller_hash ? this.withdrawAll(call.caller_hash, callSid, now) : [];
+      const withdrawn =
+        t.effects.includes('withdraw_all') && call.caller_hash
+          ? this.withdrawAll(call.caller_hash, callSid, now)
+          : [];
       if (t.effects.includes('send_privacy_sms') && this.d.config.privacyUrl)
-        this.d.ledger.enqueue('send_sms', { callSid, locale: state.lng }, { dedupeKey: `sms:${callSid}:${now.getTime()}` });
+        this.d.ledger.enqueue(
+          'send_sms',
+          { callSid, locale: state.lng },
+          { dedupeKey: `sms:${callSid}:${now.getTime()}` },
+        );
       this.d.ledger.append([
-        { type: 'answer', callSid, consentId, at: now, data: { via: answer.via, intent: answer.intent, reason: answer.reason, confidence: answer.confidence ?? null } },
-        ...t.events.map((e) => this.toLedgerEvent(e, callSid, e.type === 'withdrawn' ? null : consentId, now, withdrawn)),
+        {
+          type: 'answer',
+          callSid,
+          consentId,
+          at: now,
+          data: {
+            via: answer.via,
+            intent: answer.intent,
+            reason: answer.reason,
+            confidence: answer.confidence ?? null,
+          },
+        },
+        ...t.events.map((e) =>
+          this.toLedgerEvent(e, callSid, e.type === 'withdrawn' ? null : consentId, now, withdrawn),
+        ),
       ]);
       this.d.ledger.updateCall(callSid, this.callUpdate(t, answer, consentId), now);
     });
@@ -145,7 +200,11 @@ export class CallService {
     return this.render(t.step, next, age, callSid);
   }
 
-  private callUpdate(t: Transition, answer: Answer, consentId: string | null): Parameters<Ledger['updateCall']>[1] {
+  private callUpdate(
+    t: Transition,
+    answer: Answer,
+    consentId: string | null,
+  ): Parameters<Ledger['updateCall']>[1] {
     const update: Parameters<Ledger['updateCall']>[1] = {};
     if (t.state.lng) update.locale = t.state.lng;
     if (t.decision) {
@@ -160,19 +219,34 @@ export class CallService {
 
   private withdrawAll(callerHash: string, callSid: string, now: Date): string[] {
     const ids = this.d.ledger.withdrawCaller(callerHash, now);
-    for (const id of ids) this.d.ledger.enqueue('delete_clip', { consentId: id }, { dedupeKey: `delete_clip:${id}` });
+    for (const id of ids)
+      this.d.ledger.enqueue('delete_clip', { consentId: id }, { dedupeKey: `delete_clip:${id}` });
     return ids;
   }
 
-  private toLedgerEvent(e: FlowEvent, callSid: string, consentId: string | null, at: Date, withdrawn: string[]): NewEvent {
+  private toLedgerEvent(
+    e: FlowEvent,
+    callSid: string,
+    consentId: string | null,
+    at: Date,
+    withdrawn: string[],
+  ): NewEvent {
     const { type, ...data } = e;
-    return { type, callSid, consentId, at, data: type === 'withdrawn' ? { ...data, consents: withdrawn } : data };
+    return {
+      type,
+      callSid,
+      consentId,
+      at,
+      data: type === 'withdrawn' ? { ...data, consents: withdrawn } : data,
+    };
   }
 
   private render(step: Step, state: CallState, age: number, callSid: string): string {
     const needsToken = step.kind === 'assistant' || step.kind === 'human';
     let consentToken: string | undefined;
-    const granted = Object.entries(state.ans).filter(([, v]) => v).map(([k]) => k);
+    const granted = Object.entries(state.ans)
+      .filter(([, v]) => v)
+      .map(([k]) => k);
     if (needsToken) {
       const nowS = Math.floor(this.clock().getTime() / 1000);
       const holds = step.kind === 'assistant' || step.consentHolds;
@@ -181,13 +255,26 @@ export class CallService {
         sub: holds && state.cid ? state.cid : 'none',
         call: callSid,
         purposes: holds ? state.ans : {},
-        status: holds && state.cid ? 'granted' : step.kind === 'human' && step.reason === 'withdrawn' ? 'withdrawn' : step.kind === 'human' && step.reason === 'declined' ? 'declined' : 'none',
+        status:
+          holds && state.cid
+            ? 'granted'
+            : step.kind === 'human' && step.reason === 'withdrawn'
+              ? 'withdrawn'
+              : step.kind === 'human' && step.reason === 'declined'
+                ? 'declined'
+                : 'none',
         locale: state.lng,
         iat: nowS,
         exp: nowS + this.d.config.consentTokenTtlSeconds,
       });
     }
-    return this.d.renderer.render(step, state, { state: encodeState(state), age, consentToken, consentId: state.cid, grantedPurposes: granted });
+    return this.d.renderer.render(step, state, {
+      state: encodeState(state),
+      age,
+      consentToken,
+      consentId: state.cid,
+      grantedPurposes: granted,
+    });
   }
 
   whisper(query: Params): string {
@@ -201,7 +288,15 @@ export class CallService {
     const status = params.DialCallStatus ?? 'unknown';
     const answered = status === 'completed' || status === 'answered';
     const now = this.clock();
-    if (this.d.ledger.getCall(callSid)) this.d.ledger.append([{ type: answered ? 'handover_completed' : 'handover_failed', callSid, at: now, data: { dialStatus: status } }]);
+    if (this.d.ledger.getCall(callSid))
+      this.d.ledger.append([
+        {
+          type: answered ? 'handover_completed' : 'handover_failed',
+          callSid,
+          at: now,
+          data: { dialStatus: status },
+        },
+      ]);
     return this.d.renderer.afterDial(lng, answered);
   }
 
@@ -216,11 +311,24 @@ export class CallService {
     this.d.ledger.transaction(() => {
       const events: NewEvent[] = [];
       if (!call.outcome) events.push({ type: 'abandoned', callSid, at: now, data: { callStatus: status } });
-      events.push({ type: 'call_ended', callSid, at: now, data: { callStatus: status, duration: Number(params.CallDuration ?? 0) || null } });
+      events.push({
+        type: 'call_ended',
+        callSid,
+        at: now,
+        data: { callStatus: status, duration: Number(params.CallDuration ?? 0) || null },
+      });
       this.d.ledger.append(events);
-      this.d.ledger.updateCall(callSid, { state: 'ended', ended_at: now.toISOString(), ...(call.outcome ? {} : { outcome: 'abandoned' }) }, now);
+      this.d.ledger.updateCall(
+        callSid,
+        { state: 'ended', ended_at: now.toISOString(), ...(call.outcome ? {} : { outcome: 'abandoned' }) },
+        now,
+      );
       // The recording job may be waiting for the call to end before it can decide what to keep.
-      this.d.ledger.db.prepare("UPDATE jobs SET run_at = ? WHERE status = 'pending' AND kind = 'process_recording' AND json_extract(payload, '$.callSid') = ?").run(now.getTime(), callSid);
+      this.d.ledger.db
+        .prepare(
+          "UPDATE jobs SET run_at = ? WHERE status = 'pending' AND kind = 'process_recording' AND json_extract(payload, '$.callSid') = ?",
+        )
+        .run(now.getTime(), callSid);
     });
     this.d.onJob?.();
   }
@@ -239,12 +347,32 @@ export class CallService {
           `INSERT INTO recordings (recording_sid, call_sid, status, duration_sec, media_url, received_at) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT(recording_sid) DO UPDATE SET status = excluded.status, duration_sec = COALESCE(excluded.duration_sec, duration_sec), media_url = COALESCE(excluded.media_url, media_url)`,
         )
-        .run(recordingSid, callSid, status, params.RecordingDuration ? Number(params.RecordingDuration) : null, params.RecordingUrl ?? null, now.toISOString());
+        .run(
+          recordingSid,
+          callSid,
+          status,
+          params.RecordingDuration ? Number(params.RecordingDuration) : null,
+          params.RecordingUrl ?? null,
+          now.toISOString(),
+        );
       if (status === 'completed') {
-        this.d.ledger.append([{ type: 'recording_completed', callSid, at: now, data: { recordingSid, duration: Number(params.RecordingDuration ?? 0) } }]);
-        this.d.ledger.enqueue('process_recording', { callSid, recordingSid }, { dedupeKey: `process_recording:${recordingSid}` });
+        this.d.ledger.append([
+          {
+            type: 'recording_completed',
+            callSid,
+            at: now,
+            data: { recordingSid, duration: Number(params.RecordingDuration ?? 0) },
+          },
+        ]);
+        this.d.ledger.enqueue(
+          'process_recording',
+          { callSid, recordingSid },
+          { dedupeKey: `process_recording:${recordingSid}` },
+        );
       } else if (status === 'absent' || status === 'failed') {
-        this.d.ledger.append([{ type: 'recording_absent', callSid, at: now, data: { recordingSid, status } }]);
+        this.d.ledger.append([
+          { type: 'recording_absent', callSid, at: now, data: { recordingSid, status } },
+        ]);
       }
     });
     this.d.onJob?.();

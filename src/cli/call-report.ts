@@ -8,7 +8,13 @@ export interface CallReport {
   purposes: Record<string, boolean>;
   method: 'dtmf' | 'speech' | null;
   routedTo: 'assistant' | 'human' | 'none';
-  clip: { status: 'pending' | 'stored' | 'none' | 'deleted'; durationSec?: number; sha256?: string; storedAt?: string; deletedAt?: string };
+  clip: {
+    status: 'pending' | 'stored' | 'none' | 'deleted';
+    durationSec?: number;
+    sha256?: string;
+    storedAt?: string;
+    deletedAt?: string;
+  };
   consentStatus: 'active' | 'declined' | 'withdrawn' | null;
   notice: string | null;
   events: Array<{ type: string; at: string }>;

@@ -45,7 +45,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
   try {
     switch (command) {
       case 'call': {
-        const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+        const { positionals, values } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { json: { type: 'boolean' } },
+        });
         const sid = positionals[0];
         if (!sid) return usage(io);
         return await withRuntime(io, async (rt) => {
@@ -56,14 +60,20 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
           }
           if (values.json) io.out(`${JSON.stringify(report)}\n`);
           else {
-            io.out(`${report.callSid}  ${report.locale}  outcome=${report.outcome}  consent=${report.consentId ?? '-'}  routed=${report.routedTo}  clip=${report.clip.status}\n`);
+            io.out(
+              `${report.callSid}  ${report.locale}  outcome=${report.outcome}  consent=${report.consentId ?? '-'}  routed=${report.routedTo}  clip=${report.clip.status}\n`,
+            );
             for (const e of report.events) io.out(`  ${e.at}  ${e.type}\n`);
           }
           return EXIT.ok;
         });
       }
       case 'clip': {
-        const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' } } });
+        const { positionals, values } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { out: { type: 'string' } },
+        });
         const id = positionals[0];
         if (!id || !values.out) return usage(io);
         const outFile = values.out;
@@ -74,7 +84,14 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
             return EXIT.notFound;
           }
           fs.writeFileSync(outFile, clip.audio, { mode: 0o600 });
-          rt.ledger.append([{ type: 'clip_exported', consentId: id, at: new Date(), data: { via: 'cli', user: process.env.USER ?? 'unknown' } }]);
+          rt.ledger.append([
+            {
+              type: 'clip_exported',
+              consentId: id,
+              at: new Date(),
+              data: { via: 'cli', user: process.env.USER ?? 'unknown' },
+            },
+          ]);
           io.out(`wrote ${clip.audio.length} bytes (${clip.format}) to ${outFile}\n`);
           return EXIT.ok;
         });
@@ -86,18 +103,37 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
             io.out(`ledger chain intact: ${verdict.checked} events, head ${verdict.head}\n`);
             return EXIT.ok;
           }
-          io.err(`ledger chain BROKEN at event ${verdict.brokenAt}: ${verdict.reason} (${verdict.checked} events verified before it)\n`);
+          io.err(
+            `ledger chain BROKEN at event ${verdict.brokenAt}: ${verdict.reason} (${verdict.checked} events verified before it)\n`,
+          );
           return EXIT.failure;
         });
       case 'jobs': {
-        const { values } = parseArgs({ args: rest, options: { all: { type: 'boolean' }, json: { type: 'boolean' } } });
+        const { values } = parseArgs({
+          args: rest,
+          options: { all: { type: 'boolean' }, json: { type: 'boolean' } },
+        });
         return await withRuntime(io, async (rt) => {
           const rows = rt.ledger.db
-            .prepare(`SELECT id, kind, status, attempts, run_at, last_error, created_at FROM jobs ${values.all ? '' : "WHERE status != 'done'"} ORDER BY id`)
-            .all() as Array<{ id: number; kind: string; status: string; attempts: number; run_at: number; last_error: string | null; created_at: string }>;
+            .prepare(
+              `SELECT id, kind, status, attempts, run_at, last_error, created_at FROM jobs ${values.all ? '' : "WHERE status != 'done'"} ORDER BY id`,
+            )
+            .all() as Array<{
+            id: number;
+            kind: string;
+            status: string;
+            attempts: number;
+            run_at: number;
+            last_error: string | null;
+            created_at: string;
+          }>;
           if (values.json) io.out(`${JSON.stringify(rows)}\n`);
           else if (rows.length === 0) io.out('no pending or failed jobs\n');
-          else for (const r of rows) io.out(`#${r.id} ${r.kind} ${r.status} attempts=${r.attempts} next=${new Date(r.run_at).toISOString()}${r.last_error ? ` last error: ${r.last_error}` : ''}\n`);
+          else
+            for (const r of rows)
+              io.out(
+                `#${r.id} ${r.kind} ${r.status} attempts=${r.attempts} next=${new Date(r.run_at).toISOString()}${r.last_error ? ` last error: ${r.last_error}` : ''}\n`,
+              );
           return EXIT.ok;
         });
       }
@@ -105,14 +141,19 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         const [sub, ...args] = rest;
         if (sub === 'generate') {
           const { values } = parseArgs({ args, options: { id: { type: 'string' } } });
-          io.out(`${generateKeyRingEntry(values.id ?? `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`)}\n`);
+          io.out(
+            `${generateKeyRingEntry(values.id ?? `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`)}\n`,
+          );
           return EXIT.ok;
         }
-        if (sub === 'public') return await withRuntime(io, async (rt) => (io.out(rt.ledger.publicKeyPem()), EXIT.ok));
+        if (sub === 'public')
+          return await withRuntime(io, async (rt) => (io.out(rt.ledger.publicKeyPem()), EXIT.ok));
         if (sub === 'rotate')
           return await withRuntime(io, async (rt) => {
             const result = rotateKeys(rt.ledger);
-            io.out(`re-wrapped ${result.rewrapped} keys under "${rt.ledger.keyRing.active.id}"; still needed key ids: ${result.stillNeeded.join(', ') || 'none but the active one'}\n`);
+            io.out(
+              `re-wrapped ${result.rewrapped} keys under "${rt.ledger.keyRing.active.id}"; still needed key ids: ${result.stillNeeded.join(', ') || 'none but the active one'}\n`,
+            );
             return EXIT.ok;
           });
         return usage(io);
@@ -121,7 +162,9 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         if (rest[0] !== 'check') return usage(io);
         const { locales, problems } = readLocales(localesDir());
         if (problems.length > 0) {
-          io.err(`locales have ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}\n`).join('')}`);
+          io.err(
+            `locales have ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}\n`).join('')}`,
+          );
           return EXIT.failure;
         }
         io.out(`locales ok: ${locales.join(', ')}\n`);

@@ -23,10 +23,19 @@ const COUNTRY_OF: Record<string, string> = { de: 'DE', en: 'GB', tr: 'TR', fr: '
 export async function simulate(args: string[], io: Out): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { lang: { type: 'string' }, press: { type: 'string' }, say: { type: 'string', multiple: true }, country: { type: 'string' } },
+    options: {
+      lang: { type: 'string' },
+      press: { type: 'string' },
+      say: { type: 'string', multiple: true },
+      country: { type: 'string' },
+    },
   });
   const inputs: Params[] = [];
-  for (const d of (values.press ?? '').split(',').map((s) => s.trim()).filter(Boolean)) inputs.push(d === '-' ? {} : { Digits: d });
+  for (const d of (values.press ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean))
+    inputs.push(d === '-' ? {} : { Digits: d });
   for (const s of values.say ?? []) inputs.push({ SpeechResult: s, Confidence: '0.9' });
   const config = loadConfig({ ...process.env, DATABASE_PATH: ':memory:' });
   const catalog = Catalog.load(localesDir(), promptsDir());
@@ -38,9 +47,20 @@ export async function simulate(args: string[], io: Out): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consent-sim-'));
   const ledger = new Ledger(path.join(dir, 'sim.db'), new KeyRing(config.keyRing.entries));
   try {
-    const calls = new CallService({ config, ledger, catalog, renderer: createRenderer(config, catalog), log: createLogger('silent') });
+    const calls = new CallService({
+      config,
+      ledger,
+      catalog,
+      renderer: createRenderer(config, catalog),
+      log: createLogger('silent'),
+    });
     const callSid = `CA${crypto.randomBytes(16).toString('hex')}`;
-    const base: Params = { CallSid: callSid, From: '+4915100000000', To: '+4930000000', FromCountry: values.country ?? COUNTRY_OF[lng] ?? '' };
+    const base: Params = {
+      CallSid: callSid,
+      From: '+4915100000000',
+      To: '+4930000000',
+      FromCountry: values.country ?? COUNTRY_OF[lng] ?? '',
+    };
     let twiml = calls.incoming(base);
     for (let turn = 0; turn < 40; turn += 1) {
       const next = walk(parseTwiml(twiml), io);
@@ -51,12 +71,17 @@ export async function simulate(args: string[], io: Out): Promise<number> {
         const input = inputs.shift();
         if (input === undefined) {
           io.out('  [caller: silence]\n');
-        } else io.out(`  [caller: ${input.Digits ? `presses ${input.Digits}` : `says "${input.SpeechResult}"`}]\n`);
+        } else
+          io.out(
+            `  [caller: ${input.Digits ? `presses ${input.Digits}` : `says "${input.SpeechResult}"`}]\n`,
+          );
         twiml = calls.answer({ ...base, ...(input ?? {}) }, state);
       } else if (url.pathname.endsWith('/voice/consent')) twiml = calls.consentStart(base, state);
       else twiml = calls.answer(base, state);
     }
-    io.out(`\n${JSON.stringify({ outcome: ledger.getCall(callSid)?.outcome ?? null, routedTo: ledger.getCall(callSid)?.routed_to })}\n`);
+    io.out(
+      `\n${JSON.stringify({ outcome: ledger.getCall(callSid)?.outcome ?? null, routedTo: ledger.getCall(callSid)?.routed_to })}\n`,
+    );
     return 0;
   } finally {
     ledger.close();

@@ -24,10 +24,19 @@ export function signConsentToken(privateKey: crypto.KeyObject, claims: ConsentCl
   return `${header}.${payload}.${b64url(signature)}`;
 }
 
-export function verifyConsentToken(publicKey: crypto.KeyObject, token: string, nowSeconds: number): ConsentClaims {
+export function verifyConsentToken(
+  publicKey: crypto.KeyObject,
+  token: string,
+  nowSeconds: number,
+): ConsentClaims {
   const [header, payload, signature] = token.split('.');
   if (!header || !payload || !signature) throw new Error('token is not a compact JWS');
-  const ok = crypto.verify(null, Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, 'base64url'));
+  const ok = crypto.verify(
+    null,
+    Buffer.from(`${header}.${payload}`),
+    publicKey,
+    Buffer.from(signature, 'base64url'),
+  );
   if (!ok) throw new Error('token signature does not verify');
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as ConsentClaims;
   if (claims.exp < nowSeconds) throw new Error('token has expired');

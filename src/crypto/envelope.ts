@@ -108,9 +108,14 @@ export function createDecryptStream(dataKey: Buffer): Transform {
     decipher.setAuthTag(frameBytes.subarray(frameBytes.length - TAG_LEN));
     counter += 1;
     try {
-      return Buffer.concat([decipher.update(frameBytes.subarray(0, frameBytes.length - TAG_LEN)), decipher.final()]);
+      return Buffer.concat([
+        decipher.update(frameBytes.subarray(0, frameBytes.length - TAG_LEN)),
+        decipher.final(),
+      ]);
     } catch {
-      throw new Error(`encrypted clip failed authentication at chunk ${counter - 1} (altered, reordered, truncated or wrong key)`);
+      throw new Error(
+        `encrypted clip failed authentication at chunk ${counter - 1} (altered, reordered, truncated or wrong key)`,
+      );
     }
   };
   return new Transform({
@@ -121,7 +126,8 @@ export function createDecryptStream(dataKey: Buffer): Transform {
         if (!header) {
           if (queue.length < HEADER_LEN) return cb();
           header = queue.take(HEADER_LEN);
-          if (!header.subarray(0, 4).equals(MAGIC) || header[4] !== VERSION) throw new Error('not an encrypted clip (bad header)');
+          if (!header.subarray(0, 4).equals(MAGIC) || header[4] !== VERSION)
+            throw new Error('not an encrypted clip (bad header)');
           frame = header.readUInt32BE(5) + TAG_LEN;
           prefix = header.subarray(9, 16);
         }
@@ -154,5 +160,7 @@ async function run(stream: Transform, input: Buffer): Promise<Buffer> {
   });
 }
 
-export const encryptBuffer = (dataKey: Buffer, plain: Buffer, chunkSize?: number): Promise<Buffer> => run(createEncryptStream(dataKey, { chunkSize }), plain);
-export const decryptBuffer = (dataKey: Buffer, cipher: Buffer): Promise<Buffer> => run(createDecryptStream(dataKey), cipher);
+export const encryptBuffer = (dataKey: Buffer, plain: Buffer, chunkSize?: number): Promise<Buffer> =>
+  run(createEncryptStream(dataKey, { chunkSize }), plain);
+export const decryptBuffer = (dataKey: Buffer, cipher: Buffer): Promise<Buffer> =>
+  run(createDecryptStream(dataKey), cipher);

@@ -1,6 +1,9 @@
 import crypto from 'node:crypto';
 
-export interface KeyEntry { id: string; key: Buffer }
+export interface KeyEntry {
+  id: string;
+  key: Buffer;
+}
 
 /**
  * The key ring from CONSENT_KEYS. Keys never encrypt data directly: they wrap data keys, so rotation
@@ -37,7 +40,13 @@ export function wrapWith(kek: KeyEntry, dataKey: Buffer): string {
   const cipher = crypto.createCipheriv('aes-256-gcm', kek.key, iv);
   cipher.setAAD(Buffer.from(kek.id));
   const ct = Buffer.concat([cipher.update(dataKey), cipher.final()]);
-  return ['v1', kek.id, iv.toString('base64'), cipher.getAuthTag().toString('base64'), ct.toString('base64')].join(':');
+  return [
+    'v1',
+    kek.id,
+    iv.toString('base64'),
+    cipher.getAuthTag().toString('base64'),
+    ct.toString('base64'),
+  ].join(':');
 }
 
 export function wrappedKeyId(wrapped: string): string {

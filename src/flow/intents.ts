@@ -54,7 +54,14 @@ export function parseLexicon(json: unknown): Lexicon {
   return parsed.data;
 }
 
-const DIGITS: Record<string, Intent> = { '1': 'yes', '2': 'no', '9': 'info', '0': 'withdraw', '7': 'minor', '8': 'language' };
+const DIGITS: Record<string, Intent> = {
+  '1': 'yes',
+  '2': 'no',
+  '9': 'info',
+  '0': 'withdraw',
+  '7': 'minor',
+  '8': 'language',
+};
 
 /**
  * Lower case, no punctuation, diacritics folded (Turkish dotted and dotless i fold to i first, so
@@ -88,7 +95,8 @@ function findAll(words: string[], list: string[]): Match[] {
     const phrase = normalize(raw).split(' ').filter(Boolean);
     if (phrase.length === 0) continue;
     for (let i = 0; i + phrase.length <= words.length; i += 1) {
-      if (phrase.every((p, j) => words[i + j] === p)) found.push({ phrase: phrase.join(' '), start: i, end: i + phrase.length });
+      if (phrase.every((p, j) => words[i + j] === p))
+        found.push({ phrase: phrase.join(' '), start: i, end: i + phrase.length });
     }
   }
   return found;
@@ -112,10 +120,16 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const speech = input.speech?.trim();
   if (!speech) return { intent: 'unclear', via: 'none', reason: 'no input (silence)' };
   if (input.confidence !== undefined && input.confidence < options.minConfidence) {
-    return { intent: 'unclear', via: 'speech', reason: `recognition confidence ${input.confidence} below ${options.minConfidence}` };
+    return {
+      intent: 'unclear',
+      via: 'speech',
+      reason: `recognition confidence ${input.confidence} below ${options.minConfidence}`,
+    };
   }
   const fillers = new Set(lexicon.fillers.map(normalize));
-  const words = normalize(speech).split(' ').filter((w) => w && !fillers.has(w));
+  const words = normalize(speech)
+    .split(' ')
+    .filter((w) => w && !fillers.has(w));
   if (words.length === 0) return { intent: 'unclear', via: 'speech', reason: 'only filler words' };
 
   for (const intent of ['agent', 'withdraw', 'minor', 'info'] as const) {
@@ -129,16 +143,28 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const uncertainHits = findAll(words, lexicon.uncertain);
   const uncertain = uncertainHits[0];
   // Likewise a yes word inside a hesitation ("nicht sicher", "not sure") is no yes at all.
-  const yesHits = findAll(words, lexicon.yes).filter((y) => !noHits.some((n) => overlaps(n, y)) && !uncertainHits.some((u) => overlaps(u, y)));
+  const yesHits = findAll(words, lexicon.yes).filter(
+    (y) => !noHits.some((n) => overlaps(n, y)) && !uncertainHits.some((u) => overlaps(u, y)),
+  );
 
   if (yesHits.length > 0) {
-    const negated = yesHits.find((y) => negators.some((n) => n.end <= y.start && y.start - n.end <= 3 && !overlaps(n, y)));
-    if (negated) return { intent: 'no', via: 'speech', reason: `negation before yes phrase '${negated.phrase}'` };
-    if (noHits.length > 0) return { intent: 'unclear', via: 'speech', reason: `mixed answer: '${yesHits[0]!.phrase}' and '${noHits[0]!.phrase}'` };
-    if (uncertain) return { intent: 'unclear', via: 'speech', reason: `hesitation '${uncertain.phrase}' next to a yes` };
+    const negated = yesHits.find((y) =>
+      negators.some((n) => n.end <= y.start && y.start - n.end <= 3 && !overlaps(n, y)),
+    );
+    if (negated)
+      return { intent: 'no', via: 'speech', reason: `negation before yes phrase '${negated.phrase}'` };
+    if (noHits.length > 0)
+      return {
+        intent: 'unclear',
+        via: 'speech',
+        reason: `mixed answer: '${yesHits[0]!.phrase}' and '${noHits[0]!.phrase}'`,
+      };
+    if (uncertain)
+      return { intent: 'unclear', via: 'speech', reason: `hesitation '${uncertain.phrase}' next to a yes` };
     return { intent: 'yes', via: 'speech', reason: `speech matched yes phrase '${yesHits[0]!.phrase}'` };
   }
-  if (noHits.length > 0) return { intent: 'no', via: 'speech', reason: `speech matched no phrase '${noHits[0]!.phrase}'` };
+  if (noHits.length > 0)
+    return { intent: 'no', via: 'speech', reason: `speech matched no phrase '${noHits[0]!.phrase}'` };
   if (uncertain) return { intent: 'unclear', via: 'speech', reason: `hesitation '${uncertain.phrase}'` };
   return { intent: 'unclear', via: 'speech', reason: 'no known phrase' };
 }

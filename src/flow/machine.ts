@@ -17,7 +17,12 @@ export function firstStep(state: CallState, config: FlowConfig): Step {
   return ask(state, config, [], { startRecording: true, withDisclosure: false });
 }
 
-function ask(state: CallState, config: FlowConfig, lead: Lead[], opts: { startRecording?: boolean; withDisclosure?: boolean } = {}): Step {
+function ask(
+  state: CallState,
+  config: FlowConfig,
+  lead: Lead[],
+  opts: { startRecording?: boolean; withDisclosure?: boolean } = {},
+): Step {
   const question = state.q === 'purpose' ? 'purpose' : 'main';
   return {
     kind: 'ask',
@@ -29,16 +34,31 @@ function ask(state: CallState, config: FlowConfig, lead: Lead[], opts: { startRe
   };
 }
 
-function base(state: CallState, step: Step, events: FlowEvent[] = [], extra: Partial<Transition> = {}): Transition {
+function base(
+  state: CallState,
+  step: Step,
+  events: FlowEvent[] = [],
+  extra: Partial<Transition> = {},
+): Transition {
   return { state, step, events, sequenceEnded: false, effects: [], ...extra };
 }
 
-function human(state: CallState, reason: HandoverReason, events: FlowEvent[], lead: Lead[], extra: Partial<Transition> = {}): Transition {
+function human(
+  state: CallState,
+  reason: HandoverReason,
+  events: FlowEvent[],
+  lead: Lead[],
+  extra: Partial<Transition> = {},
+): Transition {
   const consentHolds = Boolean(state.cid) && reason !== 'withdrawn' && reason !== 'minor';
   return base(
     state,
     { kind: 'human', reason, consentHolds, lead, stopRecording: true },
-    [...events, { type: 'recording_stop_requested' }, { type: 'handover', to: 'human', reason, consentHolds }],
+    [
+      ...events,
+      { type: 'recording_stop_requested' },
+      { type: 'handover', to: 'human', reason, consentHolds },
+    ],
     { sequenceEnded: true, ...extra },
   );
 }
@@ -49,7 +69,12 @@ function human(state: CallState, reason: HandoverReason, events: FlowEvent[], le
  */
 export function transition(state: CallState, answer: Answer, config: FlowConfig): Transition {
   const s: CallState = { ...state, ans: { ...state.ans } };
-  const questionName = s.q === 'purpose' ? (config.purposes[s.pi] ?? 'purpose') : s.q === 'main' ? (config.purposes[0] ?? 'call') : s.q;
+  const questionName =
+    s.q === 'purpose'
+      ? (config.purposes[s.pi] ?? 'purpose')
+      : s.q === 'main'
+        ? (config.purposes[0] ?? 'call')
+        : s.q;
 
   // Requests that mean the same at every question.
   if (answer.intent === 'agent') {
@@ -74,15 +99,21 @@ export function transition(state: CallState, answer: Answer, config: FlowConfig)
 
   switch (s.q) {
     case 'lang': {
-      const chosen = answer.via === 'dtmf' && answer.digits ? config.locales[Number(answer.digits) - 1] : undefined;
+      const chosen =
+        answer.via === 'dtmf' && answer.digits ? config.locales[Number(answer.digits) - 1] : undefined;
       const back: CallState = { ...s, q: 'main', miss: 0, back: undefined };
       if (!chosen || chosen === s.lng) return base(back, ask(back, config, []));
       const switched: CallState = { ...back, lng: chosen };
-      return base(switched, ask(switched, config, [], { withDisclosure: true }), [{ type: 'language_changed', from: s.lng, to: chosen }]);
+      return base(switched, ask(switched, config, [], { withDisclosure: true }), [
+        { type: 'language_changed', from: s.lng, to: chosen },
+      ]);
     }
     case 'sms': {
       const back: CallState = { ...s, q: s.back ?? 'main', miss: 0, back: undefined };
-      if (answer.intent === 'yes') return base(back, ask(back, config, ['smsSent']), [{ type: 'sms_requested' }], { effects: ['send_privacy_sms'] });
+      if (answer.intent === 'yes')
+        return base(back, ask(back, config, ['smsSent']), [{ type: 'sms_requested' }], {
+          effects: ['send_privacy_sms'],
+        });
       return base(back, ask(back, config, []));
     }
     case 'main':
@@ -93,7 +124,9 @@ export function transition(state: CallState, answer: Answer, config: FlowConfig)
   if (answer.intent === 'info') {
     const back = s.q === 'purpose' ? 'purpose' : 'main';
     const next: CallState = config.privacySms ? { ...s, q: 'sms', back, miss: 0 } : { ...s, miss: 0 };
-    return base(next, { kind: 'info', back, smsOffer: config.privacySms }, [{ type: 'info_requested', question: questionName }]);
+    return base(next, { kind: 'info', back, smsOffer: config.privacySms }, [
+      { type: 'info_requested', question: questionName },
+    ]);
   }
   if (answer.intent === 'language' && s.q === 'main') {
     return base({ ...s, q: 'lang', back: 'main' }, { kind: 'languageMenu' }, [{ type: 'language_menu' }]);
@@ -106,7 +139,10 @@ export function transition(state: CallState, answer: Answer, config: FlowConfig)
     s.ans[purpose] = granted;
     const event: FlowEvent = { type: granted ? 'granted' : 'declined', purpose, main, reason: answer.reason };
     if (main && !granted) {
-      return human({ ...s, miss: 0 }, 'declined', [event], ['declined'], { decision: 'declined', outcome: 'declined' });
+      return human({ ...s, miss: 0 }, 'declined', [event], ['declined'], {
+        decision: 'declined',
+        outcome: 'declined',
+      });
     }
     const nextIndex = main ? 1 : s.pi + 1;
     const decision = main ? ('granted' as const) : undefined;
@@ -118,8 +154,16 @@ export function transition(state: CallState, answer: Answer, config: FlowConfig)
     const done: CallState = { ...s, miss: 0 };
     return base(
       done,
-      { kind: 'assistant', lead: [main ? 'granted' : granted ? 'purposeGranted' : 'purposeDeclined'], stopRecording: true },
-      [event, { type: 'recording_stop_requested' }, { type: 'handover', to: 'assistant', reason: 'consent given', consentHolds: true }],
+      {
+        kind: 'assistant',
+        lead: [main ? 'granted' : granted ? 'purposeGranted' : 'purposeDeclined'],
+        stopRecording: true,
+      },
+      [
+        event,
+        { type: 'recording_stop_requested' },
+        { type: 'handover', to: 'assistant', reason: 'consent given', consentHolds: true },
+      ],
       { decision, sequenceEnded: true, outcome: 'granted' },
     );
   }
@@ -128,8 +172,16 @@ export function transition(state: CallState, answer: Answer, config: FlowConfig)
   const miss = s.miss + 1;
   if (miss >= MAX_MISSES) {
     const reason: HandoverReason = s.q === 'purpose' ? 'purpose_no_answer' : 'no_answer';
-    return human({ ...s, miss }, reason, [{ type: 'no_answer', question: questionName }], [], s.cid ? { outcome: 'granted' } : { outcome: 'no_answer' });
+    return human(
+      { ...s, miss },
+      reason,
+      [{ type: 'no_answer', question: questionName }],
+      [],
+      s.cid ? { outcome: 'granted' } : { outcome: 'no_answer' },
+    );
   }
   const next: CallState = { ...s, miss };
-  return base(next, ask(next, config, ['reprompt']), [{ type: 'reprompted', question: questionName, miss, reason: answer.reason }]);
+  return base(next, ask(next, config, ['reprompt']), [
+    { type: 'reprompted', question: questionName, miss, reason: answer.reason },
+  ]);
 }

@@ -28,18 +28,35 @@ export interface Answer {
   confidence?: number;
 }
 
-export type HandoverReason = 'declined' | 'agent_requested' | 'no_answer' | 'withdrawn' | 'minor' | 'error' | 'purpose_no_answer';
+export type HandoverReason =
+  'declined' | 'agent_requested' | 'no_answer' | 'withdrawn' | 'minor' | 'error' | 'purpose_no_answer';
 
 /** What the caller hears next; rendered to TwiML by `twiml/`. */
 export type Step =
-  | { kind: 'ask'; question: 'main' | 'purpose'; purposeId: string; lead: Lead[]; startRecording: boolean; withDisclosure: boolean }
+  | {
+      kind: 'ask';
+      question: 'main' | 'purpose';
+      purposeId: string;
+      lead: Lead[];
+      startRecording: boolean;
+      withDisclosure: boolean;
+    }
   | { kind: 'info'; back: 'main' | 'purpose'; smsOffer: boolean }
   | { kind: 'languageMenu' }
   | { kind: 'assistant'; lead: Lead[]; stopRecording: boolean }
   | { kind: 'human'; reason: HandoverReason; consentHolds: boolean; lead: Lead[]; stopRecording: boolean };
 
 /** Short texts said before the next prompt, by locale key. */
-export type Lead = 'reprompt' | 'withdrawn' | 'smsSent' | 'purposeGranted' | 'purposeDeclined' | 'granted' | 'declined' | 'minor' | 'languageChanged';
+export type Lead =
+  | 'reprompt'
+  | 'withdrawn'
+  | 'smsSent'
+  | 'purposeGranted'
+  | 'purposeDeclined'
+  | 'granted'
+  | 'declined'
+  | 'minor'
+  | 'languageChanged';
 
 export type FlowEvent =
   | { type: 'reprompted'; question: string; miss: number; reason: string }

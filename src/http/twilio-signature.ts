@@ -9,7 +9,9 @@ export function requireTwilioSignature(authToken: string, publicBaseUrl: string)
   return (req: Request, res: Response, next: NextFunction): void => {
     const signature = req.header('X-Twilio-Signature');
     const url = `${publicBaseUrl}${req.originalUrl}`;
-    const params = (req.method === 'POST' && req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, string>;
+    const params = (
+      req.method === 'POST' && req.body && typeof req.body === 'object' ? req.body : {}
+    ) as Record<string, string>;
     if (!signature || !twilio.validateRequest(authToken, signature, url, params)) {
       res.status(403).type('text/plain').send('invalid Twilio signature');
       return;

@@ -20,7 +20,8 @@ const xml = (res: Response, body: string): void => {
 function flatten(source: unknown): Params {
   const out: Params = {};
   if (source && typeof source === 'object') {
-    for (const [k, v] of Object.entries(source as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
+    for (const [k, v] of Object.entries(source as Record<string, unknown>))
+      if (typeof v === 'string') out[k] = v;
   }
   return out;
 }
@@ -34,21 +35,25 @@ export function createVoiceRouter(d: VoiceRouterDeps): Router {
   router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
   router.use(requireTwilioSignature(d.authToken, d.publicBaseUrl));
 
-  const voice = (name: string, handle: (params: Params, query: Params) => string) => (req: Request, res: Response) => {
-    const params = flatten(req.body);
-    const query = flatten(req.query);
-    try {
-      xml(res, handle(params, query));
-    } catch (error) {
-      if (error instanceof BadRequest) {
-        res.status(400).type('text/plain').send(error.message);
-        return;
+  const voice =
+    (name: string, handle: (params: Params, query: Params) => string) => (req: Request, res: Response) => {
+      const params = flatten(req.body);
+      const query = flatten(req.query);
+      try {
+        xml(res, handle(params, query));
+      } catch (error) {
+        if (error instanceof BadRequest) {
+          res.status(400).type('text/plain').send(error.message);
+          return;
+        }
+        d.log.error(
+          { err: error, route: name, callSid: params.CallSid },
+          'voice webhook failed; routing the caller to a human',
+        );
+        const lng = /^[a-z]{2,3}$/.test(query.lng ?? '') ? (query.lng as string) : d.defaultLocale;
+        xml(res, d.renderer.failSafe(lng));
       }
-      d.log.error({ err: error, route: name, callSid: params.CallSid }, 'voice webhook failed; routing the caller to a human');
-      const lng = /^[a-z]{2,3}$/.test(query.lng ?? '') ? (query.lng as string) : d.defaultLocale;
-      xml(res, d.renderer.failSafe(lng));
-    }
-  };
+    };
 
   const callback = (name: string, handle: (params: Params) => void) => (req: Request, res: Response) => {
     const params = flatten(req.body);
@@ -66,12 +71,33 @@ export function createVoiceRouter(d: VoiceRouterDeps): Router {
     }
   };
 
-  router.post('/incoming', voice('incoming', (p) => d.calls.incoming(p)));
-  router.post('/consent', voice('consent', (p, q) => d.calls.consentStart(p, q.s)));
-  router.post('/answer', voice('answer', (p, q) => d.calls.answer(p, q.s)));
-  router.post('/whisper', voice('whisper', (_p, q) => d.calls.whisper(q)));
-  router.post('/dial', voice('dial', (p, q) => d.calls.dialResult(p, q.lng ?? d.defaultLocale)));
-  router.post('/status', callback('status', (p) => d.calls.status(p)));
-  router.post('/recording', callback('recording', (p) => d.calls.recording(p)));
+  router.post(
+    '/incoming',
+    voice('incoming', (p) => d.calls.incoming(p)),
+  );
+  router.post(
+    '/consent',
+    voice('consent', (p, q) => d.calls.consentStart(p, q.s)),
+  );
+  router.post(
+    '/answer',
+    voice('answer', (p, q) => d.calls.answer(p, q.s)),
+  );
+  router.post(
+    '/whisper',
+    voice('whisper', (_p, q) => d.calls.whisper(q)),
+  );
+  router.post(
+    '/dial',
+    voice('dial', (p, q) => d.calls.dialResult(p, q.lng ?? d.defaultLocale)),
+  );
+  router.post(
+    '/status',
+    callback('status', (p) => d.calls.status(p)),
+  );
+  router.post(
+    '/recording',
+    callback('recording', (p) => d.calls.recording(p)),
+  );
   return router;
 }

@@ -6,15 +6,45 @@ import { parseLexicon, type Lexicon } from '../flow/intents';
 
 /** Keys every locale's prompts.json must have; `consent locales check` reports the missing ones. */
 export const REQUIRED_KEYS = [
-  'language.name', 'language.speech', 'language.choose', 'disclosure', 'languageHint', 'main', 'age',
-  'purposeFallback', 'info', 'smsOffer', 'smsSent', 'smsBody', 'reprompt', 'granted', 'purposeGranted',
-  'purposeDeclined', 'declined', 'withdrawn', 'minor', 'handover', 'handoverConsentHolds', 'handoverNoConsent',
-  'noAgent', 'assistant', 'closing', 'error', 'whisper.granted', 'whisper.none', 'whisper.minor', 'whisper.withdrawn',
+  'language.name',
+  'language.speech',
+  'language.choose',
+  'disclosure',
+  'languageHint',
+  'main',
+  'age',
+  'purposeFallback',
+  'info',
+  'smsOffer',
+  'smsSent',
+  'smsBody',
+  'reprompt',
+  'granted',
+  'purposeGranted',
+  'purposeDeclined',
+  'declined',
+  'withdrawn',
+  'minor',
+  'handover',
+  'handoverConsentHolds',
+  'handoverNoConsent',
+  'noAgent',
+  'assistant',
+  'closing',
+  'error',
+  'whisper.granted',
+  'whisper.none',
+  'whisper.minor',
+  'whisper.withdrawn',
 ] as const;
 
 export type Vars = Record<string, string | number>;
 
-export interface PromptAudio { file: string; urlPath: string; sha256: string }
+export interface PromptAudio {
+  file: string;
+  urlPath: string;
+  sha256: string;
+}
 
 const AUDIO_EXTENSIONS = ['.mp3', '.wav'];
 
@@ -77,7 +107,12 @@ interface LocaleRead {
 }
 
 function getPath(obj: unknown, dotted: string): unknown {
-  return dotted.split('.').reduce<unknown>((acc, part) => (acc && typeof acc === 'object' ? (acc as Record<string, unknown>)[part] : undefined), obj);
+  return dotted
+    .split('.')
+    .reduce<unknown>(
+      (acc, part) => (acc && typeof acc === 'object' ? (acc as Record<string, unknown>)[part] : undefined),
+      obj,
+    );
 }
 
 /** Reads and checks every locale folder; shared by start-up and `consent locales check`. */
@@ -86,7 +121,10 @@ export function readLocales(localesDir: string): LocaleRead {
   const resources: LocaleRead['resources'] = {};
   const lexicons = new Map<string, Lexicon>();
   const names = fs.existsSync(localesDir)
-    ? fs.readdirSync(localesDir).filter((n) => fs.statSync(path.join(localesDir, n)).isDirectory()).sort()
+    ? fs
+        .readdirSync(localesDir)
+        .filter((n) => fs.statSync(path.join(localesDir, n)).isDirectory())
+        .sort()
     : [];
   if (names.length === 0) problems.push(`no locale folders in ${localesDir}`);
   for (const lng of names) {
@@ -96,7 +134,8 @@ export function readLocales(localesDir: string): LocaleRead {
       const prompts = JSON.parse(fs.readFileSync(promptsFile, 'utf8')) as Record<string, unknown>;
       for (const key of REQUIRED_KEYS) {
         const value = getPath(prompts, key);
-        if (typeof value !== 'string' || value.trim() === '') problems.push(`${lng}/prompts.json: "${key}" is missing or empty`);
+        if (typeof value !== 'string' || value.trim() === '')
+          problems.push(`${lng}/prompts.json: "${key}" is missing or empty`);
       }
       resources[lng] = { translation: prompts };
     } catch (error) {
@@ -122,7 +161,11 @@ function readAudio(promptsDir: string, locales: string[]): Map<string, PromptAud
       if (!AUDIO_EXTENSIONS.includes(ext)) continue;
       const full = path.join(dir, file);
       const sha256 = crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex');
-      audio.set(`${lng}/${path.basename(file, ext)}`, { file: full, urlPath: `/prompts/${lng}/${file}`, sha256 });
+      audio.set(`${lng}/${path.basename(file, ext)}`, {
+        file: full,
+        urlPath: `/prompts/${lng}/${file}`,
+        sha256,
+      });
     }
   }
   return audio;

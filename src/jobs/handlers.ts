@@ -33,7 +33,10 @@ const UNDECIDED_GRACE_MS = 2 * 60 * 60_000;
 
 /** Object keys are a keyed hash of the consent ID: no personal data, and the same key on every retry. */
 export function objectKeyFor(ledger: Ledger, consentId: string): string {
-  const h = crypto.createHmac('sha256', Buffer.from(ledger.callerHash(`clip-key:${consentId}`), 'hex')).update(consentId).digest('hex');
+  const h = crypto
+    .createHmac('sha256', Buffer.from(ledger.callerHash(`clip-key:${consentId}`), 'hex'))
+    .update(consentId)
+    .digest('hex');
   return `clips/${h.slice(0, 2)}/${h}.cge`;
 }
 
@@ -41,7 +44,8 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
   const now = (): Date => (d.clock ? d.clock() : new Date());
   const ledger = d.ledger;
 
-  const grantedConsent = (callSid: string): ConsentRow | undefined => ledger.consentsForCall(callSid).find((c) => c.decision === 'granted');
+  const grantedConsent = (callSid: string): ConsentRow | undefined =>
+    ledger.consentsForCall(callSid).find((c) => c.decision === 'granted');
 
   const processRecording: JobHandler = async (payload, job) => {
     const callSid = String(payload.callSid);
@@ -55,15 +59,37 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     }
     const existing = consent ? ledger.getClip(consent.id) : undefined;
     if (existing?.status === 'stored' || existing?.status === 'deleted') {
-      ledger.enqueue('delete_recording', { recordingSid, callSid }, { dedupeKey: `delete_recording:${recordingSid}` });
+      ledger.enqueue(
+        'delete_recording',
+        { recordingSid, callSid },
+        { dedupeKey: `delete_recording:${recordingSid}` },
+      );
       return;
     }
     if (!consent || consent.status !== 'active') {
       // Refused, abandoned, unanswered or already withdrawn: no audio is kept, Twilio's copy goes.
       ledger.transaction(() => {
-        if (consent) ledger.upsertClip({ consent_id: consent.id, call_sid: callSid, recording_sid: recordingSid, status: consent.status === 'withdrawn' ? 'deleted' : 'none' });
-        ledger.append([{ type: 'clip_not_kept', callSid, consentId: consent?.id ?? null, at: now(), data: { recordingSid, reason: consent ? consent.status : (call.outcome ?? 'no consent') } }]);
-        ledger.enqueue('delete_recording', { recordingSid, callSid }, { dedupeKey: `delete_recording:${recordingSid}` });
+        if (consent)
+          ledger.upsertClip({
+            consent_id: consent.id,
+            call_sid: callSid,
+            recording_sid: recordingSid,
+            status: consent.status === 'withdrawn' ? 'deleted' : 'none',
+          });
+        ledger.append([
+          {
+            type: 'clip_not_kept',
+            callSid,
+            consentId: consent?.id ?? null,
+            at: now(),
+            data: { recordingSid, reason: consent ? consent.status : (call.outcome ?? 'no consent') },
+          },
+        ]);
+        ledger.enqueue(
+          'delete_recording',
+          { recordingSid, callSid },
+          { dedupeKey: `delete_recording:${recordingSid}` },
+        );
       });
       return;
     }
@@ -72,14 +98,22 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     if (call.recording_started_ms === null || consent.clip_start_ms === null || consent.clip_end_ms === null)
       throw new PermanentJobError('the ledger has no clip offsets for this consent');
 
-    ledger.upsertClip({ consent_id: consent.id, call_sid: callSid, recording_sid: recordingSid, status: 'pending' });
+    ledger.upsertClip({
+      consent_id: consent.id,
+      call_sid: callSid,
+      recording_sid: recordingSid,
+      status: 'pending',
+    });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consent-clip-'));
     try {
       fs.chmodSync(dir, 0o700);
       const wav = path.join(dir, 'recording.wav');
       const mp3 = path.join(dir, 'clip.mp3');
       await d.twilio.downloadRecording(recordingSid, wav);
-      const startSec = Math.max(0, (consent.clip_start_ms - call.recording_started_ms) / 1000 - CLIP_MARGIN_BEFORE);
+      const startSec = Math.max(
+        0,
+        (consent.clip_start_ms - call.recording_started_ms) / 1000 - CLIP_MARGIN_BEFORE,
+      );
       const endSec = (consent.clip_end_ms - call.recording_started_ms) / 1000 + CLIP_MARGIN_AFTER;
       const { durationSec } = await cutClip({ ffmpeg, input: wav, startSec, endSec, output: mp3 });
       const plain = fs.readFileSync(mp3);
@@ -89,7 +123,8 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
       const key = objectKeyFor(ledger, consent.id);
       await d.store.put(key, cipher);
       const head = await d.store.head(key);
-      if (!head || head.size !== cipher.length) throw new Error(`upload of ${key} not verified (size ${head?.size ?? 'none'} ≠ ${cipher.length})`);
+      if (!head || head.size !== cipher.length)
+        throw new Error(`upload of ${key} not verified (size ${head?.size ?? 'none'} ≠ ${cipher.length})`);
       const fresh = ledger.getConsent(consent.id);
       ledger.transaction(() => {
         ledger.upsertClip({
@@ -110,10 +145,27 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
           offset_end_sec: endSec,
           stored_at: now().toISOString(),
         });
-        ledger.append([{ type: 'clip_stored', callSid, consentId: consent.id, at: now(), data: { recordingSid, bytes: cipher.length, sha256: sha256(cipher), durationSec } }]);
-        ledger.enqueue('delete_recording', { recordingSid, callSid }, { dedupeKey: `delete_recording:${recordingSid}` });
+        ledger.append([
+          {
+            type: 'clip_stored',
+            callSid,
+            consentId: consent.id,
+            at: now(),
+            data: { recordingSid, bytes: cipher.length, sha256: sha256(cipher), durationSec },
+          },
+        ]);
+        ledger.enqueue(
+          'delete_recording',
+          { recordingSid, callSid },
+          { dedupeKey: `delete_recording:${recordingSid}` },
+        );
         // Withdrawn while we were uploading: the deletion job removes what was just stored.
-        if (fresh?.status === 'withdrawn') ledger.enqueue('delete_clip', { consentId: consent.id }, { dedupeKey: `delete_clip:${consent.id}:late` });
+        if (fresh?.status === 'withdrawn')
+          ledger.enqueue(
+            'delete_clip',
+            { consentId: consent.id },
+            { dedupeKey: `delete_clip:${consent.id}:late` },
+          );
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -123,7 +175,14 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
   const deleteRecording: JobHandler = async (payload) => {
     const recordingSid = String(payload.recordingSid);
     await d.twilio.deleteRecording(recordingSid);
-    ledger.append([{ type: 'recording_deleted', callSid: String(payload.callSid ?? '') || null, at: now(), data: { recordingSid } }]);
+    ledger.append([
+      {
+        type: 'recording_deleted',
+        callSid: String(payload.callSid ?? '') || null,
+        at: now(),
+        data: { recordingSid },
+      },
+    ]);
   };
 
   const deleteClip: JobHandler = async (payload) => {
@@ -133,8 +192,21 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     const clip = ledger.getClip(consentId);
     if (clip?.object_key && clip.status === 'stored') await d.store.delete(clip.object_key);
     ledger.transaction(() => {
-      ledger.upsertClip({ consent_id: consentId, call_sid: consent.call_sid, status: 'deleted', deleted_at: now().toISOString() });
-      ledger.append([{ type: 'clip_deleted', callSid: consent.call_sid, consentId, at: now(), data: { hadObject: Boolean(clip?.object_key) } }]);
+      ledger.upsertClip({
+        consent_id: consentId,
+        call_sid: consent.call_sid,
+        status: 'deleted',
+        deleted_at: now().toISOString(),
+      });
+      ledger.append([
+        {
+          type: 'clip_deleted',
+          callSid: consent.call_sid,
+          consentId,
+          at: now(),
+          data: { hadObject: Boolean(clip?.object_key) },
+        },
+      ]);
     });
   };
 
@@ -144,11 +216,20 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     const to = ledger.callerNumber(call);
     if (!to || !call.called) return;
     const lng = String(payload.locale ?? call.locale);
-    await d.twilio.sendSms({ to, from: call.called, body: d.catalog.t(lng, 'smsBody', { company: d.company, url: d.privacyUrl }) });
+    await d.twilio.sendSms({
+      to,
+      from: call.called,
+      body: d.catalog.t(lng, 'smsBody', { company: d.company, url: d.privacyUrl }),
+    });
     ledger.append([{ type: 'sms_sent', callSid: call.call_sid, at: now(), data: { kind: 'privacy_link' } }]);
   };
 
-  return { process_recording: processRecording, delete_recording: deleteRecording, delete_clip: deleteClip, send_sms: sendSms };
+  return {
+    process_recording: processRecording,
+    delete_recording: deleteRecording,
+    delete_clip: deleteClip,
+    send_sms: sendSms,
+  };
 }
 
 export function sha256(buf: Buffer): string {
@@ -156,12 +237,18 @@ export function sha256(buf: Buffer): string {
 }
 
 /** Decrypts a stored clip: for `consent clip` and the auditor portal. Verifies the ciphertext hash first. */
-export async function readClip(ledger: Ledger, store: ClipStore, consentId: string): Promise<{ audio: Buffer; format: string } | null> {
+export async function readClip(
+  ledger: Ledger,
+  store: ClipStore,
+  consentId: string,
+): Promise<{ audio: Buffer; format: string } | null> {
   const clip = ledger.getClip(consentId);
   if (!clip || clip.status !== 'stored' || !clip.object_key || !clip.wrapped_key) return null;
   const cipher = await store.get(clip.object_key);
-  if (clip.cipher_sha256 && sha256(cipher) !== clip.cipher_sha256) throw new Error('stored clip does not match its recorded hash');
+  if (clip.cipher_sha256 && sha256(cipher) !== clip.cipher_sha256)
+    throw new Error('stored clip does not match its recorded hash');
   const audio = await decryptBuffer(ledger.keyRing.unwrap(clip.wrapped_key), cipher);
-  if (clip.plain_sha256 && sha256(audio) !== clip.plain_sha256) throw new Error('decrypted clip does not match its recorded hash');
+  if (clip.plain_sha256 && sha256(audio) !== clip.plain_sha256)
+    throw new Error('decrypted clip does not match its recorded hash');
   return { audio, format: clip.format ?? 'audio/mpeg' };
 }

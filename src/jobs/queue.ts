@@ -66,7 +66,7 @@ export class JobRunner {
     this.timer = setTimeout(() => {
       this.idle = this.runDue().then(
         () => undefined,
-        (error: unknown) => this.log.error({ err: error }, "job pass failed"),
+        (error: unknown) => this.log.error({ err: error }, 'job pass failed'),
       );
     }, ms);
     this.timer.unref();
@@ -89,7 +89,10 @@ export class JobRunner {
       }
     } finally {
       this.running = false;
-      const next = this.ledger.db.prepare("SELECT MIN(run_at) FROM jobs WHERE status = 'pending'").pluck().get() as number | null;
+      const next = this.ledger.db
+        .prepare("SELECT MIN(run_at) FROM jobs WHERE status = 'pending'")
+        .pluck()
+        .get() as number | null;
       const poll = this.options.pollMs ?? 5_000;
       this.schedule(next === null ? poll : Math.max(0, Math.min(poll, next - this.now())));
     }
@@ -99,22 +102,27 @@ export class JobRunner {
   private async runOne(job: JobRow): Promise<void> {
     const db = this.ledger.db;
     const at = new Date(this.now()).toISOString();
-    db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ?").run(at, job.id);
+    db.prepare(
+      "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ?",
+    ).run(at, job.id);
     const handler = this.handlers[job.kind];
     try {
       if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
-      const result = await handler(JSON.parse(job.payload) as Record<string, unknown>, { ...job, attempts: job.attempts + 1 });
+      const result = await handler(JSON.parse(job.payload) as Record<string, unknown>, {
+        ...job,
+        attempts: job.attempts + 1,
+      });
       if (result) {
         // Waiting is not failing: the attempt does not count.
-        db.prepare("UPDATE jobs SET status = 'pending', attempts = attempts - 1, run_at = ?, last_error = ?, updated_at = ? WHERE id = ?").run(
-          this.now() + result.retryInMs,
-          `waiting: ${result.reason}`,
-          at,
-          job.id,
-        );
+        db.prepare(
+          "UPDATE jobs SET status = 'pending', attempts = attempts - 1, run_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
+        ).run(this.now() + result.retryInMs, `waiting: ${result.reason}`, at, job.id);
         return;
       }
-      db.prepare("UPDATE jobs SET status = 'done', last_error = NULL, updated_at = ? WHERE id = ?").run(at, job.id);
+      db.prepare("UPDATE jobs SET status = 'done', last_error = NULL, updated_at = ? WHERE id = ?").run(
+        at,
+        job.id,
+      );
     } catch (error) {
       const attempts = job.attempts + 1;
       const message = (error as Error).message?.slice(0, 500) ?? String(error);

@@ -23,7 +23,9 @@ export function eventHash(prevHash: string, row: Omit<ChainedRow, 'hash' | 'prev
     .digest('hex');
 }
 
-export type ChainVerdict = { ok: true; checked: number; head: string } | { ok: false; checked: number; brokenAt: number; reason: string };
+export type ChainVerdict =
+  | { ok: true; checked: number; head: string }
+  | { ok: false; checked: number; brokenAt: number; reason: string };
 
 export function verifyRows(rows: Iterable<ChainedRow>): ChainVerdict {
   let prev = GENESIS_HASH;
@@ -31,9 +33,26 @@ export function verifyRows(rows: Iterable<ChainedRow>): ChainVerdict {
   let expectedSeq: number | null = null;
   for (const row of rows) {
     if (expectedSeq !== null && row.seq !== expectedSeq)
-      return { ok: false, checked, brokenAt: expectedSeq, reason: `event ${expectedSeq} is missing (next is ${row.seq})` };
-    if (row.prev_hash !== prev) return { ok: false, checked, brokenAt: row.seq, reason: `event ${row.seq} does not link to its predecessor` };
-    if (eventHash(prev, row) !== row.hash) return { ok: false, checked, brokenAt: row.seq, reason: `event ${row.seq} was altered (hash mismatch)` };
+      return {
+        ok: false,
+        checked,
+        brokenAt: expectedSeq,
+        reason: `event ${expectedSeq} is missing (next is ${row.seq})`,
+      };
+    if (row.prev_hash !== prev)
+      return {
+        ok: false,
+        checked,
+        brokenAt: row.seq,
+        reason: `event ${row.seq} does not link to its predecessor`,
+      };
+    if (eventHash(prev, row) !== row.hash)
+      return {
+        ok: false,
+        checked,
+        brokenAt: row.seq,
+        reason: `event ${row.seq} was altered (hash mismatch)`,
+      };
     prev = row.hash;
     checked += 1;
     expectedSeq = row.seq + 1;

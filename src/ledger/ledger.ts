@@ -88,7 +88,16 @@ export interface JobRow {
   updated_at: string;
 }
 
-const CALL_FIELDS = new Set(['locale', 'state', 'outcome', 'consent_id', 'method', 'routed_to', 'recording_started_ms', 'ended_at']);
+const CALL_FIELDS = new Set([
+  'locale',
+  'state',
+  'outcome',
+  'consent_id',
+  'method',
+  'routed_to',
+  'recording_started_ms',
+  'ended_at',
+]);
 
 /**
  * The consent ledger: the only store, and the source of truth. Every write that belongs together
@@ -102,22 +111,33 @@ export class Ledger {
   private readonly subjectKeyCache = new Map<string, Buffer>();
   private readonly noticeCache = new Set<string>();
 
-  constructor(file: string, readonly keyRing: KeyRing) {
+  constructor(
+    file: string,
+    readonly keyRing: KeyRing,
+  ) {
     this.db = openDatabase(file);
     const p = (sql: string): Statement => this.db.prepare(sql);
     this.stmts = {
       lastHash: p('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
-      insertEvent: p('INSERT INTO events (seq, call_sid, consent_id, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertEvent: p(
+        'INSERT INTO events (seq, call_sid, consent_id, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       getCall: p('SELECT * FROM calls WHERE call_sid = ?'),
       insertCall: p(
         `INSERT INTO calls (call_sid, created_at, updated_at, locale, caller_hash, caller_enc, called, country)
          VALUES (@call_sid, @at, @at, @locale, @caller_hash, @caller_enc, @called, @country) ON CONFLICT(call_sid) DO NOTHING`,
       ),
-      insertNotice: p('INSERT INTO notices (id, locale, kind, content, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING'),
+      insertNotice: p(
+        'INSERT INTO notices (id, locale, kind, content, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING',
+      ),
       getSubjectKey: p('SELECT wrapped_key FROM subject_keys WHERE subject_hash = ?'),
-      insertSubjectKey: p('INSERT INTO subject_keys (subject_hash, wrapped_key, created_at) VALUES (?, ?, ?) ON CONFLICT(subject_hash) DO NOTHING'),
+      insertSubjectKey: p(
+        'INSERT INTO subject_keys (subject_hash, wrapped_key, created_at) VALUES (?, ?, ?) ON CONFLICT(subject_hash) DO NOTHING',
+      ),
       getSecret: p('SELECT wrapped_key, sealed, public FROM secrets WHERE name = ?'),
-      insertSecret: p('INSERT INTO secrets (name, wrapped_key, sealed, public) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO NOTHING'),
+      insertSecret: p(
+        'INSERT INTO secrets (name, wrapped_key, sealed, public) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO NOTHING',
+      ),
       insertConsent: p(
         `INSERT INTO consents (id, call_sid, created_at, updated_at, caller_hash, caller_enc, locale, method, input_enc, confidence, notice_id, decision, purposes, status, clip_start_ms, clip_end_ms)
          VALUES (@id, @call_sid, @at, @at, @caller_hash, @caller_enc, @locale, @method, @input_enc, @confidence, @notice_id, @decision, @purposes, @status, @clip_start_ms, @clip_end_ms)`,
@@ -126,7 +146,7 @@ export class Ledger {
       consentsForCall: p('SELECT * FROM consents WHERE call_sid = ? ORDER BY created_at'),
       activeForCaller: p("SELECT id FROM consents WHERE caller_hash = ? AND status = 'active'"),
       insertJob: p(
-        'INSERT INTO jobs (kind, payload, dedupe_key, status, attempts, run_at, created_at, updated_at) VALUES (?, ?, ?, \'pending\', 0, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING',
+        "INSERT INTO jobs (kind, payload, dedupe_key, status, attempts, run_at, created_at, updated_at) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING",
       ),
       getClip: p('SELECT * FROM clips WHERE consent_id = ?'),
     };
@@ -142,12 +162,21 @@ export class Ledger {
 
   // ---- secrets kept in the ledger, wrapped by the key ring ----
 
-  private secret(name: string, create: () => { value: Buffer; public?: string }): { value: Buffer; public: string | null } {
-    let row = this.stmts.getSecret!.get(name) as { wrapped_key: string; sealed: string; public: string | null } | undefined;
+  private secret(
+    name: string,
+    create: () => { value: Buffer; public?: string },
+  ): { value: Buffer; public: string | null } {
+    let row = this.stmts.getSecret!.get(name) as
+      { wrapped_key: string; sealed: string; public: string | null } | undefined;
     if (!row) {
       const made = create();
       const dataKey = crypto.randomBytes(32);
-      this.stmts.insertSecret!.run(name, this.keyRing.wrap(dataKey), sealField(dataKey, made.value.toString('base64')), made.public ?? null);
+      this.stmts.insertSecret!.run(
+        name,
+        this.keyRing.wrap(dataKey),
+        sealField(dataKey, made.value.toString('base64')),
+        made.public ?? null,
+      );
       row = this.stmts.getSecret!.get(name) as { wrapped_key: string; sealed: string; public: string | null };
     }
     const dataKey = this.keyRing.unwrap(row.wrapped_key);
@@ -184,7 +213,11 @@ export class Ledger {
     if (cached) return cached;
     let row = this.stmts.getSubjectKey!.get(subjectHash) as { wrapped_key: string | null } | undefined;
     if (!row && create) {
-      this.stmts.insertSubjectKey!.run(subjectHash, this.keyRing.wrap(crypto.randomBytes(32)), new Date().toISOString());
+      this.stmts.insertSubjectKey!.run(
+        subjectHash,
+        this.keyRing.wrap(crypto.randomBytes(32)),
+        new Date().toISOString(),
+      );
       row = this.stmts.getSubjectKey!.get(subjectHash) as { wrapped_key: string | null };
     }
     if (!row?.wrapped_key) return null;
@@ -208,7 +241,9 @@ export class Ledger {
   }
 
   shredSubject(subjectHash: string, at: Date): void {
-    this.db.prepare('UPDATE subject_keys SET wrapped_key = NULL, shredded_at = ? WHERE subject_hash = ?').run(at.toISOString(), subjectHash);
+    this.db
+      .prepare('UPDATE subject_keys SET wrapped_key = NULL, shredded_at = ? WHERE subject_hash = ?')
+      .run(at.toISOString(), subjectHash);
     this.subjectKeyCache.delete(subjectHash);
   }
 
@@ -231,14 +266,25 @@ export class Ledger {
           data: JSON.stringify(e.data ?? {}),
         };
         const hash = eventHash(prev, row);
-        this.stmts.insertEvent!.run(row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data, prev, hash);
+        this.stmts.insertEvent!.run(
+          row.seq,
+          row.call_sid,
+          row.consent_id,
+          row.type,
+          row.at,
+          row.data,
+          prev,
+          hash,
+        );
         prev = hash;
       }
     });
   }
 
   eventsForCall(callSid: string): ChainedRow[] {
-    return this.db.prepare('SELECT * FROM events WHERE call_sid = ? ORDER BY seq').all(callSid) as ChainedRow[];
+    return this.db
+      .prepare('SELECT * FROM events WHERE call_sid = ? ORDER BY seq')
+      .all(callSid) as ChainedRow[];
   }
 
   verifyChain(): ChainVerdict {
@@ -257,16 +303,24 @@ export class Ledger {
     return id;
   }
 
-  getNotice(id: string): { id: string; locale: string; kind: string; content: string; created_at: string } | undefined {
+  getNotice(
+    id: string,
+  ): { id: string; locale: string; kind: string; content: string; created_at: string } | undefined {
     return this.db.prepare('SELECT * FROM notices WHERE id = ?').get(id) as
-      | { id: string; locale: string; kind: string; content: string; created_at: string }
-      | undefined;
+      { id: string; locale: string; kind: string; content: string; created_at: string } | undefined;
   }
 
   // ---- calls ----
 
   /** Idempotent: Twilio retries webhooks, and a retry must not create a second call. */
-  startCall(c: { callSid: string; from: string | null; called: string | null; country: string | null; locale: string; at: Date }): boolean {
+  startCall(c: {
+    callSid: string;
+    from: string | null;
+    called: string | null;
+    country: string | null;
+    locale: string;
+    at: Date;
+  }): boolean {
     const callerHash = c.from ? this.callerHash(c.from) : null;
     const result = this.stmts.insertCall!.run({
       call_sid: c.callSid,
@@ -284,11 +338,29 @@ export class Ledger {
     return this.stmts.getCall!.get(callSid) as CallRow | undefined;
   }
 
-  updateCall(callSid: string, fields: Partial<Pick<CallRow, 'locale' | 'state' | 'outcome' | 'consent_id' | 'method' | 'routed_to' | 'recording_started_ms' | 'ended_at'>>, at: Date): void {
+  updateCall(
+    callSid: string,
+    fields: Partial<
+      Pick<
+        CallRow,
+        | 'locale'
+        | 'state'
+        | 'outcome'
+        | 'consent_id'
+        | 'method'
+        | 'routed_to'
+        | 'recording_started_ms'
+        | 'ended_at'
+      >
+    >,
+    at: Date,
+  ): void {
     const keys = Object.keys(fields).filter((k) => CALL_FIELDS.has(k));
     if (keys.length === 0) return;
     const sets = keys.map((k) => `${k} = @${k}`).join(', ');
-    this.db.prepare(`UPDATE calls SET ${sets}, updated_at = @updated_at WHERE call_sid = @call_sid`).run({ ...fields, updated_at: at.toISOString(), call_sid: callSid });
+    this.db
+      .prepare(`UPDATE calls SET ${sets}, updated_at = @updated_at WHERE call_sid = @call_sid`)
+      .run({ ...fields, updated_at: at.toISOString(), call_sid: callSid });
   }
 
   callerNumber(call: Pick<CallRow, 'caller_hash' | 'caller_enc'>): string | null {
@@ -341,16 +413,25 @@ export class Ledger {
     return this.stmts.consentsForCall!.all(callSid) as ConsentRow[];
   }
 
-  setConsentPurposes(id: string, purposes: Record<string, boolean>, clipEndMs: number | null, at: Date): void {
+  setConsentPurposes(
+    id: string,
+    purposes: Record<string, boolean>,
+    clipEndMs: number | null,
+    at: Date,
+  ): void {
     this.db
-      .prepare('UPDATE consents SET purposes = ?, clip_end_ms = COALESCE(?, clip_end_ms), updated_at = ? WHERE id = ?')
+      .prepare(
+        'UPDATE consents SET purposes = ?, clip_end_ms = COALESCE(?, clip_end_ms), updated_at = ? WHERE id = ?',
+      )
       .run(JSON.stringify(purposes), clipEndMs, at.toISOString(), id);
   }
 
   /** Withdraws every active consent of one caller; returns the IDs so their clips can be deleted. */
   withdrawCaller(callerHash: string, at: Date): string[] {
     const ids = this.stmts.activeForCaller!.pluck().all(callerHash) as string[];
-    const update = this.db.prepare("UPDATE consents SET status = 'withdrawn', withdrawn_at = ?, updated_at = ? WHERE id = ?");
+    const update = this.db.prepare(
+      "UPDATE consents SET status = 'withdrawn', withdrawn_at = ?, updated_at = ? WHERE id = ?",
+    );
     for (const id of ids) update.run(at.toISOString(), at.toISOString(), id);
     return ids;
   }
@@ -361,11 +442,15 @@ export class Ledger {
     return this.stmts.getClip!.get(consentId) as ClipRow | undefined;
   }
 
-  upsertClip(row: Partial<ClipRow> & { consent_id: string; call_sid: string; status: ClipRow['status'] }): void {
+  upsertClip(
+    row: Partial<ClipRow> & { consent_id: string; call_sid: string; status: ClipRow['status'] },
+  ): void {
     const cols = Object.keys(row);
     const updates = cols.filter((c) => c !== 'consent_id').map((c) => `${c} = excluded.${c}`);
     this.db
-      .prepare(`INSERT INTO clips (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')}) ON CONFLICT(consent_id) DO UPDATE SET ${updates.join(', ')}`)
+      .prepare(
+        `INSERT INTO clips (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')}) ON CONFLICT(consent_id) DO UPDATE SET ${updates.join(', ')}`,
+      )
       .run(row);
   }
 
@@ -376,9 +461,20 @@ export class Ledger {
   // ---- durable jobs (outbox) ----
 
   /** Written in the caller's transaction, so the work exists exactly when the event that causes it does. */
-  enqueue(kind: string, payload: Record<string, unknown>, options: { dedupeKey?: string; runAt?: number } = {}): void {
+  enqueue(
+    kind: string,
+    payload: Record<string, unknown>,
+    options: { dedupeKey?: string; runAt?: number } = {},
+  ): void {
     const now = new Date();
-    this.stmts.insertJob!.run(kind, JSON.stringify(payload), options.dedupeKey ?? null, options.runAt ?? now.getTime(), now.toISOString(), now.toISOString());
+    this.stmts.insertJob!.run(
+      kind,
+      JSON.stringify(payload),
+      options.dedupeKey ?? null,
+      options.runAt ?? now.getTime(),
+      now.toISOString(),
+      now.toISOString(),
+    );
   }
 }
 

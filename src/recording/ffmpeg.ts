@@ -25,7 +25,9 @@ export function resolveFfmpeg(override?: string): string | null {
 /** Runs ffmpeg with an argument list (never a shell) and a hard timeout; rejects with its last stderr lines. */
 function run(ffmpeg: string, args: string[], timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-8192);
@@ -38,7 +40,12 @@ function run(ffmpeg: string, args: string[], timeoutMs = 120_000): Promise<strin
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(stderr);
-      else reject(new Error(`ffmpeg failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      else
+        reject(
+          new Error(
+            `ffmpeg failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+          ),
+        );
     });
   });
 }
@@ -57,22 +64,64 @@ export async function probeDurationSec(ffmpeg: string, file: string): Promise<nu
  * Cuts [startSec, endSec] and transcodes it to small mono MP3 that every browser plays. Seeking
  * before -i makes the cut cost the same for a 5- and a 60-minute recording.
  */
-export async function cutClip(opts: { ffmpeg: string; input: string; startSec: number; endSec: number; output: string }): Promise<{ durationSec: number }> {
+export async function cutClip(opts: {
+  ffmpeg: string;
+  input: string;
+  startSec: number;
+  endSec: number;
+  output: string;
+}): Promise<{ durationSec: number }> {
   const length = opts.endSec - opts.startSec;
   if (!(length > 0)) throw new Error(`empty clip span ${opts.startSec}–${opts.endSec}`);
   await run(opts.ffmpeg, [
-    '-v', 'error', '-xerror', '-ss', opts.startSec.toFixed(3), '-t', length.toFixed(3), '-i', opts.input,
-    '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'libmp3lame', '-b:a', '32k', '-f', 'mp3', '-y', opts.output,
+    '-v',
+    'error',
+    '-xerror',
+    '-ss',
+    opts.startSec.toFixed(3),
+    '-t',
+    length.toFixed(3),
+    '-i',
+    opts.input,
+    '-vn',
+    '-ac',
+    '1',
+    '-ar',
+    '16000',
+    '-c:a',
+    'libmp3lame',
+    '-b:a',
+    '32k',
+    '-f',
+    'mp3',
+    '-y',
+    opts.output,
   ]);
   const durationSec = await probeDurationSec(opts.ffmpeg, opts.output);
-  if (!(durationSec > 0)) throw new Error('the cut holds no audio (is the recording shorter than the consent span?)');
+  if (!(durationSec > 0))
+    throw new Error('the cut holds no audio (is the recording shorter than the consent span?)');
   return { durationSec };
 }
 
 /** An 8 kHz mono 16-bit PCM tone, as Twilio's WAV recordings are: for tests and benchmarks. */
-export async function makeToneWav(opts: { ffmpeg: string; output: string; seconds: number; sampleRate?: number }): Promise<void> {
+export async function makeToneWav(opts: {
+  ffmpeg: string;
+  output: string;
+  seconds: number;
+  sampleRate?: number;
+}): Promise<void> {
   await run(opts.ffmpeg, [
-    '-v', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${opts.sampleRate ?? 8000}:duration=${opts.seconds}`,
-    '-ac', '1', '-c:a', 'pcm_s16le', '-y', opts.output,
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=${opts.sampleRate ?? 8000}:duration=${opts.seconds}`,
+    '-ac',
+    '1',
+    '-c:a',
+    'pcm_s16le',
+    '-y',
+    opts.output,
   ]);
 }

@@ -12,9 +12,19 @@ export interface EmbeddedS3 {
  * A real S3-compatible server (s3rver) on loopback, so the quick start and the tests use exactly
  * the code path production uses against S3. Objects persist in `directory`.
  */
-export async function startEmbeddedS3(opts: { directory: string; port?: number; bucket: string }): Promise<EmbeddedS3> {
+export async function startEmbeddedS3(opts: {
+  directory: string;
+  port?: number;
+  bucket: string;
+}): Promise<EmbeddedS3> {
   fs.mkdirSync(opts.directory, { recursive: true, mode: 0o700 });
-  const server = new S3rver({ address: '127.0.0.1', port: opts.port ?? 0, directory: opts.directory, silent: true, configureBuckets: [{ name: opts.bucket }] });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: opts.port ?? 0,
+    directory: opts.directory,
+    silent: true,
+    configureBuckets: [{ name: opts.bucket }],
+  });
   const address = await server.run();
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

@@ -19,7 +19,8 @@ export interface S3Options {
 }
 
 const isNotFound = (error: unknown): boolean =>
-  error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NotFound' || error.name === 'NoSuchKey');
+  error instanceof S3ServiceException &&
+  (error.$metadata.httpStatusCode === 404 || error.name === 'NotFound' || error.name === 'NoSuchKey');
 
 /**
  * S3 or any S3-compatible server. Timeouts are short and SDK retries few: the durable job queue
@@ -37,7 +38,15 @@ export function createS3ClipStore(o: S3Options): ClipStore {
   const Bucket = o.bucket;
   return {
     async put(key, body) {
-      await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentLength: body.length, ContentType: 'application/octet-stream' }));
+      await client.send(
+        new PutObjectCommand({
+          Bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+          ContentType: 'application/octet-stream',
+        }),
+      );
     },
     async get(key) {
       const res = await client.send(new GetObjectCommand({ Bucket, Key: key }));

@@ -10,7 +10,10 @@ export interface TwilioApi {
 }
 
 export class TwilioRestError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
   }
 }
@@ -19,14 +22,22 @@ export class TwilioRestError extends Error {
  * Media is fetched from TWILIO_API_BASE only: the recording URL Twilio posts is never followed, so
  * a forged callback cannot make us send credentials to another host.
  */
-export function createTwilioApi(p: { apiBase: string; accountSid: string; authToken: string; timeoutMs?: number }): TwilioApi {
+export function createTwilioApi(p: {
+  apiBase: string;
+  accountSid: string;
+  authToken: string;
+  timeoutMs?: number;
+}): TwilioApi {
   const auth = `Basic ${Buffer.from(`${p.accountSid}:${p.authToken}`).toString('base64')}`;
   const account = `${p.apiBase}/2010-04-01/Accounts/${encodeURIComponent(p.accountSid)}`;
   const timeout = p.timeoutMs ?? 20_000;
   const call = async (method: string, url: string, body?: URLSearchParams): Promise<Response> => {
     const res = await fetch(url, {
       method,
-      headers: { authorization: auth, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: {
+        authorization: auth,
+        ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
       body,
       redirect: 'error',
       signal: AbortSignal.timeout(timeout),
@@ -37,16 +48,24 @@ export function createTwilioApi(p: { apiBase: string; accountSid: string; authTo
     async downloadRecording(recordingSid, toFile) {
       const res = await call('GET', `${account}/Recordings/${encodeURIComponent(recordingSid)}.wav`);
       if (!res.ok || !res.body) throw new TwilioRestError(`recording media: HTTP ${res.status}`, res.status);
-      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), fs.createWriteStream(toFile, { mode: 0o600 }));
+      await pipeline(
+        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+        fs.createWriteStream(toFile, { mode: 0o600 }),
+      );
       return fs.statSync(toFile).size;
     },
     async deleteRecording(recordingSid) {
       const res = await call('DELETE', `${account}/Recordings/${encodeURIComponent(recordingSid)}.json`);
       // Already gone counts as done: deletion is idempotent.
-      if (!res.ok && res.status !== 404) throw new TwilioRestError(`delete recording: HTTP ${res.status}`, res.status);
+      if (!res.ok && res.status !== 404)
+        throw new TwilioRestError(`delete recording: HTTP ${res.status}`, res.status);
     },
     async sendSms({ to, from, body }) {
-      const res = await call('POST', `${account}/Messages.json`, new URLSearchParams({ To: to, From: from, Body: body }));
+      const res = await call(
+        'POST',
+        `${account}/Messages.json`,
+        new URLSearchParams({ To: to, From: from, Body: body }),
+      );
       if (!res.ok) throw new TwilioRestError(`send SMS: HTTP ${res.status}`, res.status);
     },
   };

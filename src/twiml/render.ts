@@ -33,14 +33,22 @@ const STATE = '__STATE__';
 const TOKEN = '__TOKEN__';
 const RECORDING_NAME = 'consent';
 
-export const encodeState = (state: CallState): string => Buffer.from(JSON.stringify(state)).toString('base64url');
+export const encodeState = (state: CallState): string =>
+  Buffer.from(JSON.stringify(state)).toString('base64url');
 
 export function decodeState(token: string | undefined): CallState | null {
   if (!token || token.length > 2000) return null;
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<CallState>;
-    if (typeof parsed.lng !== 'string' || !['main', 'purpose', 'sms', 'lang'].includes(parsed.q ?? '')) return null;
-    if (typeof parsed.pi !== 'number' || typeof parsed.miss !== 'number' || typeof parsed.ans !== 'object' || parsed.ans === null) return null;
+    if (typeof parsed.lng !== 'string' || !['main', 'purpose', 'sms', 'lang'].includes(parsed.q ?? ''))
+      return null;
+    if (
+      typeof parsed.pi !== 'number' ||
+      typeof parsed.miss !== 'number' ||
+      typeof parsed.ans !== 'object' ||
+      parsed.ans === null
+    )
+      return null;
     return parsed as CallState;
   } catch {
     return null;
@@ -48,7 +56,12 @@ export function decodeState(token: string | undefined): CallState | null {
 }
 
 const xmlAttr = (value: string): string =>
-  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 
 /**
  * Renders flow steps as TwiML. Everything but the call state and token is the same for every call
@@ -58,7 +71,10 @@ const xmlAttr = (value: string): string =>
 export class TwimlRenderer {
   private readonly cache = new Map<string, string>();
 
-  constructor(private readonly catalog: Catalog, private readonly s: RenderSettings) {}
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly s: RenderSettings,
+  ) {}
 
   private url(path: string): string {
     return `${this.s.baseUrl}${path}`;
@@ -87,16 +103,29 @@ export class TwimlRenderer {
     }
     const text = this.catalog.t(lng, key, vars);
     const voice = this.catalog.t(lng, 'language.voice');
-    node.say({ language: this.catalog.t(lng, 'language.speech') as never, ...(voice && voice !== 'language.voice' ? { voice: voice as never } : {}) }, text);
+    node.say(
+      {
+        language: this.catalog.t(lng, 'language.speech') as never,
+        ...(voice && voice !== 'language.voice' ? { voice: voice as never } : {}),
+      },
+      text,
+    );
   }
 
   private localVars(lng: string, age: number): Vars {
     const base = this.baseVars(age);
-    base.purposeList = this.s.purposes.map((p) => this.catalog.t(lng, `purposeNames.${p.id}`, { defaultValue: p.id })).join(', ');
+    base.purposeList = this.s.purposes
+      .map((p) => this.catalog.t(lng, `purposeNames.${p.id}`, { defaultValue: p.id }))
+      .join(', ');
     return base;
   }
 
-  private gather(response: VoiceResponse, lng: string, action: string, dtmfOnly = false): ReturnType<VoiceResponse['gather']> {
+  private gather(
+    response: VoiceResponse,
+    lng: string,
+    action: string,
+    dtmfOnly = false,
+  ): ReturnType<VoiceResponse['gather']> {
     const lexicon = this.catalog.lexicon(lng);
     return response.gather({
       input: dtmfOnly ? ['dtmf'] : ['dtmf', 'speech'],
@@ -107,7 +136,11 @@ export class TwimlRenderer {
       actionOnEmptyResult: true,
       ...(dtmfOnly
         ? {}
-        : { language: this.catalog.t(lng, 'language.speech') as never, speechTimeout: 'auto', hints: lexicon.hints.join(', ') }),
+        : {
+            language: this.catalog.t(lng, 'language.speech') as never,
+            speechTimeout: 'auto',
+            hints: lexicon.hints.join(', '),
+          }),
     });
   }
 
@@ -122,7 +155,8 @@ export class TwimlRenderer {
 
   private fill(template: string, d: Dynamic): string {
     let out = template.split(STATE).join(d.state);
-    if (template.includes(TOKEN)) out = out.split(TOKEN).join(xmlAttr(encodeURIComponent(d.consentToken ?? '')));
+    if (template.includes(TOKEN))
+      out = out.split(TOKEN).join(xmlAttr(encodeURIComponent(d.consentToken ?? '')));
     return out;
   }
 
@@ -142,15 +176,24 @@ export class TwimlRenderer {
     switch (step.kind) {
       case 'ask':
         return this.fill(
-          this.cached(`ask|${lng}|${d.age}|${step.question}|${step.purposeId}|${step.lead.join(',')}|${step.startRecording}|${step.withDisclosure}`, () =>
-            this.buildAsk(step, lng, d.age),
+          this.cached(
+            `ask|${lng}|${d.age}|${step.question}|${step.purposeId}|${step.lead.join(',')}|${step.startRecording}|${step.withDisclosure}`,
+            () => this.buildAsk(step, lng, d.age),
           ),
           d,
         );
       case 'info':
-        return this.fill(this.cached(`info|${lng}|${d.age}|${step.back}|${step.smsOffer}|${state.pi}`, () => this.buildInfo(step, state, d.age)), d);
+        return this.fill(
+          this.cached(`info|${lng}|${d.age}|${step.back}|${step.smsOffer}|${state.pi}`, () =>
+            this.buildInfo(step, state, d.age),
+          ),
+          d,
+        );
       case 'languageMenu':
-        return this.fill(this.cached('lang', () => this.buildLanguageMenu()), d);
+        return this.fill(
+          this.cached('lang', () => this.buildLanguageMenu()),
+          d,
+        );
       case 'assistant':
         return this.buildAssistant(step, lng, d);
       case 'human':
@@ -167,9 +210,18 @@ export class TwimlRenderer {
     return this.catalog.exists(lng, `purposes.${purposeId}`) ? `purposes.${purposeId}` : 'purposeFallback';
   }
 
-  private sayQuestion(node: Container, lng: string, question: 'main' | 'purpose', purposeId: string, vars: Vars): void {
+  private sayQuestion(
+    node: Container,
+    lng: string,
+    question: 'main' | 'purpose',
+    purposeId: string,
+    vars: Vars,
+  ): void {
     const key = this.questionKey(lng, question, purposeId);
-    this.speak(node, lng, key, { ...vars, purpose: this.catalog.t(lng, `purposeNames.${purposeId}`, { defaultValue: purposeId }) });
+    this.speak(node, lng, key, {
+      ...vars,
+      purpose: this.catalog.t(lng, `purposeNames.${purposeId}`, { defaultValue: purposeId }),
+    });
     if (question === 'main') {
       this.speak(node, lng, 'age', vars);
       this.speak(node, lng, 'languageHint', vars);
@@ -204,7 +256,14 @@ export class TwimlRenderer {
     const g = this.gather(r, lng, `/voice/answer?s=${STATE}`);
     this.speak(g, lng, 'info', vars);
     if (step.smsOffer) this.speak(g, lng, 'smsOffer', vars);
-    else this.sayQuestion(g, lng, step.back, this.s.purposes[step.back === 'main' ? 0 : state.pi]?.id ?? 'call', vars);
+    else
+      this.sayQuestion(
+        g,
+        lng,
+        step.back,
+        this.s.purposes[step.back === 'main' ? 0 : state.pi]?.id ?? 'call',
+        vars,
+      );
     r.redirect({ method: 'POST' }, this.url(`/voice/answer?s=${STATE}`));
     return r.toString();
   }
@@ -264,9 +323,26 @@ export class TwimlRenderer {
     }
     this.speak(r, lng, 'handover', vars);
     this.speak(r, lng, step.consentHolds ? 'handoverConsentHolds' : 'handoverNoConsent', vars);
-    const kind = step.consentHolds ? 'granted' : step.reason === 'minor' ? 'minor' : step.reason === 'withdrawn' ? 'withdrawn' : 'none';
-    const whisper = new URLSearchParams({ k: kind, lng, ...(step.consentHolds && d.consentId ? { ref: d.consentId, p: (d.grantedPurposes ?? []).join(',') } : {}) });
-    const dial = r.dial({ action: this.url(`/voice/dial?lng=${lng}`), method: 'POST', timeout: 25, answerOnBridge: true });
+    const kind = step.consentHolds
+      ? 'granted'
+      : step.reason === 'minor'
+        ? 'minor'
+        : step.reason === 'withdrawn'
+          ? 'withdrawn'
+          : 'none';
+    const whisper = new URLSearchParams({
+      k: kind,
+      lng,
+      ...(step.consentHolds && d.consentId
+        ? { ref: d.consentId, p: (d.grantedPurposes ?? []).join(',') }
+        : {}),
+    });
+    const dial = r.dial({
+      action: this.url(`/voice/dial?lng=${lng}`),
+      method: 'POST',
+      timeout: 25,
+      answerOnBridge: true,
+    });
     if (this.s.humanAgent.startsWith('sip:')) {
       // SIP carries the consent machine-readably as X- headers (Twilio passes URI parameters as headers).
       const headers = new URLSearchParams({
@@ -274,9 +350,15 @@ export class TwimlRenderer {
         ...(d.consentId && step.consentHolds ? { 'X-Consent-Id': d.consentId } : {}),
         ...(d.consentToken ? { 'X-Consent-Token': d.consentToken } : {}),
       });
-      dial.sip({ url: this.url(`/voice/whisper?${whisper.toString()}`) }, `${this.s.humanAgent}?${headers.toString()}`);
+      dial.sip(
+        { url: this.url(`/voice/whisper?${whisper.toString()}`) },
+        `${this.s.humanAgent}?${headers.toString()}`,
+      );
     } else {
-      dial.number({ url: this.url(`/voice/whisper?${whisper.toString()}`), method: 'POST' }, this.s.humanAgent);
+      dial.number(
+        { url: this.url(`/voice/whisper?${whisper.toString()}`), method: 'POST' },
+        this.s.humanAgent,
+      );
     }
     return r.toString();
   }
@@ -285,7 +367,9 @@ export class TwimlRenderer {
   whisper(kind: 'granted' | 'none' | 'minor' | 'withdrawn', ref: string, purposes: string[]): string {
     const lng = this.s.defaultLocale;
     const r = new twilio.twiml.VoiceResponse();
-    const names = purposes.map((p) => this.catalog.t(lng, `purposeNames.${p}`, { defaultValue: p })).join(', ');
+    const names = purposes
+      .map((p) => this.catalog.t(lng, `purposeNames.${p}`, { defaultValue: p }))
+      .join(', ');
     this.speak(r, lng, `whisper.${kind}`, { purposes: names, ref: ref.split('').join(' ') });
     return r.toString();
   }
@@ -324,10 +408,18 @@ export class TwimlRenderer {
   noticeContent(lng: string, age: number): string {
     const vars = this.localVars(lng, age);
     const texts: Record<string, string> = {};
-    const keys = ['disclosure', 'main', 'age', ...this.s.purposes.slice(1).map((p) => this.questionKey(lng, 'purpose', p.id)), 'info'];
+    const keys = [
+      'disclosure',
+      'main',
+      'age',
+      ...this.s.purposes.slice(1).map((p) => this.questionKey(lng, 'purpose', p.id)),
+      'info',
+    ];
     for (const key of keys) {
       const recorded = this.catalog.recorded(lng, key);
-      texts[key] = recorded ? `audio:${recorded.urlPath}#sha256=${recorded.sha256}` : this.catalog.t(lng, key, vars);
+      texts[key] = recorded
+        ? `audio:${recorded.urlPath}#sha256=${recorded.sha256}`
+        : this.catalog.t(lng, key, vars);
     }
     return JSON.stringify({ locale: lng, purposes: this.s.purposes.map((p) => p.id), texts });
   }

@@ -26,14 +26,24 @@ async function startS3(): Promise<S3> {
   return server;
 }
 
-const s3env = () => ({ S3_BUCKET: 'clips', S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1' });
+const s3env = () => ({
+  S3_BUCKET: 'clips',
+  S3_ENDPOINT: s3.endpoint,
+  S3_FORCE_PATH_STYLE: 'true',
+  S3_REGION: 'us-east-1',
+});
 const objects = (): string[] => {
   const found: string[] = [];
   const walk = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const full = path.join(d, e.name);
       if (e.isDirectory()) walk(full);
-      else if (!e.name.startsWith('.') && !e.name.endsWith('._S3rver_metadata.json') && !e.name.endsWith('._S3rver_object.md5')) found.push(full);
+      else if (
+        !e.name.startsWith('.') &&
+        !e.name.endsWith('._S3rver_metadata.json') &&
+        !e.name.endsWith('._S3rver_object.md5')
+      )
+        found.push(full);
     }
   };
   const bucketDir = path.join(s3dir, 'clips');
@@ -41,7 +51,9 @@ const objects = (): string[] => {
   return found;
 };
 const probe = (file: string): number => {
-  const out = execFileSync(FFMPEG, ['-hide_banner', '-i', file, '-f', 'null', '-'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const out = execFileSync(FFMPEG, ['-hide_banner', '-i', file, '-f', 'null', '-'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).toString();
   void out;
   return 0;
 };
@@ -56,8 +68,18 @@ afterAll(async () => {
   fs.rmSync(s3dir, { recursive: true, force: true });
 });
 
-async function consentingCall(gw: Gateway, from = `+49151${crypto.randomInt(1e6, 1e7)}`, order: 'recording-first' | 'status-first' = 'recording-first') {
-  const call = gw.emulator.placeCall({ from, to: '+4930123456', fromCountry: 'DE', recordingSeconds: 30, callbackOrder: order });
+async function consentingCall(
+  gw: Gateway,
+  from = `+49151${crypto.randomInt(1e6, 1e7)}`,
+  order: 'recording-first' | 'status-first' = 'recording-first',
+) {
+  const call = gw.emulator.placeCall({
+    from,
+    to: '+4930123456',
+    fromCountry: 'DE',
+    recordingSeconds: 30,
+    callbackOrder: order,
+  });
   await call.start();
   for (const d of ['1', '1', '2']) await call.press(d);
   await gw.emulator.settle();
@@ -95,7 +117,9 @@ describe('consent snippet evidence', () => {
     expect(row.duration_sec).toBeGreaterThan(0.5);
     expect(row.duration_sec).toBeLessThan(30);
     expect(row.key_id).toBe('k1');
-    expect(report.events.map((e) => e.type)).toEqual(expect.arrayContaining(['clip_stored', 'recording_deleted']));
+    expect(report.events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['clip_stored', 'recording_deleted']),
+    );
   });
 
   test('when the recording callback arrives twice, still one object is stored and Twilio is asked to delete once', async () => {
@@ -106,29 +130,48 @@ describe('consent snippet evidence', () => {
     await gw.runJobs();
     await gw.runJobs();
     expect(objects().length).toBe(before + 1);
-    const deletes = gw.emulator.requests.filter((r) => r.method === 'DELETE' && [...gw.emulator.recordings.values()].some((rec) => rec.callSid === call.callSid && r.path.includes(rec.sid)));
+    const deletes = gw.emulator.requests.filter(
+      (r) =>
+        r.method === 'DELETE' &&
+        [...gw.emulator.recordings.values()].some(
+          (rec) => rec.callSid === call.callSid && r.path.includes(rec.sid),
+        ),
+    );
     expect(deletes).toHaveLength(1);
   });
 
-  test.each(['recording-first', 'status-first'] as const)('when a caller refuses or hangs up (%s), no audio is stored and Twilio’s recording is deleted', async (order) => {
-    const before = objects().length;
-    const refuser = gw.emulator.placeCall({ from: '+4915100000101', to: '+4930', fromCountry: 'DE', callbackOrder: order });
-    await refuser.start();
-    await refuser.press('2');
-    const leaver = gw.emulator.placeCall({ from: '+4915100000102', to: '+4930', fromCountry: 'DE', callbackOrder: order });
-    await leaver.start();
-    await leaver.hangup();
-    await gw.emulator.settle();
-    await gw.runJobs();
-    await gw.runJobs();
-    expect(objects().length).toBe(before);
-    for (const call of [refuser, leaver]) {
-      const recs = [...gw.emulator.recordings.values()].filter((r) => r.callSid === call.callSid);
-      expect(recs.length).toBeGreaterThan(0);
-      for (const r of recs) expect(r.status).toBe('deleted');
-      expect(gw.report(call.callSid).clip.status).toBe('none');
-    }
-  });
+  test.each(['recording-first', 'status-first'] as const)(
+    'when a caller refuses or hangs up (%s), no audio is stored and Twilio’s recording is deleted',
+    async (order) => {
+      const before = objects().length;
+      const refuser = gw.emulator.placeCall({
+        from: '+4915100000101',
+        to: '+4930',
+        fromCountry: 'DE',
+        callbackOrder: order,
+      });
+      await refuser.start();
+      await refuser.press('2');
+      const leaver = gw.emulator.placeCall({
+        from: '+4915100000102',
+        to: '+4930',
+        fromCountry: 'DE',
+        callbackOrder: order,
+      });
+      await leaver.start();
+      await leaver.hangup();
+      await gw.emulator.settle();
+      await gw.runJobs();
+      await gw.runJobs();
+      expect(objects().length).toBe(before);
+      for (const call of [refuser, leaver]) {
+        const recs = [...gw.emulator.recordings.values()].filter((r) => r.callSid === call.callSid);
+        expect(recs.length).toBeGreaterThan(0);
+        for (const r of recs) expect(r.status).toBe('deleted');
+        expect(gw.report(call.callSid).clip.status).toBe('none');
+      }
+    },
+  );
 
   test('when the caller later withdraws by pressing 0, the stored clip object is deleted and marked deleted', async () => {
     const from = '+4915100000103';
@@ -142,7 +185,9 @@ describe('consent snippet evidence', () => {
     await gw.runJobs();
     expect(gw.report(first.callSid).clip.status).toBe('deleted');
     expect(objects().length).toBe(before - 1);
-    expect(await readClip(gw.runtime.ledger, gw.runtime.store, gw.report(first.callSid).consentId!)).toBeNull();
+    expect(
+      await readClip(gw.runtime.ledger, gw.runtime.store, gw.report(first.callSid).consentId!),
+    ).toBeNull();
   });
 });
 
@@ -153,7 +198,9 @@ describe('nothing is lost', () => {
       const call = await consentingCall(gw);
       await s3.close();
       await gw.runJobs();
-      const job = gw.runtime.ledger.db.prepare("SELECT * FROM jobs WHERE kind = 'process_recording'").get() as { status: string; last_error: string; attempts: number };
+      const job = gw.runtime.ledger.db
+        .prepare("SELECT * FROM jobs WHERE kind = 'process_recording'")
+        .get() as { status: string; last_error: string; attempts: number };
       expect(job.status).toBe('pending');
       expect(job.last_error).toBeTruthy();
       expect(gw.report(call.callSid).clip.status).toBe('pending');
@@ -166,24 +213,30 @@ describe('nothing is lost', () => {
     }
   });
 
-  test.each(['truncated', 'garbage', '500'] as const)('when Twilio serves %s media, the job records the error, retries, and succeeds when the media is good', async (fault) => {
-    const gw = await startGateway(s3env());
-    try {
-      const call = await consentingCall(gw);
-      gw.emulator.faults = { media: fault };
-      await gw.runJobs();
-      const job = () => gw.runtime.ledger.db.prepare("SELECT status, last_error, attempts FROM jobs WHERE kind = 'process_recording'").get() as { status: string; last_error: string | null; attempts: number };
-      expect(job().status).toBe('pending');
-      expect(job().last_error).toBeTruthy();
-      expect(gw.report(call.callSid).clip.status).toBe('pending');
-      gw.emulator.faults = {};
-      gw.runtime.ledger.db.prepare("UPDATE jobs SET run_at = 0 WHERE status = 'pending'").run();
-      await gw.runJobs();
-      expect(gw.report(call.callSid).clip.status).toBe('stored');
-    } finally {
-      await gw.close();
-    }
-  });
+  test.each(['truncated', 'garbage', '500'] as const)(
+    'when Twilio serves %s media, the job records the error, retries, and succeeds when the media is good',
+    async (fault) => {
+      const gw = await startGateway(s3env());
+      try {
+        const call = await consentingCall(gw);
+        gw.emulator.faults = { media: fault };
+        await gw.runJobs();
+        const job = () =>
+          gw.runtime.ledger.db
+            .prepare("SELECT status, last_error, attempts FROM jobs WHERE kind = 'process_recording'")
+            .get() as { status: string; last_error: string | null; attempts: number };
+        expect(job().status).toBe('pending');
+        expect(job().last_error).toBeTruthy();
+        expect(gw.report(call.callSid).clip.status).toBe('pending');
+        gw.emulator.faults = {};
+        gw.runtime.ledger.db.prepare("UPDATE jobs SET run_at = 0 WHERE status = 'pending'").run();
+        await gw.runJobs();
+        expect(gw.report(call.callSid).clip.status).toBe('stored');
+      } finally {
+        await gw.close();
+      }
+    },
+  );
 
   test('when the process dies with a job in flight, a restart on the same ledger finishes it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crash-'));
@@ -191,7 +244,9 @@ describe('nothing is lost', () => {
       const first = await startGateway(s3env(), { dir });
       const call = await consentingCall(first);
       // The crash: the job was claimed (running) and the process went away before finishing.
-      first.runtime.ledger.db.prepare("UPDATE jobs SET status = 'running', attempts = 1 WHERE kind = 'process_recording'").run();
+      first.runtime.ledger.db
+        .prepare("UPDATE jobs SET status = 'running', attempts = 1 WHERE kind = 'process_recording'")
+        .run();
       const sid = call.callSid;
       const emulatorRecordings = first.emulator.recordings;
       await first.close();
@@ -231,7 +286,12 @@ describe('key rotation', () => {
       both.close();
 
       const onlyNew = new Ledger(dbFile, new KeyRing(parse(k2)));
-      const store = createS3ClipStore({ bucket: 'clips', region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+      const store = createS3ClipStore({
+        bucket: 'clips',
+        region: 'us-east-1',
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+      });
       const after = await readClip(onlyNew, store, consentId);
       expect(after?.audio.equals(original)).toBe(true);
       expect(onlyNew.getClip(consentId)?.key_id).toBe('k2');

@@ -12,14 +12,46 @@ afterAll(async () => {
 });
 
 const CALLERS = {
-  de: { from: '+4915112345678', fromCountry: 'DE', yes: 'ja gerne', no: 'nein danke', disclosure: /KI-Telefonassistent/, human: /Mitarbeiter/ },
-  en: { from: '+447700900123', fromCountry: 'GB', yes: 'yes please', no: 'no thanks', disclosure: /AI telephone assistant/, human: /member of staff/ },
-  tr: { from: '+905321234567', fromCountry: 'TR', yes: 'evet kabul ediyorum', no: 'hayır', disclosure: /yapay zekâ telefon asistanı/, human: /çalışan/ },
-  fr: { from: '+33612345678', fromCountry: 'FR', yes: "oui d'accord", no: 'non merci', disclosure: /intelligence artificielle/, human: /conseiller/ },
+  de: {
+    from: '+4915112345678',
+    fromCountry: 'DE',
+    yes: 'ja gerne',
+    no: 'nein danke',
+    disclosure: /KI-Telefonassistent/,
+    human: /Mitarbeiter/,
+  },
+  en: {
+    from: '+447700900123',
+    fromCountry: 'GB',
+    yes: 'yes please',
+    no: 'no thanks',
+    disclosure: /AI telephone assistant/,
+    human: /member of staff/,
+  },
+  tr: {
+    from: '+905321234567',
+    fromCountry: 'TR',
+    yes: 'evet kabul ediyorum',
+    no: 'hayır',
+    disclosure: /yapay zekâ telefon asistanı/,
+    human: /çalışan/,
+  },
+  fr: {
+    from: '+33612345678',
+    fromCountry: 'FR',
+    yes: "oui d'accord",
+    no: 'non merci',
+    disclosure: /intelligence artificielle/,
+    human: /conseiller/,
+  },
 } as const;
 
 const place = (lng: keyof typeof CALLERS, extra: Partial<{ from: string }> = {}) =>
-  gw.emulator.placeCall({ from: extra.from ?? CALLERS[lng].from, to: '+4930123456', fromCountry: CALLERS[lng].fromCountry });
+  gw.emulator.placeCall({
+    from: extra.from ?? CALLERS[lng].from,
+    to: '+4930123456',
+    fromCountry: CALLERS[lng].fromCountry,
+  });
 
 const publicKey = () => crypto.createPublicKey(gw.runtime.ledger.publicKeyPem());
 
@@ -41,12 +73,25 @@ describe.each(Object.keys(CALLERS) as Array<keyof typeof CALLERS>)('a caller in 
     expect(report).toMatchObject({ locale: lng, outcome: 'granted', method: 'dtmf', routedTo: 'assistant' });
     expect(report.purposes).toEqual({ call: true, ai_training: true, personalization: true });
     expect(report.consentId).toMatch(/^CNS-/);
-    expect(report.events.map((e) => e.type)).toEqual(expect.arrayContaining(['disclosed', 'granted', 'handover']));
-    expect(report.events.findIndex((e) => e.type === 'disclosed')).toBeLessThan(report.events.findIndex((e) => e.type === 'granted'));
+    expect(report.events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['disclosed', 'granted', 'handover']),
+    );
+    expect(report.events.findIndex((e) => e.type === 'disclosed')).toBeLessThan(
+      report.events.findIndex((e) => e.type === 'granted'),
+    );
     const reached = gw.assistantRequests.find((r) => r.body.CallSid === call.callSid);
     expect(reached).toBeDefined();
-    const claims = verifyConsentToken(publicKey(), reached!.query.consent_token!, Math.floor(Date.now() / 1000));
-    expect(claims).toMatchObject({ sub: report.consentId, status: 'granted', call: call.callSid, purposes: report.purposes });
+    const claims = verifyConsentToken(
+      publicKey(),
+      reached!.query.consent_token!,
+      Math.floor(Date.now() / 1000),
+    );
+    expect(claims).toMatchObject({
+      sub: report.consentId,
+      status: 'granted',
+      call: call.callSid,
+      purposes: report.purposes,
+    });
   });
 
   test('when they answer by voice, yes to the main question and no to the others, each purpose is recorded on its own', async () => {
@@ -94,11 +139,16 @@ describe('the consent conversation', () => {
     expect(said(call.heard)).toMatch(/widerrufen/);
     await call.press('1');
     await gw.runJobs();
-    expect(gw.emulator.messages.find((m) => m.to === CALLERS.de.from)).toMatchObject({ from: '+4930123456', body: expect.stringContaining('https://example.com/privacy') });
+    expect(gw.emulator.messages.find((m) => m.to === CALLERS.de.from)).toMatchObject({
+      from: '+4930123456',
+      body: expect.stringContaining('https://example.com/privacy'),
+    });
     await call.press('2');
     const report = gw.report(call.callSid);
     expect(report.outcome).toBe('declined');
-    expect(report.events.map((e) => e.type)).toEqual(expect.arrayContaining(['info_requested', 'sms_requested', 'sms_sent', 'declined']));
+    expect(report.events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['info_requested', 'sms_requested', 'sms_sent', 'declined']),
+    );
   });
 
   test('when the caller asks for a person in words, they are connected at once', async () => {

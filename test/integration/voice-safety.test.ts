@@ -11,11 +11,24 @@ afterAll(async () => {
 
 const callCount = () => gw.runtime.ledger.db.prepare('SELECT COUNT(*) FROM calls').pluck().get() as number;
 const eventCount = () => gw.runtime.ledger.db.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
-const incoming = (sid: string) => ({ CallSid: sid, AccountSid: 'AC', From: '+4915100000000', To: '+4930', CallStatus: 'ringing', Direction: 'inbound' });
+const incoming = (sid: string) => ({
+  CallSid: sid,
+  AccountSid: 'AC',
+  From: '+4915100000000',
+  To: '+4930',
+  CallStatus: 'ringing',
+  Direction: 'inbound',
+});
 const SID = `CA${'0'.repeat(31)}1`;
 
 describe('Twilio-facing routes', () => {
-  test.each(['/voice/incoming', '/voice/status', '/voice/answer?s=x', '/voice/recording', '/voice/consent?s=x'])(
+  test.each([
+    '/voice/incoming',
+    '/voice/status',
+    '/voice/answer?s=x',
+    '/voice/recording',
+    '/voice/consent?s=x',
+  ])(
     'when %s is called with a wrong or missing signature, it answers 403 and writes nothing',
     async (path) => {
       const before = [callCount(), eventCount()];
@@ -25,15 +38,21 @@ describe('Twilio-facing routes', () => {
     },
   );
 
-  test.each<Record<string, string>>([{}, { CallSid: 'garbage' }, { CallSid: `CA${'z'.repeat(32)}` }])('when the CallSid is missing or garbage (%p), it answers 400 and writes nothing', async (params) => {
-    const before = [callCount(), eventCount()];
-    const res = await gw.emulator.signedPost('/voice/incoming', params);
-    expect(res.status).toBe(400);
-    expect([callCount(), eventCount()]).toEqual(before);
-  });
+  test.each<Record<string, string>>([{}, { CallSid: 'garbage' }, { CallSid: `CA${'z'.repeat(32)}` }])(
+    'when the CallSid is missing or garbage (%p), it answers 400 and writes nothing',
+    async (params) => {
+      const before = [callCount(), eventCount()];
+      const res = await gw.emulator.signedPost('/voice/incoming', params);
+      expect(res.status).toBe(400);
+      expect([callCount(), eventCount()]).toEqual(before);
+    },
+  );
 
   test('when an answer arrives for a call the ledger does not know, the caller still gets TwiML that routes to a human', async () => {
-    const res = await gw.emulator.signedPost('/voice/answer?s=eyJsbmciOiJkZSIsInEiOiJtYWluIiwicGkiOjAsIm1pc3MiOjAsImFucyI6e319', { CallSid: `CA${'3'.repeat(32)}`, Digits: '1' });
+    const res = await gw.emulator.signedPost(
+      '/voice/answer?s=eyJsbmciOiJkZSIsInEiOiJtYWluIiwicGkiOjAsIm1pc3MiOjAsImFucyI6e319',
+      { CallSid: `CA${'3'.repeat(32)}`, Digits: '1' },
+    );
     expect(res.status).toBe(200);
     expect(res.contentType).toMatch(/xml/);
     const twiml = parseTwiml(res.body);
@@ -103,7 +122,9 @@ describe('with a media-stream assistant', () => {
       await call.start();
       for (const d of ['1', '1', '1']) await call.press(d);
       const twiml = parseTwiml(call.lastTwiml);
-      const stream = twiml.children.find((v) => v.name === 'Connect')?.children.find((v) => v.name === 'Stream');
+      const stream = twiml.children
+        .find((v) => v.name === 'Connect')
+        ?.children.find((v) => v.name === 'Stream');
       expect(stream?.attrs.url).toBe('wss://assistant.example.com/stream');
       const token = stream?.children.find((p) => p.attrs.name === 'consentToken')?.attrs.value ?? '';
       expect(token.split('.')).toHaveLength(3);

@@ -32,7 +32,10 @@ export interface Gateway {
  * The real service on a loopback port, with a real SQLite file, the embedded s3rver store and the
  * Twilio emulator on the other side. Jobs run only when a test asks, so tests are deterministic.
  */
-export async function startGateway(env: Record<string, string> = {}, options: { dir?: string } = {}): Promise<Gateway> {
+export async function startGateway(
+  env: Record<string, string> = {},
+  options: { dir?: string } = {},
+): Promise<Gateway> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-'));
   const assistantRequests: Gateway['assistantRequests'] = [];
   const assistant = http.createServer((req, res) => {
@@ -40,9 +43,14 @@ export async function startGateway(env: Record<string, string> = {}, options: { 
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
       const u = new URL(req.url ?? '/', 'http://x');
-      assistantRequests.push({ query: Object.fromEntries(u.searchParams), body: Object.fromEntries(new URLSearchParams(raw)) });
+      assistantRequests.push({
+        query: Object.fromEntries(u.searchParams),
+        body: Object.fromEntries(new URLSearchParams(raw)),
+      });
       res.writeHead(200, { 'content-type': 'text/xml' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Response><Say>assistant speaking</Say><Hangup/></Response>');
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Say>assistant speaking</Say><Hangup/></Response>',
+      );
     });
   });
   await new Promise<void>((resolve) => assistant.listen(0, '127.0.0.1', resolve));
@@ -50,7 +58,11 @@ export async function startGateway(env: Record<string, string> = {}, options: { 
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const emulator = await TwilioEmulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, appBaseUrl: url });
+  const emulator = await TwilioEmulator.start({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    appBaseUrl: url,
+  });
   const config = loadConfig({
     PUBLIC_BASE_URL: url,
     TWILIO_ACCOUNT_SID: ACCOUNT_SID,
@@ -66,7 +78,13 @@ export async function startGateway(env: Record<string, string> = {}, options: { 
   } as NodeJS.ProcessEnv);
   const log = createLogger(config.logLevel);
   const runtime = await openRuntime(config, log);
-  const app = createApp({ config, ledger: runtime.ledger, catalog: runtime.catalog, log, health: runtime.health });
+  const app = createApp({
+    config,
+    ledger: runtime.ledger,
+    catalog: runtime.catalog,
+    log,
+    health: runtime.health,
+  });
   server.on('request', app);
   return {
     url,
@@ -93,4 +111,7 @@ export async function startGateway(env: Record<string, string> = {}, options: { 
 }
 
 export const said = (heard: Array<{ verb: string; text?: string }>): string =>
-  heard.filter((h) => h.verb === 'Say').map((h) => h.text ?? '').join(' | ');
+  heard
+    .filter((h) => h.verb === 'Say')
+    .map((h) => h.text ?? '')
+    .join(' | ');

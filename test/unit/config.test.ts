@@ -15,7 +15,13 @@ const problems = (env: Record<string, string>): string[] => {
 describe('configuration', () => {
   test('with no environment at all, it runs on development defaults and says which', () => {
     const config = loadConfig({} as NodeJS.ProcessEnv);
-    expect(config).toMatchObject({ port: 3000, publicBaseUrl: 'http://localhost:3000', defaultLocale: 'de', s3: null, production: false });
+    expect(config).toMatchObject({
+      port: 3000,
+      publicBaseUrl: 'http://localhost:3000',
+      defaultLocale: 'de',
+      s3: null,
+      production: false,
+    });
     expect(config.keyRing.generated).toBe(true);
     expect(config.defaultsInUse.join('\n')).toMatch(/S3_BUCKET/);
     expect(config.defaultsInUse.join('\n')).toMatch(/CONSENT_KEYS/);
@@ -23,7 +29,8 @@ describe('configuration', () => {
 
   test('in production, every missing variable is named in one error', () => {
     const found = problems({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://ivr.example.com' });
-    for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'S3_BUCKET', 'CONSENT_KEYS']) expect(found.some((p) => p.startsWith(name))).toBe(true);
+    for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'S3_BUCKET', 'CONSENT_KEYS'])
+      expect(found.some((p) => p.startsWith(name))).toBe(true);
   });
 
   test('in production with real settings, it starts', () => {

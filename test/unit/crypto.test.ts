@@ -2,14 +2,26 @@ import crypto from 'node:crypto';
 import { signConsentToken, verifyConsentToken, type ConsentClaims } from '../../src/crypto/consent-token';
 import { KeyRing, openField, sealField } from '../../src/crypto/keyring';
 
-const claims = (exp: number): ConsentClaims => ({ iss: 'https://ivr', sub: 'CNS-1', call: 'CA1', purposes: { call: true }, status: 'granted', locale: 'de', iat: 0, exp });
+const claims = (exp: number): ConsentClaims => ({
+  iss: 'https://ivr',
+  sub: 'CNS-1',
+  call: 'CA1',
+  purposes: { call: true },
+  status: 'granted',
+  locale: 'de',
+  iat: 0,
+  exp,
+});
 
 describe('consent tokens', () => {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
 
   test('a token verifies with the public key and carries the claims', () => {
     const token = signConsentToken(privateKey, claims(2000));
-    expect(verifyConsentToken(publicKey, token, 1000)).toMatchObject({ sub: 'CNS-1', purposes: { call: true } });
+    expect(verifyConsentToken(publicKey, token, 1000)).toMatchObject({
+      sub: 'CNS-1',
+      purposes: { call: true },
+    });
   });
 
   test('a token whose claims were edited, signed by another key, or expired is refused', () => {

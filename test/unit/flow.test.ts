@@ -2,8 +2,17 @@ import { firstStep, initialState, transition, type FlowConfig } from '../../src/
 import type { Answer, CallState } from '../../src/flow/types';
 import type { Intent } from '../../src/flow/intents';
 
-const config: FlowConfig = { purposes: ['call', 'ai_training', 'personalization'], locales: ['de', 'en', 'fr', 'tr'], privacySms: true };
-const key = (intent: Intent, digits?: string): Answer => ({ intent, via: digits ? 'dtmf' : 'none', reason: 'test', digits });
+const config: FlowConfig = {
+  purposes: ['call', 'ai_training', 'personalization'],
+  locales: ['de', 'en', 'fr', 'tr'],
+  privacySms: true,
+};
+const key = (intent: Intent, digits?: string): Answer => ({
+  intent,
+  via: digits ? 'dtmf' : 'none',
+  reason: 'test',
+  digits,
+});
 const yes = key('yes', '1');
 const no = key('no', '2');
 const silence = key('unclear');
@@ -45,7 +54,12 @@ describe('call flow', () => {
     const { last } = run([no]);
     expect(last.decision).toBe('declined');
     expect(last.outcome).toBe('declined');
-    expect(last.step).toMatchObject({ kind: 'human', reason: 'declined', consentHolds: false, stopRecording: true });
+    expect(last.step).toMatchObject({
+      kind: 'human',
+      reason: 'declined',
+      consentHolds: false,
+      stopRecording: true,
+    });
     expect(last.events.map((e) => e.type)).toEqual(['declined', 'recording_stop_requested', 'handover']);
   });
 
@@ -77,7 +91,12 @@ describe('call flow', () => {
     const { last } = run([yes, key('withdraw', '0')]);
     expect(last.effects).toEqual(['withdraw_all']);
     expect(last.outcome).toBe('withdrawn');
-    expect(last.step).toMatchObject({ kind: 'human', reason: 'withdrawn', consentHolds: false, lead: ['withdrawn'] });
+    expect(last.step).toMatchObject({
+      kind: 'human',
+      reason: 'withdrawn',
+      consentHolds: false,
+      lead: ['withdrawn'],
+    });
   });
 
   test('when the caller asks for a person after consenting, the consent holds through the handover', () => {
@@ -92,7 +111,10 @@ describe('call flow', () => {
   });
 
   test('when the caller picks a language, the disclosure and question are repeated in it', () => {
-    const { all, state } = run([key('language', '8'), { intent: 'unclear', via: 'dtmf', digits: '2', reason: 'menu' }]);
+    const { all, state } = run([
+      key('language', '8'),
+      { intent: 'unclear', via: 'dtmf', digits: '2', reason: 'menu' },
+    ]);
     expect(all[0]!.step.kind).toBe('languageMenu');
     expect(all[1]!.events).toEqual([{ type: 'language_changed', from: 'de', to: 'en' }]);
     expect(all[1]!.step).toMatchObject({ kind: 'ask', question: 'main', withDisclosure: true });
@@ -102,9 +124,16 @@ describe('call flow', () => {
   test.each<Intent>(['no', 'info', 'withdraw', 'agent', 'minor', 'language', 'unclear'])(
     'anything but a clear yes (%s) never grants a purpose, at any question',
     (intent) => {
-      for (const start of [initialState('de'), { ...initialState('de'), q: 'purpose' as const, pi: 1, cid: 'CNS-X', ans: { call: true } }]) {
+      for (const start of [
+        initialState('de'),
+        { ...initialState('de'), q: 'purpose' as const, pi: 1, cid: 'CNS-X', ans: { call: true } },
+      ]) {
         for (const via of ['dtmf', 'speech', 'none'] as const) {
-          const t = transition(start, { intent, via, reason: 'test', digits: via === 'dtmf' ? '5' : undefined }, config);
+          const t = transition(
+            start,
+            { intent, via, reason: 'test', digits: via === 'dtmf' ? '5' : undefined },
+            config,
+          );
           expect(t.events.some((e) => e.type === 'granted')).toBe(false);
           expect(t.decision).not.toBe('granted');
           expect(Object.entries(t.state.ans).filter(([k, v]) => v && !start.ans[k])).toEqual([]);

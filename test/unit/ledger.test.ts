@@ -18,10 +18,11 @@ describe('ledger', () => {
 
   test('when events are appended, the chain verifies; when one is altered in the file, verify names it', () => {
     const ledger = new Ledger(file, ring());
-    for (let i = 0; i < 5; i += 1) ledger.append([{ type: 'test', callSid: `CA${i}`, at: new Date(1_700_000_000_000 + i), data: { i } }]);
+    for (let i = 0; i < 5; i += 1)
+      ledger.append([{ type: 'test', callSid: `CA${i}`, at: new Date(1_700_000_000_000 + i), data: { i } }]);
     expect(ledger.verifyChain()).toMatchObject({ ok: true, checked: 5 });
     ledger.db.exec('DROP TRIGGER events_no_update');
-    ledger.db.prepare("UPDATE events SET data = '{\"i\":99}' WHERE seq = 3").run();
+    ledger.db.prepare('UPDATE events SET data = \'{"i":99}\' WHERE seq = 3').run();
     expect(ledger.verifyChain()).toMatchObject({ ok: false, brokenAt: 3 });
     ledger.close();
   });
@@ -36,7 +37,14 @@ describe('ledger', () => {
 
   test('when a call starts, the caller number is stored encrypted and found by its keyed hash', () => {
     const ledger = new Ledger(file, ring());
-    ledger.startCall({ callSid: 'CA1', from: '+49 151 2345 6789', called: '+4930', country: 'DE', locale: 'de', at: new Date() });
+    ledger.startCall({
+      callSid: 'CA1',
+      from: '+49 151 2345 6789',
+      called: '+4930',
+      country: 'DE',
+      locale: 'de',
+      at: new Date(),
+    });
     const call = ledger.getCall('CA1')!;
     expect(call.caller_enc).not.toContain('2345');
     expect(fs.readFileSync(file).includes(Buffer.from('+4915123456789'))).toBe(false);
@@ -47,7 +55,14 @@ describe('ledger', () => {
 
   test('when a caller is erased by shredding their key, their number is unreadable and the chain still verifies', () => {
     const ledger = new Ledger(file, ring());
-    ledger.startCall({ callSid: 'CA1', from: '+4915100000001', called: null, country: null, locale: 'de', at: new Date() });
+    ledger.startCall({
+      callSid: 'CA1',
+      from: '+4915100000001',
+      called: null,
+      country: null,
+      locale: 'de',
+      at: new Date(),
+    });
     ledger.append([{ type: 'call_started', callSid: 'CA1', at: new Date() }]);
     const call = ledger.getCall('CA1')!;
     ledger.shredSubject(call.caller_hash!, new Date());
