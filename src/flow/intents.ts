@@ -77,7 +77,7 @@ export function normalize(text: string): string {
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/ß/g, 'ss')
     .replace(/['’`´]/g, ' ')
-    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
+    .replace(/[^\p{L}\p{N}\s*]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
 }
@@ -88,6 +88,10 @@ interface Match {
   end: number;
 }
 
+/** A lexicon word ending in `*` is a stem: "temsilci*" matches "temsilciye" (languages that inflect by suffix). */
+const wordMatches = (word: string, pattern: string): boolean =>
+  pattern.endsWith('*') ? word.startsWith(pattern.slice(0, -1)) : word === pattern;
+
 /** Finds each phrase at word boundaries; word positions let negation look at what comes right before. */
 function findAll(words: string[], list: string[]): Match[] {
   const found: Match[] = [];
@@ -95,7 +99,7 @@ function findAll(words: string[], list: string[]): Match[] {
     const phrase = normalize(raw).split(' ').filter(Boolean);
     if (phrase.length === 0) continue;
     for (let i = 0; i + phrase.length <= words.length; i += 1) {
-      if (phrase.every((p, j) => words[i + j] === p))
+      if (phrase.every((p, j) => wordMatches(words[i + j] as string, p)))
         found.push({ phrase: phrase.join(' '), start: i, end: i + phrase.length });
     }
   }
@@ -138,12 +142,16 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   }
 
   const negators = findAll(words, lexicon.negators);
-  const noHits = findAll(words, lexicon.no);
-  // A yes phrase inside a longer no phrase ("nicht einverstanden", "kabul etmiyorum") is that no.
   const uncertainHits = findAll(words, lexicon.uncertain);
   const uncertain = uncertainHits[0];
-  // Likewise a yes word inside a hesitation ("nicht sicher", "not sure") is no yes at all.
-  const yesHits = findAll(words, lexicon.yes).filter(
+  const allYes = findAll(words, lexicon.yes);
+  const allNo = findAll(words, lexicon.no);
+  // Where a yes and a no phrase overlap, the longer one is what was said: "nicht einverstanden" is
+  // a no, "sorun yok" (no problem) a yes; on a tie the no wins. A yes inside a hesitation
+  // ("nicht sicher", "not sure") is no yes at all.
+  const longer = (a: Match, b: Match): boolean => a.end - a.start > b.end - b.start;
+  const noHits = allNo.filter((n) => !allYes.some((y) => overlaps(n, y) && longer(y, n)));
+  const yesHits = allYes.filter(
     (y) => !noHits.some((n) => overlaps(n, y)) && !uncertainHits.some((u) => overlaps(u, y)),
   );
 
