@@ -3,8 +3,14 @@ import path from 'node:path';
 import { classify, parseLexicon, type Intent, type Lexicon } from '../../src/flow/intents';
 
 const LANGUAGES = ['de', 'en', 'tr', 'fr'];
-const lexicon = (lng: string): Lexicon => parseLexicon(JSON.parse(fs.readFileSync(path.join(__dirname, '../../locales', lng, 'lexicon.json'), 'utf8')));
-const corpus = (lng: string): Array<[string, Intent]> => JSON.parse(fs.readFileSync(path.join(__dirname, 'corpus', `${lng}.json`), 'utf8')) as Array<[string, Intent]>;
+const lexicon = (lng: string): Lexicon =>
+  parseLexicon(
+    JSON.parse(fs.readFileSync(path.join(__dirname, '../../locales', lng, 'lexicon.json'), 'utf8')),
+  );
+const corpus = (lng: string): Array<[string, Intent]> =>
+  JSON.parse(fs.readFileSync(path.join(__dirname, 'corpus', `${lng}.json`), 'utf8')) as Array<
+    [string, Intent]
+  >;
 const options = { minConfidence: 0.5 };
 
 describe.each(LANGUAGES)('intents in %s', (lng) => {
@@ -13,17 +19,25 @@ describe.each(LANGUAGES)('intents in %s', (lng) => {
 
   test('the corpus holds at least 60 utterances with every intent', () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);
-    for (const intent of ['yes', 'no', 'unclear', 'info', 'withdraw', 'agent', 'minor']) expect(cases.some(([, i]) => i === intent)).toBe(true);
+    for (const intent of ['yes', 'no', 'unclear', 'info', 'withdraw', 'agent', 'minor'])
+      expect(cases.some(([, i]) => i === intent)).toBe(true);
   });
 
   test('no utterance that is not a clear yes is ever classified as yes (a false consent fails)', () => {
-    const falseConsents = cases.filter(([text, expected]) => expected !== 'yes' && classify({ speech: text, confidence: 0.9 }, lex, options).intent === 'yes');
+    const falseConsents = cases.filter(
+      ([text, expected]) =>
+        expected !== 'yes' && classify({ speech: text, confidence: 0.9 }, lex, options).intent === 'yes',
+    );
     expect(falseConsents).toEqual([]);
   });
 
   test('accuracy over the corpus is at least 95%', () => {
     const wrong = cases
-      .map(([text, expected]) => ({ text, expected, got: classify({ speech: text, confidence: 0.9 }, lex, options).intent }))
+      .map(([text, expected]) => ({
+        text,
+        expected,
+        got: classify({ speech: text, confidence: 0.9 }, lex, options).intent,
+      }))
       .filter((r) => r.got !== r.expected);
     const accuracy = (cases.length - wrong.length) / cases.length;
     process.stdout.write(
@@ -43,8 +57,16 @@ describe.each(LANGUAGES)('intents in %s', (lng) => {
 describe('keys', () => {
   const lex = lexicon('de');
   test.each([
-    ['1', 'yes'], ['2', 'no'], ['9', 'info'], ['0', 'withdraw'], ['7', 'minor'], ['8', 'language'],
-    ['3', 'unclear'], ['11', 'unclear'], ['#', 'unclear'], ['*', 'unclear'],
+    ['1', 'yes'],
+    ['2', 'no'],
+    ['9', 'info'],
+    ['0', 'withdraw'],
+    ['7', 'minor'],
+    ['8', 'language'],
+    ['3', 'unclear'],
+    ['11', 'unclear'],
+    ['#', 'unclear'],
+    ['*', 'unclear'],
   ])('key %s means %s', (digits, intent) => {
     expect(classify({ digits }, lex, options)).toMatchObject({ intent, via: 'dtmf' });
   });
