@@ -52,11 +52,20 @@ export class CallService {
     };
   }
 
+  private readonly notices = new Map<string, string>();
+
+  /** The notice text only changes with a deploy, so its hash is computed once per locale and age. */
   private noticeId(lng: string, age: number): string {
-    return this.d.ledger.notice(lng, 'text', this.d.renderer.noticeContent(lng, age));
+    const key = `${lng}|${age}`;
+    let id = this.notices.get(key);
+    if (!id) {
+      id = this.d.ledger.notice(lng, 'text', this.d.renderer.noticeContent(lng, age));
+      this.notices.set(key, id);
+    }
+    return id;
   }
 
-  incoming(params: Params): string {
+  async incoming(params: Params): Promise<string> {
     const callSid = requireCallSid(params);
     const now = this.clock();
     const country = countryOf(params.FromCountry, params.From);
@@ -68,7 +77,7 @@ export class CallService {
     );
     const age = ageOfConsent(country, this.d.config.operator);
     const state = initialState(lng);
-    this.d.ledger.transaction(() => {
+    await this.d.ledger.commit(() => {
       const created = this.d.ledger.startCall({
         callSid,
         from: params.From ?? null,
@@ -91,7 +100,7 @@ export class CallService {
   }
 
   /** Reached by <Redirect> only after the AI disclosure played to its end: that is what `disclosed` records. */
-  consentStart(params: Params, stateToken: string | undefined): string {
+  async consentStart(params: Params, stateToken: string | undefined): Promise<string> {
     const callSid = requireCallSid(params);
     const state = decodeState(stateToken);
     if (!state) throw new BadRequest('state is missing or malformed');
@@ -100,7 +109,7 @@ export class CallService {
     const now = this.clock();
     const age = ageOfConsent(call.country, this.d.config.operator);
     const next: CallState = { ...state, at: now.getTime() };
-    this.d.ledger.transaction(() => {
+    await this.d.ledger.commit(() => {
       this.d.ledger.append([
         {
           type: 'disclosed',
@@ -115,7 +124,7 @@ export class CallService {
     return this.d.renderer.render(firstStep(next, this.flow), next, { state: encodeState(next), age });
   }
 
-  answer(params: Params, stateToken: string | undefined): string {
+  async answer(params: Params, stateToken: string | undefined): Promise<string> {
     const callSid = requireCallSid(params);
     const state = decodeState(stateToken);
     if (!state || !this.d.catalog.has(state.lng)) throw new BadRequest('state is missing or malformed');
@@ -138,7 +147,7 @@ export class CallService {
     const next: CallState = t.step.kind === 'ask' ? { ...t.state, at: now.getTime() } : t.state;
 
     let consentId = state.cid ?? null;
-    this.d.ledger.transaction(() => {
+    await this.d.ledger.commit(() => {
       if (t.decision) {
         consentId = this.d.ledger.createConsent({
           callSid,
@@ -283,32 +292,34 @@ export class CallService {
     return this.d.renderer.whisper(kind, (query.ref ?? '').replace(/[^A-Z0-9-]/g, ''), purposes);
   }
 
-  dialResult(params: Params, lng: string): string {
+  async dialResult(params: Params, lng: string): Promise<string> {
     const callSid = requireCallSid(params);
     const status = params.DialCallStatus ?? 'unknown';
     const answered = status === 'completed' || status === 'answered';
     const now = this.clock();
     if (this.d.ledger.getCall(callSid))
-      this.d.ledger.append([
-        {
-          type: answered ? 'handover_completed' : 'handover_failed',
-          callSid,
-          at: now,
-          data: { dialStatus: status },
-        },
-      ]);
+      await this.d.ledger.commit(() =>
+        this.d.ledger.append([
+          {
+            type: answered ? 'handover_completed' : 'handover_failed',
+            callSid,
+            at: now,
+            data: { dialStatus: status },
+          },
+        ]),
+      );
     return this.d.renderer.afterDial(lng, answered);
   }
 
   /** Call status callback: a call that ends before any decision is `abandoned`. */
-  status(params: Params): void {
+  async status(params: Params): Promise<void> {
     const callSid = requireCallSid(params);
     const status = params.CallStatus ?? '';
     if (!ENDED.has(status)) return;
     const now = this.clock();
     const call = this.d.ledger.getCall(callSid);
     if (!call || call.state === 'ended') return;
-    this.d.ledger.transaction(() => {
+    await this.d.ledger.commit(() => {
       const events: NewEvent[] = [];
       if (!call.outcome) events.push({ type: 'abandoned', callSid, at: now, data: { callStatus: status } });
       events.push({
@@ -324,8 +335,8 @@ export class CallService {
         now,
       );
       // The recording job may be waiting for the call to end before it can decide what to keep.
-      this.d.ledger.db
-        .prepare(
+      this.d.ledger
+        .sql(
           "UPDATE jobs SET run_at = ? WHERE status = 'pending' AND kind = 'process_recording' AND json_extract(payload, '$.callSid') = ?",
         )
         .run(now.getTime(), callSid);
@@ -334,16 +345,16 @@ export class CallService {
   }
 
   /** Recording status callback: a completed recording becomes a durable job; repeats are ignored. */
-  recording(params: Params): void {
+  async recording(params: Params): Promise<void> {
     const callSid = requireCallSid(params);
     const recordingSid = params.RecordingSid ?? '';
     if (!RECORDING_SID.test(recordingSid)) throw new BadRequest('RecordingSid is missing or malformed');
     const status = params.RecordingStatus ?? '';
     const now = this.clock();
     if (!this.d.ledger.getCall(callSid)) throw new BadRequest('unknown call');
-    this.d.ledger.transaction(() => {
-      this.d.ledger.db
-        .prepare(
+    await this.d.ledger.commit(() => {
+      this.d.ledger
+        .sql(
           `INSERT INTO recordings (recording_sid, call_sid, status, duration_sec, media_url, received_at) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT(recording_sid) DO UPDATE SET status = excluded.status, duration_sec = COALESCE(excluded.duration_sec, duration_sec), media_url = COALESCE(excluded.media_url, media_url)`,
         )

@@ -61,7 +61,7 @@ export async function simulate(args: string[], io: Out): Promise<number> {
       To: '+4930000000',
       FromCountry: values.country ?? COUNTRY_OF[lng] ?? '',
     };
-    let twiml = calls.incoming(base);
+    let twiml = await calls.incoming(base);
     for (let turn = 0; turn < 40; turn += 1) {
       const next = walk(parseTwiml(twiml), io);
       if (!next) break;
@@ -75,9 +75,9 @@ export async function simulate(args: string[], io: Out): Promise<number> {
           io.out(
             `  [caller: ${input.Digits ? `presses ${input.Digits}` : `says "${input.SpeechResult}"`}]\n`,
           );
-        twiml = calls.answer({ ...base, ...(input ?? {}) }, state);
-      } else if (url.pathname.endsWith('/voice/consent')) twiml = calls.consentStart(base, state);
-      else twiml = calls.answer(base, state);
+        twiml = await calls.answer({ ...base, ...(input ?? {}) }, state);
+      } else if (url.pathname.endsWith('/voice/consent')) twiml = await calls.consentStart(base, state);
+      else twiml = await calls.answer(base, state);
     }
     io.out(
       `\n${JSON.stringify({ outcome: ledger.getCall(callSid)?.outcome ?? null, routedTo: ledger.getCall(callSid)?.routed_to })}\n`,

@@ -36,11 +36,12 @@ export function createVoiceRouter(d: VoiceRouterDeps): Router {
   router.use(requireTwilioSignature(d.authToken, d.publicBaseUrl));
 
   const voice =
-    (name: string, handle: (params: Params, query: Params) => string) => (req: Request, res: Response) => {
+    (name: string, handle: (params: Params, query: Params) => Promise<string> | string) =>
+    async (req: Request, res: Response): Promise<void> => {
       const params = flatten(req.body);
       const query = flatten(req.query);
       try {
-        xml(res, handle(params, query));
+        xml(res, await handle(params, query));
       } catch (error) {
         if (error instanceof BadRequest) {
           res.status(400).type('text/plain').send(error.message);
@@ -55,21 +56,26 @@ export function createVoiceRouter(d: VoiceRouterDeps): Router {
       }
     };
 
-  const callback = (name: string, handle: (params: Params) => void) => (req: Request, res: Response) => {
-    const params = flatten(req.body);
-    try {
-      handle(params);
-      res.status(204).end();
-    } catch (error) {
-      if (error instanceof BadRequest) {
-        res.status(400).type('text/plain').send(error.message);
-        return;
+  const callback =
+    (name: string, handle: (params: Params) => Promise<void>) =>
+    async (req: Request, res: Response): Promise<void> => {
+      const params = flatten(req.body);
+      try {
+        await handle(params);
+        res.status(204).end();
+      } catch (error) {
+        if (error instanceof BadRequest) {
+          res.status(400).type('text/plain').send(error.message);
+          return;
+        }
+        // A 5xx makes Twilio retry the callback later, which is what we want while the ledger is down.
+        d.log.error(
+          { err: error, route: name, callSid: params.CallSid },
+          'callback failed; Twilio will retry',
+        );
+        res.status(503).type('text/plain').send('temporarily unavailable');
       }
-      // A 5xx makes Twilio retry the callback later, which is what we want when the ledger is down.
-      d.log.error({ err: error, route: name, callSid: params.CallSid }, 'callback failed; Twilio will retry');
-      res.status(503).type('text/plain').send('temporarily unavailable');
-    }
-  };
+    };
 
   router.post(
     '/incoming',

@@ -116,7 +116,7 @@ export class Ledger {
     readonly keyRing: KeyRing,
   ) {
     this.db = openDatabase(file);
-    const p = (sql: string): Statement => this.db.prepare(sql);
+    const p = (sql: string): Statement => this.sql(sql);
     this.stmts = {
       lastHash: p('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
       insertEvent: p(
@@ -156,8 +156,68 @@ export class Ledger {
     this.db.close();
   }
 
+  private readonly statements = new Map<string, Statement>();
+
+  /** Prepared statements, compiled once per SQL text: compiling costs more than running. */
+  sql(text: string): Statement {
+    let stmt = this.statements.get(text);
+    if (!stmt) {
+      stmt = this.db.prepare(text);
+      this.statements.set(text, stmt);
+    }
+    return stmt;
+  }
+
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  private pending: Array<{
+    fn: () => unknown;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  private flushScheduled = false;
+
+  /**
+   * Group commit: writes from webhooks that arrive in the same event-loop turn share one SQLite
+   * transaction (each in its own savepoint, so one failure rolls back only itself). The promise
+   * settles after the commit, so no webhook answers before its events are in the ledger.
+   */
+  commit<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const item of batch) {
+          try {
+            results.push({ ok: true, value: this.db.transaction(item.fn)() });
+          } catch (error) {
+            results.push({ ok: false, error });
+          }
+        }
+      })();
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const r = results[i];
+      if (r?.ok) item.resolve(r.value);
+      else item.reject(r?.error);
+    });
   }
 
   // ---- secrets kept in the ledger, wrapped by the key ring ----
@@ -211,17 +271,16 @@ export class Ledger {
   subjectKey(subjectHash: string, create: boolean): Buffer | null {
     const cached = this.subjectKeyCache.get(subjectHash);
     if (cached) return cached;
-    let row = this.stmts.getSubjectKey!.get(subjectHash) as { wrapped_key: string | null } | undefined;
-    if (!row && create) {
-      this.stmts.insertSubjectKey!.run(
-        subjectHash,
-        this.keyRing.wrap(crypto.randomBytes(32)),
-        new Date().toISOString(),
-      );
-      row = this.stmts.getSubjectKey!.get(subjectHash) as { wrapped_key: string | null };
+    const row = this.stmts.getSubjectKey!.get(subjectHash) as { wrapped_key: string | null } | undefined;
+    let key: Buffer;
+    if (!row) {
+      if (!create) return null;
+      key = crypto.randomBytes(32);
+      this.stmts.insertSubjectKey!.run(subjectHash, this.keyRing.wrap(key), new Date().toISOString());
+    } else {
+      if (!row.wrapped_key) return null;
+      key = this.keyRing.unwrap(row.wrapped_key);
     }
-    if (!row?.wrapped_key) return null;
-    const key = this.keyRing.unwrap(row.wrapped_key);
     if (this.subjectKeyCache.size > 10_000) this.subjectKeyCache.clear();
     this.subjectKeyCache.set(subjectHash, key);
     return key;
@@ -241,9 +300,10 @@ export class Ledger {
   }
 
   shredSubject(subjectHash: string, at: Date): void {
-    this.db
-      .prepare('UPDATE subject_keys SET wrapped_key = NULL, shredded_at = ? WHERE subject_hash = ?')
-      .run(at.toISOString(), subjectHash);
+    this.sql('UPDATE subject_keys SET wrapped_key = NULL, shredded_at = ? WHERE subject_hash = ?').run(
+      at.toISOString(),
+      subjectHash,
+    );
     this.subjectKeyCache.delete(subjectHash);
   }
 
@@ -282,13 +342,11 @@ export class Ledger {
   }
 
   eventsForCall(callSid: string): ChainedRow[] {
-    return this.db
-      .prepare('SELECT * FROM events WHERE call_sid = ? ORDER BY seq')
-      .all(callSid) as ChainedRow[];
+    return this.sql('SELECT * FROM events WHERE call_sid = ? ORDER BY seq').all(callSid) as ChainedRow[];
   }
 
   verifyChain(): ChainVerdict {
-    return verifyRows(this.db.prepare('SELECT * FROM events ORDER BY seq').iterate() as Iterable<ChainedRow>);
+    return verifyRows(this.sql('SELECT * FROM events ORDER BY seq').iterate() as Iterable<ChainedRow>);
   }
 
   // ---- notices ----
@@ -306,7 +364,7 @@ export class Ledger {
   getNotice(
     id: string,
   ): { id: string; locale: string; kind: string; content: string; created_at: string } | undefined {
-    return this.db.prepare('SELECT * FROM notices WHERE id = ?').get(id) as
+    return this.sql('SELECT * FROM notices WHERE id = ?').get(id) as
       { id: string; locale: string; kind: string; content: string; created_at: string } | undefined;
   }
 
@@ -358,9 +416,11 @@ export class Ledger {
     const keys = Object.keys(fields).filter((k) => CALL_FIELDS.has(k));
     if (keys.length === 0) return;
     const sets = keys.map((k) => `${k} = @${k}`).join(', ');
-    this.db
-      .prepare(`UPDATE calls SET ${sets}, updated_at = @updated_at WHERE call_sid = @call_sid`)
-      .run({ ...fields, updated_at: at.toISOString(), call_sid: callSid });
+    this.sql(`UPDATE calls SET ${sets}, updated_at = @updated_at WHERE call_sid = @call_sid`).run({
+      ...fields,
+      updated_at: at.toISOString(),
+      call_sid: callSid,
+    });
   }
 
   callerNumber(call: Pick<CallRow, 'caller_hash' | 'caller_enc'>): string | null {
@@ -419,17 +479,15 @@ export class Ledger {
     clipEndMs: number | null,
     at: Date,
   ): void {
-    this.db
-      .prepare(
-        'UPDATE consents SET purposes = ?, clip_end_ms = COALESCE(?, clip_end_ms), updated_at = ? WHERE id = ?',
-      )
-      .run(JSON.stringify(purposes), clipEndMs, at.toISOString(), id);
+    this.sql(
+      'UPDATE consents SET purposes = ?, clip_end_ms = COALESCE(?, clip_end_ms), updated_at = ? WHERE id = ?',
+    ).run(JSON.stringify(purposes), clipEndMs, at.toISOString(), id);
   }
 
   /** Withdraws every active consent of one caller; returns the IDs so their clips can be deleted. */
   withdrawCaller(callerHash: string, at: Date): string[] {
     const ids = this.stmts.activeForCaller!.pluck().all(callerHash) as string[];
-    const update = this.db.prepare(
+    const update = this.sql(
       "UPDATE consents SET status = 'withdrawn', withdrawn_at = ?, updated_at = ? WHERE id = ?",
     );
     for (const id of ids) update.run(at.toISOString(), at.toISOString(), id);
@@ -447,15 +505,13 @@ export class Ledger {
   ): void {
     const cols = Object.keys(row);
     const updates = cols.filter((c) => c !== 'consent_id').map((c) => `${c} = excluded.${c}`);
-    this.db
-      .prepare(
-        `INSERT INTO clips (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')}) ON CONFLICT(consent_id) DO UPDATE SET ${updates.join(', ')}`,
-      )
-      .run(row);
+    this.sql(
+      `INSERT INTO clips (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')}) ON CONFLICT(consent_id) DO UPDATE SET ${updates.join(', ')}`,
+    ).run(row);
   }
 
   clipsForCall(callSid: string): ClipRow[] {
-    return this.db.prepare('SELECT * FROM clips WHERE call_sid = ?').all(callSid) as ClipRow[];
+    return this.sql('SELECT * FROM clips WHERE call_sid = ?').all(callSid) as ClipRow[];
   }
 
   // ---- durable jobs (outbox) ----
