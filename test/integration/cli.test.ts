@@ -1,0 +1,157 @@
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { startEmbeddedS3 } from '../../src/storage/embedded-s3';
+import { KEYS, startGateway } from '../support/gateway';
+
+// The real `consent` binary (built by `npm test` before jest runs) against a ledger a real call wrote.
+const BIN = path.join(__dirname, '../../bin/consent.js');
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
+let granted: { callSid: string; consentId: string };
+let declinedSid: string;
+
+// Asynchronous on purpose: the s3rver the CLI talks to runs in this process and must keep serving.
+function run(
+  args: string[],
+  environment: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: environment });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+const consent = (...args: string[]) => run(args, env);
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
+  s3 = await startEmbeddedS3({ directory: path.join(dir, 's3'), bucket: 'clips' });
+  const s3env = {
+    S3_BUCKET: 'clips',
+    S3_ENDPOINT: s3.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_REGION: 'us-east-1',
+  };
+  env = {
+    PATH: process.env.PATH,
+    ...s3env,
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    DATABASE_PATH: path.join(dir, 'consent.db'),
+    CONSENT_KEYS: KEYS,
+    LOG_LEVEL: 'silent',
+  };
+  process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+  const gw = await startGateway(s3env, { dir });
+  const call = gw.emulator.placeCall({
+    from: '+4915100000201',
+    to: '+4930',
+    fromCountry: 'DE',
+    recordingSeconds: 20,
+  });
+  await call.start();
+  await call.say('ja gerne', 0.91);
+  await call.press('2');
+  await call.press('1');
+  await gw.emulator.settle();
+  await gw.runJobs();
+  granted = { callSid: call.callSid, consentId: gw.report(call.callSid).consentId! };
+  const refuser = gw.emulator.placeCall({ from: '+4915100000202', to: '+4930', fromCountry: 'GB' });
+  await refuser.start();
+  await refuser.press('2');
+  declinedSid = refuser.callSid;
+  await gw.close();
+});
+afterAll(async () => {
+  await s3.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the consent command', () => {
+  test('consent call --json prints the contract’s fields for a granted call', async () => {
+    const r = await consent('call', granted.callSid, '--json');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({
+      callSid: granted.callSid,
+      locale: 'de',
+      outcome: 'granted',
+      consentId: granted.consentId,
+      purposes: { call: true, ai_training: false, personalization: true },
+      method: 'speech',
+      routedTo: 'assistant',
+      clip: { status: 'stored' },
+    });
+    const types = report.events.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['disclosed', 'granted', 'declined', 'handover']));
+    for (const e of report.events) expect(Number.isNaN(Date.parse(e.at))).toBe(false);
+  });
+
+  test('consent call --json for a refused call says declined, routed to a human, no clip', async () => {
+    const report = JSON.parse((await consent('call', declinedSid, '--json')).stdout);
+    expect(report).toMatchObject({
+      locale: 'en',
+      outcome: 'declined',
+      routedTo: 'human',
+      method: 'dtmf',
+      clip: { status: 'none' },
+    });
+  });
+
+  test('an unknown call exits 4', async () => {
+    expect((await consent('call', `CA${'9'.repeat(32)}`, '--json')).status).toBe(4);
+  });
+
+  test('consent clip writes audio ffmpeg can read; a consent without a clip exits 4', async () => {
+    const out = path.join(dir, 'out.mp3');
+    const r = await consent('clip', granted.consentId, '--out', out);
+    expect(r.status).toBe(0);
+    expect(() =>
+      execFileSync('/usr/bin/ffmpeg', ['-v', 'error', '-i', out, '-f', 'null', '-']),
+    ).not.toThrow();
+    expect((await consent('clip', 'CNS-20260101-000000000000', '--out', out)).status).toBe(4);
+  });
+
+  test('consent verify passes on an intact ledger and names the first broken link after tampering', async () => {
+    expect((await consent('verify')).status).toBe(0);
+    const copy = path.join(dir, 'tampered.db');
+    fs.copyFileSync(path.join(dir, 'consent.db'), copy);
+    const db = new Database(copy);
+    db.exec('DROP TRIGGER events_no_update');
+    db.prepare("UPDATE events SET type = 'granted' WHERE seq = 4").run();
+    db.close();
+    const r = await run(['verify'], { ...env, DATABASE_PATH: copy });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/BROKEN at event 4/);
+  });
+
+  test('consent keys public prints the key that verifies consent tokens; consent jobs lists no failures', async () => {
+    expect((await consent('keys', 'public')).stdout).toMatch(/BEGIN PUBLIC KEY/);
+    const jobs = await consent('jobs', '--json');
+    expect(jobs.status).toBe(0);
+    expect(JSON.parse(jobs.stdout).filter((j: { status: string }) => j.status === 'failed')).toEqual([]);
+  });
+
+  test('consent simulate lets an operator hear a Turkish call with keys', async () => {
+    const r = await consent('simulate', '--lang', 'tr', '--press', '9,1,2,2');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/yapay zekâ telefon asistanı/);
+    expect(r.stdout).toMatch(/madde 13/);
+    expect(r.stdout).toMatch(/caller: presses 9/);
+    expect(r.stdout).toMatch(/"outcome":"granted"/);
+  });
+
+  test('consent locales check passes on the shipped locales', async () => {
+    const r = await consent('locales', 'check');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/de, en, fr, tr/);
+  });
+});
