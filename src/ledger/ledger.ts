@@ -116,6 +116,7 @@ export class Ledger {
     readonly keyRing: KeyRing,
   ) {
     this.db = openDatabase(file);
+    this.tx = this.db.transaction((fn: () => unknown) => fn());
     const p = (sql: string): Statement => this.sql(sql);
     this.stmts = {
       lastHash: p('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
@@ -168,8 +169,17 @@ export class Ledger {
     return stmt;
   }
 
+  /** One wrapper, made once: better-sqlite3 builds a new one per db.transaction() call. Nested calls become savepoints. */
+  private readonly tx: (fn: () => unknown) => unknown;
+
+  /** Runs fn inside the open transaction, or in a new one when none is open (no savepoint needed). */
+  private inTransaction(fn: () => void): void {
+    if (this.db.inTransaction) fn();
+    else this.tx(fn);
+  }
+
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.tx(fn) as T;
   }
 
   private pending: Array<{
@@ -200,15 +210,15 @@ export class Ledger {
     this.pending = [];
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      this.db.transaction(() => {
+      this.tx(() => {
         for (const item of batch) {
           try {
-            results.push({ ok: true, value: this.db.transaction(item.fn)() });
+            results.push({ ok: true, value: this.tx(item.fn) });
           } catch (error) {
             results.push({ ok: false, error });
           }
         }
-      })();
+      });
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
@@ -311,7 +321,7 @@ export class Ledger {
 
   append(events: NewEvent[]): void {
     if (events.length === 0) return;
-    this.transaction(() => {
+    this.inTransaction(() => {
       const last = this.stmts.lastHash!.get() as { seq: number; hash: string } | undefined;
       let seq = last?.seq ?? 0;
       let prev = last?.hash ?? GENESIS_HASH;
