@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { createApp } from './app';
+import { createAuditRouter } from './http/audit';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { openRuntime } from './runtime';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     log,
     health: runtime.health,
     onJob: () => runtime.jobs.poke(),
+    mount: (app) => app.use('/audit', createAuditRouter({ ledger: runtime.ledger, store: runtime.store, config, log })),
   });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;

@@ -10,6 +10,7 @@ import { openRuntime, type Runtime } from '../runtime';
 import { callReport } from './call-report';
 import { rotateKeys } from './rotate';
 import { simulate } from './simulate';
+import { readStdin, usersCommand } from './users';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 4 } as const;
 
@@ -23,6 +24,7 @@ const USAGE = `consent — consent gateway command line
   consent keys public                    the Ed25519 public key that verifies consent tokens
   consent keys rotate                    re-wrap every stored data key under the first CONSENT_KEYS entry
   consent locales check                  validate locales/<lng>/prompts.json and lexicon.json
+  consent users add --email <e> --role admin|auditor|ops | list   portal accounts (password on stdin)
   consent simulate [--lang de] [--press 9,1,2] [--say "ja gerne"]...  hear a call on the command line
 `;
 
@@ -172,6 +174,8 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       }
       case 'simulate':
         return await simulate(rest, io);
+      case 'users':
+        return await withRuntime(io, (rt) => usersCommand(rest, io, rt.ledger, readStdin));
       case undefined:
       case 'help':
       case '--help':

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { normalize, words as toWords } from './normalize';
+
+export { normalize } from './normalize';
 
 export type Intent = 'yes' | 'no' | 'info' | 'withdraw' | 'agent' | 'minor' | 'language' | 'unclear';
 
@@ -31,30 +34,65 @@ export interface ClassifyOptions {
   minConfidence: number;
 }
 
-const phrases = z.array(z.string().trim().min(1)).default([]);
-const lexiconSchema = z.object({
-  yes: z.array(z.string().trim().min(1)).min(1),
-  no: z.array(z.string().trim().min(1)).min(1),
-  info: phrases,
-  withdraw: phrases,
-  agent: phrases,
-  minor: phrases,
-  negators: phrases,
-  uncertain: phrases,
-  fillers: phrases,
-  hints: phrases,
-});
+// ---------------------------------------------------------------------------------------------
+// Lexicon files
 
+const phrase = z.string().refine((s) => toWords(s).some((w) => w.replace(/\*/g, '') !== ''), {
+  message: 'must contain at least one word (punctuation and wildcards alone match nothing)',
+});
+const list = z.array(phrase);
+// An empty yes, no or negator list would not fail loudly: it would silently turn every answer into
+// "unclear" or, worse for negators, let "nicht einverstanden" through as a yes.
+const required = list.min(1, { message: 'must list at least one phrase' });
+
+const lexiconSchema = z
+  .object({
+    yes: required,
+    no: required,
+    info: list,
+    withdraw: list,
+    agent: list,
+    minor: list,
+    negators: required,
+    uncertain: list,
+    fillers: list,
+    // Twilio takes hints as one comma-separated string, so a comma inside a hint would split it.
+    hints: z.array(
+      z
+        .string()
+        .trim()
+        .min(1)
+        .max(100)
+        .refine((s) => !s.includes(','), 'must not contain a comma'),
+    ),
+  })
+  // A misspelt key ("negator") would otherwise be dropped without a word and leave its list empty.
+  .strict();
+
+/** Validates a lexicon file's JSON; the error names every bad key, e.g. `"yes": must list ...`. */
 export function parseLexicon(json: unknown): Lexicon {
   const parsed = lexiconSchema.safeParse(json);
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new Error(`lexicon: "${first?.path.join('.') || '(root)'}" ${first?.message ?? 'is invalid'}`);
+    const problems = parsed.error.issues.map((issue) => {
+      const keys =
+        issue.code === 'unrecognized_keys' ? issue.keys : [issue.path.map(String).join('.') || '(root)'];
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? 'is not a lexicon key'
+          : issue.code === 'invalid_type' && issue.input === undefined
+            ? 'is missing'
+            : issue.message;
+      return keys.map((k) => `"${k}" ${message}`).join('; ');
+    });
+    throw new Error(`lexicon: ${problems.join('; ')}`);
   }
   return parsed.data;
 }
 
-const DIGITS: Record<string, Intent> = {
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+const DIGITS: Readonly<Record<string, Intent>> = {
   '1': 'yes',
   '2': 'no',
   '9': 'info',
@@ -63,116 +101,259 @@ const DIGITS: Record<string, Intent> = {
   '8': 'language',
 };
 
-/**
- * Lower case, no punctuation, diacritics folded (Turkish dotted and dotless i fold to i first, so
- * "HAYIR", "hayır" and "hayir" are one word), whitespace collapsed.
- */
-export function normalize(text: string): string {
-  return text
-    .replace(/İ/g, 'i')
-    .replace(/I/g, 'i')
-    .toLowerCase()
-    .replace(/ı/g, 'i')
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/ß/g, 'ss')
-    .replace(/['’`´]/g, ' ')
-    .replace(/[^\p{L}\p{N}\s*]/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+// ---------------------------------------------------------------------------------------------
+// Words
+
+type Category = 'yes' | 'no' | 'info' | 'withdraw' | 'agent' | 'minor' | 'uncertain' | 'negator';
+type Pattern = string[];
+
+interface Compiled {
+  fillers: Pattern[];
+  lists: Record<Category, Array<{ text: string; words: Pattern }>>;
 }
 
-interface Match {
+interface Hit {
+  category: Category;
   phrase: string;
-  start: number; // word index
-  end: number;
+  start: number; // index of the first word
+  end: number; // one past the last word
 }
 
-/** A lexicon word ending in `*` is a stem: "temsilci*" matches "temsilciye" (languages that inflect by suffix). */
-const wordMatches = (word: string, pattern: string): boolean =>
-  pattern.endsWith('*') ? word.startsWith(pattern.slice(0, -1)) : word === pattern;
+// Fillers are dropped from lexicon phrases as from speech, or "I don't think so" could never match
+// once the "so" of the caller's words is gone.
+const compile = (list: string[], fillers: Pattern[]): Array<{ text: string; words: Pattern }> =>
+  list
+    .map((text) => ({
+      text: normalize(text).replace(/\*/g, ''),
+      words: withoutFillers(toWords(text), fillers),
+    }))
+    .filter((p) => p.words.length > 0);
 
-/** Finds each phrase at word boundaries; word positions let negation look at what comes right before. */
-function findAll(words: string[], list: string[]): Match[] {
-  const found: Match[] = [];
-  for (const raw of list) {
-    const phrase = normalize(raw).split(' ').filter(Boolean);
-    if (phrase.length === 0) continue;
-    for (let i = 0; i + phrase.length <= words.length; i += 1) {
-      if (phrase.every((p, j) => wordMatches(words[i + j] as string, p)))
-        found.push({ phrase: phrase.join(' '), start: i, end: i + phrase.length });
+// A lexicon is read once at start and classified against on every webhook; normalising its few
+// hundred phrases once per lexicon object keeps classify cheap without giving up purity.
+const cache = new WeakMap<Lexicon, Compiled>();
+function compiled(lexicon: Lexicon): Compiled {
+  let c = cache.get(lexicon);
+  if (!c) {
+    const fillers = lexicon.fillers.map(toWords).filter((f) => f.length > 0);
+    c = {
+      fillers,
+      lists: {
+        yes: compile(lexicon.yes, fillers),
+        no: compile(lexicon.no, fillers),
+        info: compile(lexicon.info, fillers),
+        withdraw: compile(lexicon.withdraw, fillers),
+        agent: compile(lexicon.agent, fillers),
+        minor: compile(lexicon.minor, fillers),
+        uncertain: compile(lexicon.uncertain, fillers),
+        negator: compile(lexicon.negators, fillers),
+      },
+    };
+    cache.set(lexicon, c);
+  }
+  return c;
+}
+
+/**
+ * One lexicon word against one spoken word. A `*` marks a stem for languages that inflect with
+ * suffixes: "temsilci*" also matches "temsilciye", "*miyor*" any word containing the Turkish
+ * negative "-mıyor-" ("istemiyorum", "onaylamıyorum"), "*mez" any word ending in it ("istemez").
+ */
+function wordMatches(word: string, pattern: string): boolean {
+  const head = pattern.startsWith('*');
+  const tail = pattern.endsWith('*');
+  if (!head && !tail) return word === pattern;
+  const core = pattern.slice(head ? 1 : 0, tail ? -1 : undefined);
+  if (core === '') return false;
+  if (head && tail) return word.includes(core);
+  return head ? word.endsWith(core) : word.startsWith(core);
+}
+
+function occurrences(words: string[], pattern: Pattern): number[] {
+  const starts: number[] = [];
+  for (let i = 0; i + pattern.length <= words.length; i += 1) {
+    if (pattern.every((p, j) => wordMatches(words[i + j] as string, p))) starts.push(i);
+  }
+  return starts;
+}
+
+/** Drops filler words and filler phrases ("äh", "you know") so they cannot sit between a negator and a yes. */
+function withoutFillers(words: string[], fillers: Pattern[]): string[] {
+  const drop = new Set<number>();
+  for (const filler of fillers) {
+    for (const start of occurrences(words, filler)) {
+      for (let i = start; i < start + filler.length; i += 1) drop.add(i);
     }
   }
-  return found;
+  return words.filter((_, i) => !drop.has(i));
 }
 
-const overlaps = (a: Match, b: Match): boolean => a.start < b.end && b.start < a.end;
+const length = (h: Hit): number => h.end - h.start;
+const overlaps = (a: Hit, b: Hit): boolean => a.start < b.end && b.start < a.end;
 
 /**
- * Intent of one answer. Pure: keys first, then words. A yes needs a yes phrase with no negation
- * before it, no no-phrase beside it, no hesitation and a confident recognition; anything short of
- * that is not consent.
+ * Where two phrases overlap, the longer one is what was said: "nicht einverstanden" is a no and not
+ * a yes, "nicht sicher" a hesitation and not "sicher", "talk to a human" one request and not two.
+ * On equal length both stay, so the answer reads as mixed. A yes is held to more: it only shadows a
+ * phrase it wholly contains ("no problem" the "no", "warum nicht" the "warum"), so "go for it, it
+ * depends" keeps its hesitation; and it never shadows a request for a person, a withdrawal or an
+ * age statement, which must get through even inside words that also sound like consent.
+ */
+function resolveOverlaps(hits: Hit[]): Hit[] {
+  const protectedFromYes = new Set<Category>(['agent', 'withdraw', 'minor']);
+  const contains = (outer: Hit, inner: Hit): boolean => outer.start <= inner.start && inner.end <= outer.end;
+  const shadows = (g: Hit, h: Hit): boolean => {
+    if (g === h || g.category === 'negator' || h.category === 'negator' || length(g) <= length(h))
+      return false;
+    if (g.category === 'yes') return !protectedFromYes.has(h.category) && contains(g, h);
+    return overlaps(g, h);
+  };
+  return hits.filter((h) => !hits.some((g) => shadows(g, h)));
+}
+
+/** Words between two hits, or -1 when they overlap or are in the other order. */
+const gap = (before: Hit, after: Hit): number => (before.end <= after.start ? after.start - before.end : -1);
+
+/** How far a negator may stand before a yes and still govern it: "ich bin damit wirklich nicht einverstanden". */
+const NEGATION_BEFORE = 3;
+/** After a yes, a negator usually belongs to it: "passt nicht", "einverstanden bin ich nicht", "ça marche pas". */
+const NEGATION_AFTER = 2;
+/**
+ * Tighter for requests than for a yes: a missed negation of a request only costs a detour, while a
+ * request wrongly cancelled keeps a caller from a person ("I don't want a robot, I want a human").
+ */
+const NEGATION_BEFORE_REQUEST = 2;
+
+const says = (h: Hit): string => `'${h.phrase}'`;
+
+/**
+ * Intent of one answer to a consent question. Pure: no I/O, same answer for the same input. A key
+ * wins over words. Among words, a request for a person wins over everything, then a withdrawal, an
+ * age statement, a question for information, and only then yes or no. Consent is never inferred:
+ * a yes needs a yes phrase that is not negated, not beside a no, not hedged, not asked as a
+ * question and heard with enough confidence; everything short of that is "unclear" or "no".
  */
 export function classify(input: GatherInput, lexicon: Lexicon, options: ClassifyOptions): Classification {
   const digits = input.digits?.trim();
   if (digits) {
     const intent = DIGITS[digits];
     return intent
-      ? { intent, via: 'dtmf', reason: `key ${digits}` }
+      ? { intent, via: 'dtmf', reason: `key ${digits} means ${intent}` }
       : { intent: 'unclear', via: 'dtmf', reason: `key ${digits} has no meaning here` };
   }
-  const speech = input.speech?.trim();
-  if (!speech) return { intent: 'unclear', via: 'none', reason: 'no input (silence)' };
-  if (input.confidence !== undefined && input.confidence < options.minConfidence) {
+
+  const speech = input.speech?.trim() ?? '';
+  if (speech === '') return { intent: 'unclear', via: 'none', reason: 'no key and no speech (silence)' };
+  const { fillers, lists } = compiled(lexicon);
+  const words = withoutFillers(toWords(speech), fillers);
+  if (words.length === 0) return { intent: 'unclear', via: 'speech', reason: 'only filler words' };
+
+  // The operator's threshold documents that a doubtful recognition is asked again whatever it seems
+  // to say; a confidence that is not a number is as doubtful as a low one.
+  const { confidence } = input;
+  if (confidence !== undefined && !(confidence >= options.minConfidence)) {
     return {
       intent: 'unclear',
       via: 'speech',
-      reason: `recognition confidence ${input.confidence} below ${options.minConfidence}`,
+      reason: `recognition confidence ${confidence} is below ${options.minConfidence}`,
     };
   }
-  const fillers = new Set(lexicon.fillers.map(normalize));
-  const words = normalize(speech)
-    .split(' ')
-    .filter((w) => w && !fillers.has(w));
-  if (words.length === 0) return { intent: 'unclear', via: 'speech', reason: 'only filler words' };
+
+  const all: Hit[] = [];
+  for (const category of Object.keys(lists) as Category[]) {
+    for (const { text, words: pattern } of lists[category]) {
+      for (const start of occurrences(words, pattern)) {
+        all.push({ category, phrase: text, start, end: start + pattern.length });
+      }
+    }
+  }
+  // Longest first, so the reason quotes the fullest phrase heard.
+  const hits = resolveOverlaps(all).sort((a, b) => length(b) - length(a) || a.start - b.start);
+  const of = (category: Category): Hit[] => hits.filter((h) => h.category === category);
+  // A negator inside a phrase whose meaning already includes it ("no problem", "pas de souci",
+  // "nicht volljährig") negates nothing else. Inside a no phrase it still does: in "ich will nicht
+  // mit einem Menschen sprechen" the "nicht" of "ich will nicht" also refuses the person.
+  const phrases = hits.filter((h) => h.category !== 'negator' && h.category !== 'no');
+  const negators = of('negator').filter((n) => !phrases.some((c) => overlaps(c, n)));
+  const noHits = of('no');
+  // A negator that is a whole no answer by itself ("nein", "no") stands on its own: "nein, ich
+  // will einen Menschen" asks for a person, and "nein ja" is mixed rather than a negated yes.
+  const pureNegators = negators.filter((n) => !noHits.some((h) => h.start === n.start && h.end === n.end));
 
   for (const intent of ['agent', 'withdraw', 'minor', 'info'] as const) {
-    const hit = findAll(words, lexicon[intent])[0];
-    if (hit) return { intent, via: 'speech', reason: `speech matched ${intent} phrase '${hit.phrase}'` };
+    for (const hit of of(intent)) {
+      const before = pureNegators.find((n) => {
+        const g = gap(n, hit);
+        return g >= 0 && g <= NEGATION_BEFORE_REQUEST;
+      });
+      // Negation after the phrase is only trusted when it is a whole refusal ("temsilci
+      // istemiyorum"); a bare "nicht"/"not" after it usually contrasts ("einen Menschen, nicht die
+      // Maschine") and must not cancel a request for a person.
+      const after = noHits.find((n) => {
+        const g = gap(hit, n);
+        return g >= 0 && g <= 1;
+      });
+      if (!before && !after) {
+        return { intent, via: 'speech', reason: `speech matched ${intent} phrase ${says(hit)}` };
+      }
+    }
   }
 
-  const negators = findAll(words, lexicon.negators);
-  const uncertainHits = findAll(words, lexicon.uncertain);
-  const uncertain = uncertainHits[0];
-  const allYes = findAll(words, lexicon.yes);
-  const allNo = findAll(words, lexicon.no);
-  // Where a yes and a no phrase overlap, the longer one is what was said: "nicht einverstanden" is
-  // a no, "sorun yok" (no problem) a yes; on a tie the no wins. A yes inside a hesitation
-  // ("nicht sicher", "not sure") is no yes at all.
-  const longer = (a: Match, b: Match): boolean => a.end - a.start > b.end - b.start;
-  const noHits = allNo.filter((n) => !allYes.some((y) => overlaps(n, y) && longer(y, n)));
-  const yesHits = allYes.filter(
-    (y) => !noHits.some((n) => overlaps(n, y)) && !uncertainHits.some((u) => overlaps(u, y)),
-  );
+  const uncertain = of('uncertain');
+  const yesHits = of('yes').filter((y) => !uncertain.some((u) => overlaps(u, y)));
 
   if (yesHits.length > 0) {
-    const negated = yesHits.find((y) =>
-      negators.some((n) => n.end <= y.start && y.start - n.end <= 3 && !overlaps(n, y)),
-    );
-    if (negated)
-      return { intent: 'no', via: 'speech', reason: `negation before yes phrase '${negated.phrase}'` };
-    if (noHits.length > 0)
+    const yes = yesHits[0] as Hit;
+    for (const y of yesHits) {
+      const n = pureNegators.find((neg) => {
+        const g = gap(neg, y);
+        return g >= 0 && g <= NEGATION_BEFORE;
+      });
+      if (n)
+        return {
+          intent: 'no',
+          via: 'speech',
+          reason: `negation ${says(n)} before yes phrase ${says(y)} → no`,
+        };
+    }
+    const no = noHits[0];
+    if (no) {
       return {
         intent: 'unclear',
         via: 'speech',
-        reason: `mixed answer: '${yesHits[0]!.phrase}' and '${noHits[0]!.phrase}'`,
+        reason: `mixed answer: yes phrase ${says(yes)} and no phrase ${says(no)}`,
       };
-    if (uncertain)
-      return { intent: 'unclear', via: 'speech', reason: `hesitation '${uncertain.phrase}' next to a yes` };
-    return { intent: 'yes', via: 'speech', reason: `speech matched yes phrase '${yesHits[0]!.phrase}'` };
+    }
+    for (const y of yesHits) {
+      const n = pureNegators.find((neg) => {
+        const g = gap(y, neg);
+        return g >= 0 && g <= NEGATION_AFTER;
+      });
+      if (n)
+        return {
+          intent: 'no',
+          via: 'speech',
+          reason: `negation ${says(n)} after yes phrase ${says(y)} → no`,
+        };
+    }
+    const doubt = uncertain[0];
+    if (doubt) {
+      return {
+        intent: 'unclear',
+        via: 'speech',
+        reason: `hesitation ${says(doubt)} next to yes phrase ${says(yes)}`,
+      };
+    }
+    // "Ja?" on the phone means "yes, what?", and "is that okay?" asks rather than answers.
+    if (/[?¿]/.test(speech)) {
+      return { intent: 'unclear', via: 'speech', reason: `yes phrase ${says(yes)} asked as a question` };
+    }
+    return { intent: 'yes', via: 'speech', reason: `speech matched yes phrase ${says(yes)}` };
   }
-  if (noHits.length > 0)
-    return { intent: 'no', via: 'speech', reason: `speech matched no phrase '${noHits[0]!.phrase}'` };
-  if (uncertain) return { intent: 'unclear', via: 'speech', reason: `hesitation '${uncertain.phrase}'` };
-  return { intent: 'unclear', via: 'speech', reason: 'no known phrase' };
+
+  const no = noHits[0];
+  if (no) return { intent: 'no', via: 'speech', reason: `speech matched no phrase ${says(no)}` };
+  const doubt = uncertain[0];
+  if (doubt) return { intent: 'unclear', via: 'speech', reason: `hesitation ${says(doubt)}` };
+  return { intent: 'unclear', via: 'speech', reason: 'no known phrase in the speech' };
 }

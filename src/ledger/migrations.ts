@@ -132,4 +132,69 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_due ON jobs(status, run_at);
 `,
   },
+  {
+    id: 2,
+    name: 'auditor portal',
+    sql: `
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  role TEXT NOT NULL,                             -- admin | auditor | ops
+  password_hash TEXT NOT NULL,                    -- scrypt$N$r$p$salt$hash
+  totp_enc TEXT NOT NULL,                         -- TOTP secret wrapped by the key ring
+  totp_last_step INTEGER NOT NULL DEFAULT 0,      -- a code is accepted once
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,                       -- sha256 of the cookie value: a leaked database opens no session
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  csrf TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  reason TEXT,
+  ip TEXT
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  created_by INTEGER NOT NULL REFERENCES users(id),
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  revoked_at TEXT
+);
+
+CREATE TABLE access_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  call_sid TEXT,
+  consent_id TEXT,
+  type TEXT NOT NULL,                             -- the action
+  at TEXT NOT NULL,
+  data TEXT NOT NULL,                             -- who, from where, why
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+
+CREATE TABLE approvals (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  consent_id TEXT NOT NULL,
+  requester_id INTEGER NOT NULL REFERENCES users(id),
+  reason TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',         -- pending | approved
+  approver_id INTEGER REFERENCES users(id),
+  created_at TEXT NOT NULL,
+  decided_at TEXT
+);
+CREATE INDEX approvals_consent ON approvals(consent_id, requester_id);
+`,
+  },
 ];

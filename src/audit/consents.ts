@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import type { CallRow, ClipRow, ConsentRow, Ledger } from '../ledger';
+import { eventHash, type ChainedRow } from '../ledger/chain';
+
+export const searchSchema = z.object({
+  number: z.string().trim().max(40).optional(),
+  consentId: z.string().trim().max(64).optional(),
+  callSid: z.string().trim().max(64).optional(),
+  from: z.iso.date().optional().or(z.literal('')),
+  to: z.iso.date().optional().or(z.literal('')),
+  status: z.enum(['active', 'declined', 'withdrawn', '']).optional(),
+  purpose: z
+    .string()
+    .regex(/^([a-z][a-z0-9_]*)?$/)
+    .optional(),
+  language: z
+    .string()
+    .regex(/^([a-z]{2,3})?$/)
+    .optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+});
+export type SearchQuery = z.infer<typeof searchSchema>;
+
+export const PAGE_SIZE = 20;
+
+export interface ConsentSummary {
+  id: string;
+  createdAt: string;
+  callSid: string;
+  language: string;
+  method: string;
+  decision: string;
+  status: string;
+  purposes: Record<string, boolean>;
+  caller: string | null;
+}
+
+export function parsePurposes(json: string): Record<string, boolean> {
+  const parsed: unknown = JSON.parse(json);
+  const out: Record<string, boolean> = {};
+  if (parsed && typeof parsed === 'object') for (const [k, v] of Object.entries(parsed)) out[k] = v === true;
+  return out;
+}
+
+/** True when the query names at least one criterion: an empty search would list everybody. */
+export function hasCriteria(q: SearchQuery): boolean {
+  return Boolean(
+    q.number || q.consentId || q.callSid || q.from || q.to || q.status || q.purpose || q.language,
+  );
+}
+
+export function searchConsents(
+  ledger: Ledger,
+  q: SearchQuery,
+): { rows: ConsentSummary[]; total: number; page: number; pages: number } {
+  const where: string[] = [];
+  const params: Record<string, string> = {};
+  if (q.number) {
+    where.push('caller_hash = @hash');
+    params.hash = ledger.callerHash(q.number);
+  }
+  if (q.consentId) {
+    where.push('id = @id');
+    params.id = q.consentId;
+  }
+  if (q.callSid) {
+    where.push('call_sid = @sid');
+    params.sid = q.callSid;
+  }
+  if (q.from) {
+    where.push('created_at >= @from');
+    params.from = `${q.from}T00:00:00.000Z`;
+  }
+  if (q.to) {
+    where.push('created_at <= @to');
+    params.to = `${q.to}T23:59:59.999Z`;
+  }
+  if (q.status) {
+    where.push('status = @status');
+    params.status = q.status;
+  }
+  if (q.purpose) {
+    where.push("json_extract(purposes, '$.' || @purpose) = 1");
+    params.purpose = q.purpose;
+  }
+  if (q.language) {
+    where.push('locale = @lang');
+    params.lang = q.language;
+  }
+  const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const total = ledger.db.prepare(`SELECT COUNT(*) FROM consents ${clause}`).pluck().get(params) as number;
+  const rows = ledger.db
+    .prepare(`SELECT * FROM consents ${clause} ORDER BY created_at DESC, id LIMIT @limit OFFSET @offset`)
+    .all({ ...params, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE }) as ConsentRow[];
+  return {
+    rows: rows.map((c) => ({
+      id: c.id,
+      createdAt: c.created_at,
+      callSid: c.call_sid,
+      language: c.locale,
+      method: c.method,
+      decision: c.decision,
+      status: c.status,
+      purposes: parsePurposes(c.purposes),
+      caller: ledger.openFor(c.caller_hash, c.caller_enc),
+    })),
+    total,
+    page: q.page,
+    pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+  };
+}
+
+export interface ConsentDetail {
+  consent: ConsentSummary & {
+    confidence: number | null;
+    input: string | null;
+    withdrawnAt: string | null;
+    noticeId: string;
+  };
+  call: Pick<CallRow, 'call_sid' | 'created_at' | 'ended_at' | 'outcome' | 'routed_to' | 'country'> | null;
+  notice: { id: string; locale: string; kind: string; content: string; createdAt: string } | null;
+  timeline: Array<{ seq: number; at: string; type: string; data: Record<string, unknown>; hash: string }>;
+  /** The same caller's other consents, handovers and withdrawals, newest first. */
+  history: Array<{ at: string; type: string; consentId: string | null; callSid: string | null }>;
+  clip: Pick<
+    ClipRow,
+    'status' | 'format' | 'duration_sec' | 'plain_sha256' | 'cipher_sha256' | 'stored_at'
+  > | null;
+  chain: { ok: boolean; checked: number; detail: string; callEventsLinked: boolean };
+}
+
+/** Recomputes each event's hash from its own content and stated predecessor. */
+export function eventsIntact(rows: ChainedRow[]): boolean {
+  return rows.every((r) => eventHash(r.prev_hash, r) === r.hash);
+}
+
+export function consentDetail(ledger: Ledger, id: string): ConsentDetail | null {
+  const c = ledger.getConsent(id);
+  if (!c) return null;
+  const call = ledger.getCall(c.call_sid) ?? null;
+  const notice = ledger.getNotice(c.notice_id);
+  const events = ledger.eventsForCall(c.call_sid);
+  const verdict = ledger.verifyChain();
+  const history: ConsentDetail['history'] = [];
+  if (c.caller_hash) {
+    const sids = ledger.db
+      .prepare('SELECT call_sid FROM calls WHERE caller_hash = ?')
+      .pluck()
+      .all(c.caller_hash) as string[];
+    for (const sid of sids) {
+      for (const e of ledger.eventsForCall(sid))
+        if (['granted', 'declined', 'withdrawn', 'handover'].includes(e.type))
+          history.push({ at: e.at, type: e.type, consentId: e.consent_id, callSid: e.call_sid });
+    }
+    history.sort((a, b) => b.at.localeCompare(a.at));
+  }
+  const clip = ledger.getClip(id);
+  return {
+    consent: {
+      id: c.id,
+      createdAt: c.created_at,
+      callSid: c.call_sid,
+      language: c.locale,
+      method: c.method,
+      decision: c.decision,
+      status: c.status,
+      purposes: parsePurposes(c.purposes),
+      caller: ledger.openFor(c.caller_hash, c.caller_enc),
+      confidence: c.confidence,
+      input: ledger.openFor(c.caller_hash, c.input_enc),
+      withdrawnAt: c.withdrawn_at,
+      noticeId: c.notice_id,
+    },
+    call: call
+      ? {
+          call_sid: call.call_sid,
+          created_at: call.created_at,
+          ended_at: call.ended_at,
+          outcome: call.outcome,
+          routed_to: call.routed_to,
+          country: call.country,
+        }
+      : null,
+    notice: notice
+      ? {
+          id: notice.id,
+          locale: notice.locale,
+          kind: notice.kind,
+          content: notice.content,
+          createdAt: notice.created_at,
+        }
+      : null,
+    timeline: events.map((e) => ({
+      seq: e.seq,
+      at: e.at,
+      type: e.type,
+      data: JSON.parse(e.data) as Record<string, unknown>,
+      hash: e.hash,
+    })),
+    history,
+    clip: clip
+      ? {
+          status: clip.status,
+          format: clip.format,
+          duration_sec: clip.duration_sec,
+          plain_sha256: clip.plain_sha256,
+          cipher_sha256: clip.cipher_sha256,
+          stored_at: clip.stored_at,
+        }
+      : null,
+    chain: {
+      ok: verdict.ok,
+      checked: verdict.checked,
+      detail: verdict.ok ? `head ${verdict.head}` : verdict.reason,
+      callEventsLinked: eventsIntact(events),
+    },
+  };
+}

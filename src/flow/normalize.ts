@@ -1,0 +1,28 @@
+/**
+ * Text folding shared by the lexicon and the recogniser's words, so both sides of a comparison are
+ * written the same way whatever the speech engine and the lexicon author chose.
+ */
+
+/**
+ * Lower case, punctuation gone, diacritics folded, whitespace collapsed. Turkish dotted and dotless
+ * i are folded to a plain i before lower-casing, because the default `toLowerCase` turns "İ" into
+ * "i" plus a combining dot and leaves "ı" alone: folded first, "HAYIR", "hayır" and "hayir" are
+ * one word. Apostrophes split words ("d'accord" is "d accord", "don't" is "don t") so the lexicon
+ * need not list both spellings. `*` survives because lexicon patterns use it as a wildcard.
+ */
+export function normalize(text: string): string {
+  return text
+    .replace(/[İIı]/g, 'i')
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/ß/g, 'ss')
+    .replace(/œ/g, 'oe')
+    .replace(/æ/g, 'ae')
+    .replace(/[^\p{L}\p{N}\s*]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Words of a normalised text; an empty text has none (not one empty word). */
+export const words = (text: string): string[] => normalize(text).split(' ').filter(Boolean);
