@@ -30,7 +30,8 @@ async function main(): Promise<void> {
     log,
     health: runtime.health,
     onJob: () => runtime.jobs.poke(),
-    mount: (app) => app.use('/audit', createAuditRouter({ ledger: runtime.ledger, store: runtime.store, config, log })),
+    mount: (app) =>
+      app.use('/audit', createAuditRouter({ ledger: runtime.ledger, store: runtime.store, config, log })),
   });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
