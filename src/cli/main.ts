@@ -10,6 +10,7 @@ import { openRuntime, type Runtime } from '../runtime';
 import { callReport } from './call-report';
 import { rotateKeys } from './rotate';
 import { simulate } from './simulate';
+import { CHANNELS, erase, withdraw, type Channel } from './withdraw';
 import { readStdin, usersCommand } from './users';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 4 } as const;
@@ -25,6 +26,9 @@ const USAGE = `consent — consent gateway command line
   consent keys rotate                    re-wrap every stored data key under the first CONSENT_KEYS entry
   consent locales check                  validate locales/<lng>/prompts.json and lexicon.json
   consent users add --email <e> --role admin|auditor|ops | list   portal accounts (password on stdin)
+  consent withdraw <consentId> | --caller <number> [--channel web|email|phone|letter]
+                                         withdraw consents received outside the call; deletes their clips
+  consent erase --caller <number>        withdraw, delete clips and destroy the caller's key (Art. 17)
   consent simulate [--lang de] [--press 9,1,2] [--say "ja gerne"]...  hear a call on the command line
 `;
 
@@ -171,6 +175,35 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         }
         io.out(`locales ok: ${locales.join(', ')}\n`);
         return EXIT.ok;
+      }
+      case 'withdraw':
+      case 'erase': {
+        const { positionals, values } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { caller: { type: 'string' }, channel: { type: 'string' } },
+        });
+        const channel = (values.channel ?? 'cli') as Channel;
+        if (!CHANNELS.includes(channel)) return usage(io);
+        if (command === 'erase' ? !values.caller : !values.caller && !positionals[0]) return usage(io);
+        return await withRuntime(io, async (rt) => {
+          const now = new Date();
+          const ids =
+            command === 'erase'
+              ? erase(rt.ledger, values.caller as string, channel, now).withdrawn
+              : withdraw(rt.ledger, { caller: values.caller, consentId: positionals[0] }, channel, now);
+          // Delete the clips now; what fails (S3 down) stays queued for the service's job runner.
+          await rt.jobs.runDue();
+          const pending = rt.ledger
+            .sql("SELECT COUNT(*) FROM jobs WHERE kind = 'delete_clip' AND status != 'done'")
+            .pluck()
+            .get() as number;
+          io.out(
+            `${command === 'erase' ? 'erased; ' : ''}withdrew ${ids.length} consent(s)${ids.length ? `: ${ids.join(', ')}` : ''}` +
+              `${pending ? `; ${pending} clip deletion(s) still queued` : ''}\n`,
+          );
+          return command === 'withdraw' && ids.length === 0 && positionals[0] ? EXIT.notFound : EXIT.ok;
+        });
       }
       case 'simulate':
         return await simulate(rest, io);

@@ -154,4 +154,27 @@ describe('the consent command', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/de, en, fr, tr/);
   });
+
+  test('consent withdraw by e-mail request withdraws the consent, deletes its clip object and logs the channel', async () => {
+    const r = await consent('withdraw', granted.consentId, '--channel', 'email');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`withdrew 1 consent\\(s\\): ${granted.consentId}`));
+    const report = JSON.parse((await consent('call', granted.callSid, '--json')).stdout);
+    expect(report.clip.status).toBe('deleted');
+    expect(report.consentStatus).toBe('withdrawn');
+    expect((await consent('clip', granted.consentId, '--out', path.join(dir, 'gone.mp3'))).status).toBe(4);
+    expect((await consent('withdraw', granted.consentId)).status).toBe(4);
+  });
+
+  test('consent erase destroys the caller key: the number is unreadable, the chain still verifies', async () => {
+    const r = await consent('erase', '--caller', '+4915100000202', '--channel', 'web');
+    expect(r.status).toBe(0);
+    const db = new Database(path.join(dir, 'consent.db'), { readonly: true });
+    const hashes = db
+      .prepare('SELECT subject_hash, wrapped_key FROM subject_keys WHERE wrapped_key IS NULL')
+      .all();
+    db.close();
+    expect(hashes).toHaveLength(1);
+    expect((await consent('verify')).status).toBe(0);
+  });
 });
