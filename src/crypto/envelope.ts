@@ -2,136 +2,318 @@ import crypto from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
 /**
- * Clip encryption: a fresh data key per clip, AES-256-GCM in authenticated chunks (the STREAM
- * construction): nonce = random prefix ‖ chunk counter ‖ last-chunk flag, header as AAD. Memory
- * stays at one chunk; truncation, reordering, dropped or repeated chunks and bit flips all fail.
+ * Clip encryption: a fresh data key per clip, wrapped by the active key-ring entry, and the clip
+ * sealed with AES-256-GCM in authenticated chunks (the STREAM construction of Hoang, Reyhanitabar,
+ * Rogaway and Vizár): nonce = random prefix ‖ chunk counter ‖ last-chunk flag, header as AAD.
+ * Memory stays at about one chunk however long the input; truncation (even at a chunk boundary),
+ * reordering, dropped or repeated chunks, bit flips and a wrong key all fail authentication.
  *
- * Layout: "CGE1" | version (1) | chunk size (uint32 BE) | nonce prefix (7) | chunks (ciphertext ‖ tag).
+ * Layout: "CGE1" | version (1 byte) | chunk size (uint32 BE) | nonce prefix (7 bytes) |
+ *         chunks, each ciphertext ‖ 16-byte tag; every chunk but the last holds exactly chunk size
+ *         plaintext bytes, the last holds 0..chunk size (an empty input still has one).
  */
-const MAGIC = Buffer.from('CGE1');
-const VERSION = 1;
-const HEADER_LEN = 4 + 1 + 4 + 7;
-const TAG_LEN = 16;
-export const DEFAULT_CHUNK = 256 * 1024;
 
-export function generateDataKey(): Buffer {
-  return crypto.randomBytes(32);
+export interface KeyEntry {
+  id: string;
+  /** 32-byte key-encryption key from the key ring. */
+  key: Buffer;
 }
 
-function nonce(prefix: Buffer, counter: number, last: boolean): Buffer {
-  const n = Buffer.alloc(12);
-  prefix.copy(n, 0);
-  n.writeUInt32BE(counter, 7);
+const MAGIC = Buffer.from('CGE1');
+const VERSION = 1;
+const PREFIX_LEN = 7;
+const HEADER_LEN = MAGIC.length + 1 + 4 + PREFIX_LEN;
+const TAG_LEN = 16;
+const KEY_LEN = 32;
+/**
+ * Each chunk needs a fresh GCM context (about 3 µs in OpenSSL, the time AES-GCM takes for ~10 KB),
+ * so the chunk size sets the cost against plain AES-GCM: measured 0.80–0.89× at 64 KiB,
+ * 0.87–0.96× at 256 KiB and 0.96–1.0× at 1 MiB on a busy two-core machine. A reader holds at most
+ * one chunk, which is still flat memory, and a consent clip (~100 KB of MP3) is one chunk anyway.
+ * Readers take the size from the header, so changing it never affects stored clips.
+ */
+export const DEFAULT_CHUNK = 1024 * 1024;
+/** Bounds what a crafted header can make a reader buffer. */
+const MAX_CHUNK = 16 * 1024 * 1024;
+const MAX_CHUNKS = 0xffffffff;
+const EMPTY: Buffer = Buffer.alloc(0);
+
+export function generateDataKey(): Buffer {
+  return crypto.randomBytes(KEY_LEN);
+}
+
+function checkKey(key: Buffer, what: string): void {
+  if (!Buffer.isBuffer(key) || key.length !== KEY_LEN)
+    throw new Error(
+      `${what} must be ${KEY_LEN} bytes, got ${Buffer.isBuffer(key) ? key.length : typeof key}`,
+    );
+}
+
+// Wrapped data keys use the key ring's format, so keys wrapped by either side unwrap with the other.
+const WRAP_VERSION = 'v1';
+
+export function wrapDataKey(dataKey: Buffer, kek: KeyEntry): string {
+  checkKey(dataKey, 'data key');
+  checkKey(kek.key, `key-encryption key "${kek.id}"`);
+  if (!kek.id || kek.id.includes(':'))
+    throw new Error(`key id "${kek.id}" must be non-empty and contain no ":"`);
+  const iv = crypto.randomBytes(12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', kek.key, iv);
+  // Binding the id means a wrapped key relabelled to another ring entry fails instead of unwrapping.
+  cipher.setAAD(Buffer.from(kek.id));
+  const ct = Buffer.concat([cipher.update(dataKey), cipher.final()]);
+  return [
+    WRAP_VERSION,
+    kek.id,
+    iv.toString('base64'),
+    cipher.getAuthTag().toString('base64'),
+    ct.toString('base64'),
+  ].join(':');
+}
+
+function parseWrapped(wrapped: string): { keyId: string; iv: Buffer; tag: Buffer; ct: Buffer } {
+  const parts = typeof wrapped === 'string' ? wrapped.split(':') : [];
+  const [version, keyId, iv, tag, ct] = parts;
+  if (parts.length !== 5 || version !== WRAP_VERSION || !keyId || !iv || !tag || !ct)
+    throw new Error('wrapped data key is malformed (expected "v1:<keyId>:<iv>:<tag>:<ciphertext>")');
+  return {
+    keyId,
+    iv: Buffer.from(iv, 'base64'),
+    tag: Buffer.from(tag, 'base64'),
+    ct: Buffer.from(ct, 'base64'),
+  };
+}
+
+export function wrappedKeyId(wrapped: string): string {
+  return parseWrapped(wrapped).keyId;
+}
+
+export function unwrapDataKey(wrapped: string, lookup: (keyId: string) => Buffer | undefined): Buffer {
+  const { keyId, iv, tag, ct } = parseWrapped(wrapped);
+  const kek = lookup(keyId);
+  if (!kek) throw new Error(`wrapped data key needs key "${keyId}", which is not in the key ring`);
+  checkKey(kek, `key-encryption key "${keyId}"`);
+  if (iv.length !== 12 || tag.length !== TAG_LEN)
+    throw new Error('wrapped data key is malformed (bad iv or tag length)');
+  const decipher = crypto.createDecipheriv('aes-256-gcm', kek, iv);
+  decipher.setAAD(Buffer.from(keyId));
+  decipher.setAuthTag(tag);
+  let dataKey: Buffer;
+  try {
+    dataKey = Buffer.concat([decipher.update(ct), decipher.final()]);
+  } catch {
+    throw new Error(`wrapped data key failed authentication with key "${keyId}" (altered or wrong key)`);
+  }
+  checkKey(dataKey, 'unwrapped data key');
+  return dataKey;
+}
+
+function nonceFor(prefix: Buffer, counter: number, last: boolean): Buffer {
+  const n = Buffer.allocUnsafe(12);
+  prefix.copy(n, 0, 0, PREFIX_LEN);
+  n.writeUInt32BE(counter, PREFIX_LEN);
   n[11] = last ? 1 : 0;
   return n;
 }
 
-/** Collects incoming buffers and hands out exact-size pieces without re-copying everything each time. */
+/**
+ * Incoming buffers waiting to become chunks. Hands out views, never copies: a chunk larger than the
+ * writer's buffers is fed to the cipher piece by piece, so no byte is copied on the way through.
+ */
 class ByteQueue {
   private parts: Buffer[] = [];
+  private head = 0;
   length = 0;
+
   push(b: Buffer): void {
     if (b.length === 0) return;
     this.parts.push(b);
     this.length += b.length;
   }
-  take(n: number): Buffer {
-    const first = this.parts[0];
-    if (first && first.length >= n) {
-      this.length -= n;
-      if (first.length === n) this.parts.shift();
-      else this.parts[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let off = 0;
-    while (off < n) {
-      const part = this.parts[0] as Buffer;
-      const use = Math.min(part.length, n - off);
-      part.copy(out, off, 0, use);
-      off += use;
-      if (use === part.length) this.parts.shift();
-      else this.parts[0] = part.subarray(use);
-    }
+
+  /** The next n bytes as views over the queued buffers. */
+  take(n: number): Buffer[] {
+    const out: Buffer[] = [];
     this.length -= n;
+    while (n > 0) {
+      const part = this.parts[this.head] as Buffer;
+      if (part.length > n) {
+        out.push(part.subarray(0, n));
+        this.parts[this.head] = part.subarray(n);
+        break;
+      }
+      out.push(part);
+      n -= part.length;
+      this.parts[this.head] = EMPTY;
+      this.head += 1;
+    }
+    // Compacting now and then keeps Array#shift (O(n) per call) out of the per-chunk path.
+    if (this.head > 64 && this.head * 2 > this.parts.length) {
+      this.parts = this.parts.slice(this.head);
+      this.head = 0;
+    }
     return out;
   }
 }
 
+/** Splits views at byte offset n, copying nothing. */
+function splitAt(parts: readonly Buffer[], n: number): [Buffer[], Buffer[]] {
+  const before: Buffer[] = [];
+  const after: Buffer[] = [];
+  for (const part of parts) {
+    if (n >= part.length) before.push(part);
+    else if (n <= 0) after.push(part);
+    else {
+      before.push(part.subarray(0, n));
+      after.push(part.subarray(n));
+    }
+    n -= part.length;
+  }
+  return [before, after];
+}
+
+const byteLength = (parts: readonly Buffer[]): number => parts.reduce((sum, p) => sum + p.length, 0);
+
+class Sealer {
+  readonly header: Buffer;
+  private readonly prefix: Buffer;
+  private counter = 0;
+
+  constructor(
+    private readonly key: Buffer,
+    readonly chunkSize: number,
+  ) {
+    checkKey(key, 'data key');
+    if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK)
+      throw new Error(`chunk size must be an integer in 1..${MAX_CHUNK}, got ${chunkSize}`);
+    this.prefix = crypto.randomBytes(PREFIX_LEN);
+    this.header = Buffer.allocUnsafe(HEADER_LEN);
+    MAGIC.copy(this.header, 0);
+    this.header[4] = VERSION;
+    this.header.writeUInt32BE(chunkSize, 5);
+    this.prefix.copy(this.header, 9);
+  }
+
+  /** Emits ciphertext per input piece and the tag separately: joining them would copy every chunk again. */
+  seal(plain: readonly Buffer[], last: boolean, out: (b: Buffer) => void): void {
+    if (this.counter > MAX_CHUNKS) throw new Error('input too long for one envelope');
+    const cipher = crypto.createCipheriv('aes-256-gcm', this.key, nonceFor(this.prefix, this.counter, last));
+    cipher.setAAD(this.header);
+    this.counter += 1;
+    for (const piece of plain) {
+      const ct = cipher.update(piece);
+      if (ct.length > 0) out(ct);
+    }
+    cipher.final(); // GCM emits nothing here; it computes the tag.
+    out(cipher.getAuthTag());
+  }
+}
+
+class Opener {
+  private header: Buffer | null = null;
+  private prefix: Buffer = EMPTY;
+  private counter = 0;
+  frameSize = 0;
+
+  constructor(private readonly key: Buffer) {
+    checkKey(key, 'data key');
+  }
+
+  get ready(): boolean {
+    return this.header !== null;
+  }
+
+  readHeader(header: Buffer): void {
+    if (!header.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not an encrypted clip (bad magic)');
+    if (header[4] !== VERSION) throw new Error(`encrypted clip has unsupported version ${header[4]}`);
+    const chunkSize = header.readUInt32BE(5);
+    if (chunkSize < 1 || chunkSize > MAX_CHUNK)
+      throw new Error(`encrypted clip has invalid chunk size ${chunkSize}`);
+    // A copy, so the AAD does not pin (or change with) the writer's buffer.
+    this.header = Buffer.from(header);
+    this.prefix = this.header.subarray(9, 9 + PREFIX_LEN);
+    this.frameSize = chunkSize + TAG_LEN;
+  }
+
+  /** Returns plaintext only after its tag verified: nothing unauthenticated leaves the reader. */
+  open(frame: readonly Buffer[], last: boolean): Buffer[] {
+    const index = this.counter;
+    const size = byteLength(frame);
+    if (size < TAG_LEN)
+      throw new Error(`encrypted clip is truncated (chunk ${index} has ${size} bytes, less than a tag)`);
+    if (index > MAX_CHUNKS) throw new Error('encrypted clip has too many chunks');
+    const [ciphertext, tag] = splitAt(frame, size - TAG_LEN);
+    const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, nonceFor(this.prefix, index, last));
+    decipher.setAAD(this.header as Buffer);
+    decipher.setAuthTag(tag.length === 1 ? (tag[0] as Buffer) : Buffer.concat(tag));
+    this.counter += 1;
+    const plain: Buffer[] = [];
+    for (const piece of ciphertext) {
+      const pt = decipher.update(piece);
+      if (pt.length > 0) plain.push(pt);
+    }
+    try {
+      decipher.final();
+    } catch {
+      throw new Error(
+        `encrypted clip failed authentication at chunk ${index}${last ? ' (final)' : ''}: ` +
+          'altered, reordered, truncated, or the wrong key',
+      );
+    }
+    return plain;
+  }
+}
+
+const asBuffer = (chunk: unknown): Buffer =>
+  Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+
 export function createEncryptStream(dataKey: Buffer, options: { chunkSize?: number } = {}): Transform {
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
-  const prefix = crypto.randomBytes(7);
-  const header = Buffer.alloc(HEADER_LEN);
-  MAGIC.copy(header, 0);
-  header[4] = VERSION;
-  header.writeUInt32BE(chunkSize, 5);
-  prefix.copy(header, 9);
+  const sealer = new Sealer(dataKey, options.chunkSize ?? DEFAULT_CHUNK);
+  const { chunkSize } = sealer;
   const queue = new ByteQueue();
-  let counter = 0;
-  const seal = (plain: Buffer, last: boolean): Buffer[] => {
-    const cipher = crypto.createCipheriv('aes-256-gcm', dataKey, nonce(prefix, counter, last));
-    cipher.setAAD(header);
-    counter += 1;
-    return [cipher.update(plain), cipher.final(), cipher.getAuthTag()];
-  };
   let headerSent = false;
   return new Transform({
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      if (!headerSent) {
-        this.push(header);
-        headerSent = true;
+    transform(chunk: unknown, _enc, cb: TransformCallback) {
+      try {
+        const push = (b: Buffer): void => void this.push(b);
+        if (!headerSent) {
+          this.push(sealer.header);
+          headerSent = true;
+        }
+        queue.push(asBuffer(chunk));
+        // Strictly more than a chunk: whether a chunk is the last is only known once more input exists.
+        while (queue.length > chunkSize) sealer.seal(queue.take(chunkSize), false, push);
+        cb();
+      } catch (error) {
+        cb(error as Error);
       }
-      queue.push(chunk);
-      // Strictly more than one chunk: the last chunk is only known at the end of the input.
-      while (queue.length > chunkSize) for (const b of seal(queue.take(chunkSize), false)) this.push(b);
-      cb();
     },
     flush(cb: TransformCallback) {
-      if (!headerSent) this.push(header);
-      for (const b of seal(queue.take(queue.length), true)) this.push(b);
-      cb();
+      try {
+        if (!headerSent) this.push(sealer.header);
+        sealer.seal(queue.take(queue.length), true, (b) => void this.push(b));
+        cb();
+      } catch (error) {
+        cb(error as Error);
+      }
     },
   });
 }
 
 export function createDecryptStream(dataKey: Buffer): Transform {
+  const opener = new Opener(dataKey);
   const queue = new ByteQueue();
-  let header: Buffer | null = null;
-  let prefix: Buffer = Buffer.alloc(0);
-  let frame = 0;
-  let counter = 0;
-  let done = false;
-  const open = (frameBytes: Buffer, last: boolean): Buffer => {
-    if (frameBytes.length < TAG_LEN) throw new Error('encrypted clip is truncated');
-    const decipher = crypto.createDecipheriv('aes-256-gcm', dataKey, nonce(prefix, counter, last));
-    decipher.setAAD(header as Buffer);
-    decipher.setAuthTag(frameBytes.subarray(frameBytes.length - TAG_LEN));
-    counter += 1;
-    try {
-      return Buffer.concat([
-        decipher.update(frameBytes.subarray(0, frameBytes.length - TAG_LEN)),
-        decipher.final(),
-      ]);
-    } catch {
-      throw new Error(
-        `encrypted clip failed authentication at chunk ${counter - 1} (altered, reordered, truncated or wrong key)`,
-      );
-    }
-  };
   return new Transform({
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+    transform(chunk: unknown, _enc, cb: TransformCallback) {
       try {
-        if (done) throw new Error('data after the final chunk');
-        queue.push(chunk);
-        if (!header) {
+        queue.push(asBuffer(chunk));
+        if (!opener.ready) {
           if (queue.length < HEADER_LEN) return cb();
-          header = queue.take(HEADER_LEN);
-          if (!header.subarray(0, 4).equals(MAGIC) || header[4] !== VERSION)
-            throw new Error('not an encrypted clip (bad header)');
-          frame = header.readUInt32BE(5) + TAG_LEN;
-          prefix = header.subarray(9, 16);
+          opener.readHeader(Buffer.concat(queue.take(HEADER_LEN)));
         }
-        while (queue.length > frame) this.push(open(queue.take(frame), false));
+        // A full frame may still be the final one; only a byte beyond it proves otherwise.
+        while (queue.length > opener.frameSize)
+          for (const b of opener.open(queue.take(opener.frameSize), false)) this.push(b);
         cb();
       } catch (error) {
         cb(error as Error);
@@ -139,9 +321,8 @@ export function createDecryptStream(dataKey: Buffer): Transform {
     },
     flush(cb: TransformCallback) {
       try {
-        if (!header) throw new Error('encrypted clip is truncated (no header)');
-        this.push(open(queue.take(queue.length), true));
-        done = true;
+        if (!opener.ready) throw new Error('encrypted clip is truncated (incomplete header)');
+        for (const b of opener.open(queue.take(queue.length), true)) this.push(b);
         cb();
       } catch (error) {
         cb(error as Error);
@@ -150,17 +331,36 @@ export function createDecryptStream(dataKey: Buffer): Transform {
   });
 }
 
-async function run(stream: Transform, input: Buffer): Promise<Buffer> {
-  const out: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    stream.on('data', (b: Buffer) => out.push(b));
-    stream.on('error', reject);
-    stream.on('end', () => resolve(Buffer.concat(out)));
-    stream.end(input);
-  });
+/** One-shot form for clips already in memory: same format, no stream machinery. */
+export async function encryptBuffer(
+  dataKey: Buffer,
+  plain: Buffer,
+  // A bare number is the chunk size, as the first version of this function took it.
+  options: { chunkSize?: number } | number = {},
+): Promise<Buffer> {
+  const chunkSize = typeof options === 'number' ? options : options.chunkSize;
+  const sealer = new Sealer(dataKey, chunkSize ?? DEFAULT_CHUNK);
+  const parts: Buffer[] = [sealer.header];
+  const push = (b: Buffer): void => void parts.push(b);
+  let off = 0;
+  while (plain.length - off > sealer.chunkSize) {
+    sealer.seal([plain.subarray(off, off + sealer.chunkSize)], false, push);
+    off += sealer.chunkSize;
+  }
+  sealer.seal([plain.subarray(off)], true, push);
+  return Buffer.concat(parts);
 }
 
-export const encryptBuffer = (dataKey: Buffer, plain: Buffer, chunkSize?: number): Promise<Buffer> =>
-  run(createEncryptStream(dataKey, { chunkSize }), plain);
-export const decryptBuffer = (dataKey: Buffer, cipher: Buffer): Promise<Buffer> =>
-  run(createDecryptStream(dataKey), cipher);
+export async function decryptBuffer(dataKey: Buffer, ct: Buffer): Promise<Buffer> {
+  const opener = new Opener(dataKey);
+  if (ct.length < HEADER_LEN) throw new Error('encrypted clip is truncated (incomplete header)');
+  opener.readHeader(ct.subarray(0, HEADER_LEN));
+  const parts: Buffer[] = [];
+  let off = HEADER_LEN;
+  while (ct.length - off > opener.frameSize) {
+    parts.push(...opener.open([ct.subarray(off, off + opener.frameSize)], false));
+    off += opener.frameSize;
+  }
+  parts.push(...opener.open([ct.subarray(off)], true));
+  return Buffer.concat(parts);
+}

@@ -1,9 +1,7 @@
 import crypto from 'node:crypto';
+import { unwrapDataKey, wrapDataKey, wrappedKeyId, type KeyEntry } from './envelope';
 
-export interface KeyEntry {
-  id: string;
-  key: Buffer;
-}
+export type { KeyEntry };
 
 /**
  * The key ring from CONSENT_KEYS. Keys never encrypt data directly: they wrap data keys, so rotation
@@ -21,37 +19,14 @@ export class KeyRing {
   lookup = (id: string): Buffer | undefined => this.byId.get(id);
 
   wrap(dataKey: Buffer): string {
-    return wrapWith(this.active, dataKey);
+    return wrapDataKey(dataKey, this.active);
   }
   unwrap(wrapped: string): Buffer {
-    const [version, keyId, iv, tag, ct] = wrapped.split(':');
-    if (version !== 'v1' || !keyId || !iv || !tag || !ct) throw new Error('wrapped key is malformed');
-    const kek = this.byId.get(keyId);
-    if (!kek) throw new Error(`wrapped key needs key "${keyId}", which is not in CONSENT_KEYS`);
-    const decipher = crypto.createDecipheriv('aes-256-gcm', kek, Buffer.from(iv, 'base64'));
-    decipher.setAAD(Buffer.from(keyId));
-    decipher.setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]);
+    return unwrapDataKey(wrapped, this.lookup);
   }
 }
 
-export function wrapWith(kek: KeyEntry, dataKey: Buffer): string {
-  const iv = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv('aes-256-gcm', kek.key, iv);
-  cipher.setAAD(Buffer.from(kek.id));
-  const ct = Buffer.concat([cipher.update(dataKey), cipher.final()]);
-  return [
-    'v1',
-    kek.id,
-    iv.toString('base64'),
-    cipher.getAuthTag().toString('base64'),
-    ct.toString('base64'),
-  ].join(':');
-}
-
-export function wrappedKeyId(wrapped: string): string {
-  return wrapped.split(':')[1] ?? '';
-}
+export { wrappedKeyId };
 
 /** AES-256-GCM for short fields (numbers, transcripts): `iv.tag.ct` in base64. */
 export function sealField(key: Buffer, plaintext: string): string {

@@ -10,7 +10,7 @@ export interface EmbeddedS3 {
 
 /**
  * A real S3-compatible server (s3rver) on loopback, so the quick start and the tests use exactly
- * the code path production uses against S3. Objects persist in `directory`.
+ * the code path production uses against S3. Objects persist in `directory`; port 0 picks a free one.
  */
 export async function startEmbeddedS3(opts: {
   directory: string;
@@ -26,11 +26,13 @@ export async function startEmbeddedS3(opts: {
     configureBuckets: [{ name: opts.bucket }],
   });
   const address = await server.run();
+  let closing: Promise<void> | null = null;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     bucket: opts.bucket,
     // s3rver's fixed development credentials; it accepts no others.
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    close: () => server.close(),
+    // Shutdown paths (signal handler, test teardown) may both call close; the second must not throw.
+    close: () => (closing ??= server.close()),
   };
 }

@@ -15,6 +15,7 @@ export interface S3Options {
   region: string;
   endpoint?: string;
   forcePathStyle?: boolean;
+  /** Omitted: the SDK's default chain (AWS_ACCESS_KEY_ID, profiles, instance roles, ...). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
@@ -24,7 +25,8 @@ const isNotFound = (error: unknown): boolean =>
 
 /**
  * S3 or any S3-compatible server. Timeouts are short and SDK retries few: the durable job queue
- * is what retries, with back-off, across outages and restarts.
+ * is what retries, with back-off, across outages and restarts, and a worker stuck for minutes on
+ * a dead connection would only delay that. Every failure is thrown, never swallowed.
  */
 export function createS3ClipStore(o: S3Options): ClipStore {
   const client = new S3Client({
@@ -33,7 +35,15 @@ export function createS3ClipStore(o: S3Options): ClipStore {
     forcePathStyle: o.forcePathStyle,
     credentials: o.credentials,
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
+    requestHandler: {
+      connectionTimeout: 5_000,
+      // Time to the response headers. Without throwOnRequestTimeout this SDK only logs a warning
+      // and waits on: a server that accepts and never answers would hold a worker indefinitely.
+      requestTimeout: 5_000,
+      throwOnRequestTimeout: true,
+      // Idle limit while a body moves; clips are ~100 KB, so a stall this long means a dead peer.
+      socketTimeout: 5_000,
+    },
   });
   const Bucket = o.bucket;
   return {
@@ -44,6 +54,7 @@ export function createS3ClipStore(o: S3Options): ClipStore {
           Key: key,
           Body: body,
           ContentLength: body.length,
+          // Deliberately nothing else: metadata would sit beside the ciphertext in clear.
           ContentType: 'application/octet-stream',
         }),
       );
@@ -68,6 +79,7 @@ export function createS3ClipStore(o: S3Options): ClipStore {
       }
     },
     async delete(key) {
+      // S3 answers 204 for a key that is already gone, so a retried deletion succeeds.
       await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
     },
     async ping() {
