@@ -88,14 +88,7 @@ export class AccessLog {
 }
 
 function toRecord(r: ChainedRow): AccessRecord {
-  const d = JSON.parse(r.data) as {
-    user: string;
-    role: string;
-    ip: string | null;
-    reason: string | null;
-    via: string;
-    detail: Record<string, unknown>;
-  };
+  const d = JSON.parse(r.data) as Pick<AccessRecord, 'user' | 'role' | 'ip' | 'reason' | 'via' | 'detail'>;
   return {
     seq: r.seq,
     at: r.at,
