@@ -8,6 +8,7 @@ import autocannon from 'autocannon';
 import express from 'express';
 import twilio from 'twilio';
 import { createApp } from '../src/app';
+import { threadedCallWriter } from '../src/calls/ledger-writes';
 import { loadConfig } from '../src/config';
 import { KeyRing } from '../src/crypto/keyring';
 import { Catalog } from '../src/i18n/catalog';
@@ -110,9 +111,12 @@ export async function benchVoice(seconds = 5): Promise<VoiceBench[]> {
   } as NodeJS.ProcessEnv);
   const ledger = new Ledger(config.databasePath, new KeyRing(config.keyRing.entries));
   const catalog = Catalog.load(localesDir(), promptsDir());
+  // As in the service: webhooks write through the ledger writer thread.
+  const writer = threadedCallWriter(config.databasePath, config.keyRing.entries);
   const app = createApp({
     config,
     ledger,
+    writer,
     catalog,
     log: createLogger('silent'),
     health: { check: async () => ({ ok: true, checks: {} }) },
@@ -184,6 +188,7 @@ export async function benchVoice(seconds = 5): Promise<VoiceBench[]> {
     server.closeAllConnections();
     server.close(() => resolve());
   });
+  await writer.close();
   ledger.close();
   fs.rmSync(dir, { recursive: true, force: true });
   return results;

@@ -1,10 +1,12 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { CallService } from './calls/call-service';
+import { inlineCallWriter, type CallWrites } from './calls/ledger-writes';
 import { promptsDir, type Config } from './config';
 import type { Catalog } from './i18n/catalog';
 import type { Ledger } from './ledger';
-import { createVoiceRouter } from './http/voice';
+import type { LedgerWriter } from './ledger/writer';
+import { mountVoiceRoutes } from './http/voice';
 import { TwimlRenderer } from './twiml/render';
 
 export interface HealthSource {
@@ -15,6 +17,8 @@ export interface HealthSource {
 export interface AppDeps {
   config: Config;
   ledger: Ledger;
+  /** Where webhooks write; the runtime's writer thread in the service, the ledger itself when absent. */
+  writer?: LedgerWriter<CallWrites>;
   catalog: Catalog;
   log: Logger;
   health: HealthSource;
@@ -52,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   const calls = new CallService({
     config: deps.config,
     ledger: deps.ledger,
+    writer: deps.writer ?? inlineCallWriter(deps.ledger),
     catalog: deps.catalog,
     renderer,
     log: deps.log,
@@ -59,6 +64,15 @@ export function createApp(deps: AppDeps): Express {
     onJob: deps.onJob,
   });
 
+  // Webhooks first: they are the traffic, and every route layer before them costs each call.
+  mountVoiceRoutes(app, {
+    calls,
+    renderer,
+    authToken: deps.config.twilio.authToken,
+    publicBaseUrl: deps.config.publicBaseUrl,
+    defaultLocale: deps.config.defaultLocale,
+    log: deps.log,
+  });
   app.get('/healthz', async (_req, res) => {
     const result = await deps.health
       .check()
@@ -67,17 +81,6 @@ export function createApp(deps: AppDeps): Express {
   });
   // Recorded prompts are public audio Twilio fetches for <Play>; they hold no personal data.
   app.use('/prompts', express.static(promptsDir(), { index: false, dotfiles: 'ignore', maxAge: '1h' }));
-  app.use(
-    '/voice',
-    createVoiceRouter({
-      calls,
-      renderer,
-      authToken: deps.config.twilio.authToken,
-      publicBaseUrl: deps.config.publicBaseUrl,
-      defaultLocale: deps.config.defaultLocale,
-      log: deps.log,
-    }),
-  );
   deps.mount?.(app);
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');

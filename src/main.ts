@@ -19,13 +19,14 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   for (const note of config.defaultsInUse) log.warn(note);
-  const runtime = await openRuntime(config, log);
+  const runtime = await openRuntime(config, log, { writerThread: true });
   if (!runtime.ffmpeg())
     log.warn('ffmpeg not found: consent clips wait until it is installed (set FFMPEG_PATH)');
   runtime.jobs.start();
   const app = createApp({
     config,
     ledger: runtime.ledger,
+    writer: runtime.writer,
     catalog: runtime.catalog,
     log,
     health: runtime.health,

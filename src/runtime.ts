@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import type { HealthSource } from './app';
 import { localesDir, promptsDir, type Config } from './config';
 import { KeyRing } from './crypto/keyring';
+import { threadedCallWriter, inlineCallWriter, type CallWrites } from './calls/ledger-writes';
 import { Catalog } from './i18n/catalog';
 import { createJobHandlers } from './jobs/handlers';
 import { JobRunner } from './jobs/queue';
 import { Ledger } from './ledger';
+import type { LedgerWriter } from './ledger/writer';
 import { resolveFfmpeg } from './recording/ffmpeg';
 import type { ClipStore } from './storage/clip-store';
 import { startEmbeddedS3 } from './storage/embedded-s3';
@@ -16,6 +18,8 @@ import { createTwilioApi, type TwilioApi } from './twilio/rest';
 export interface Runtime {
   config: Config;
   ledger: Ledger;
+  /** Where the voice webhooks write. */
+  writer: LedgerWriter<CallWrites>;
   catalog: Catalog;
   store: ClipStore;
   twilio: TwilioApi;
@@ -26,8 +30,15 @@ export interface Runtime {
 }
 
 /** Opens everything the service and the CLI share; the embedded S3 store starts only when no bucket is set. */
-export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  log: Logger,
+  options: { writerThread?: boolean } = {},
+): Promise<Runtime> {
   const ledger = new Ledger(config.databasePath, new KeyRing(config.keyRing.entries));
+  const writer = options.writerThread
+    ? threadedCallWriter(config.databasePath, config.keyRing.entries)
+    : inlineCallWriter(ledger);
   const catalog = Catalog.load(localesDir(), promptsDir());
   let closeStore = async (): Promise<void> => undefined;
   let store: ClipStore;
@@ -92,6 +103,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   return {
     config,
     ledger,
+    writer,
     catalog,
     store,
     twilio,
@@ -100,6 +112,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     ffmpeg,
     async close() {
       await jobs.stop();
+      await writer.close();
       await closeStore();
       ledger.close();
     },

@@ -3,10 +3,12 @@ import type { Config } from '../config';
 import { signConsentToken } from '../crypto/consent-token';
 import { classify } from '../flow/intents';
 import { firstStep, initialState, transition, type FlowConfig } from '../flow/machine';
-import type { Answer, CallState, FlowEvent, Step, Transition } from '../flow/types';
+import type { Answer, CallState, Step, Transition } from '../flow/types';
 import type { Catalog } from '../i18n/catalog';
-import type { Ledger, NewEvent } from '../ledger';
+import type { Ledger } from '../ledger';
+import type { LedgerWriter } from '../ledger/writer';
 import { decodeState, encodeState, type TwimlRenderer } from '../twiml/render';
+import type { AnswerWrite, CallWrites, NoticeRef } from './ledger-writes';
 import { ageOfConsent, chooseLocale, countryOf } from './locale';
 
 export type Params = Record<string, string | undefined>;
@@ -21,7 +23,10 @@ const ENDED = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 export interface CallServiceDeps {
   config: Config;
+  /** Reads (call rows, the signing key). */
   ledger: Ledger;
+  /** Every write goes here, committed before the webhook answers. */
+  writer: LedgerWriter<CallWrites>;
   catalog: Catalog;
   renderer: TwimlRenderer;
   log: Logger;
@@ -52,17 +57,17 @@ export class CallService {
     };
   }
 
-  private readonly notices = new Map<string, string>();
+  private readonly notices = new Map<string, NoticeRef>();
 
-  /** The notice text only changes with a deploy, so its hash is computed once per locale and age. */
-  private noticeId(lng: string, age: number): string {
+  /** The notice text only changes with a deploy, so it is rendered once per locale and age. */
+  private notice(lng: string, age: number): NoticeRef {
     const key = `${lng}|${age}`;
-    let id = this.notices.get(key);
-    if (!id) {
-      id = this.d.ledger.notice(lng, 'text', this.d.renderer.noticeContent(lng, age));
-      this.notices.set(key, id);
+    let notice = this.notices.get(key);
+    if (!notice) {
+      notice = { locale: lng, content: this.d.renderer.noticeContent(lng, age) };
+      this.notices.set(key, notice);
     }
-    return id;
+    return notice;
   }
 
   async incoming(params: Params): Promise<string> {
@@ -77,24 +82,14 @@ export class CallService {
     );
     const age = ageOfConsent(country, this.d.config.operator);
     const state = initialState(lng);
-    await this.d.ledger.commit(() => {
-      const created = this.d.ledger.startCall({
-        callSid,
-        from: params.From ?? null,
-        called: params.To ?? params.Called ?? null,
-        country,
-        locale: lng,
-        at: now,
-      });
-      if (created)
-        this.d.ledger.append([
-          {
-            type: 'call_started',
-            callSid,
-            at: now,
-            data: { locale: lng, country, notice: this.noticeId(lng, age) },
-          },
-        ]);
+    await this.d.writer.run('startCall', {
+      callSid,
+      from: params.From ?? null,
+      called: params.To ?? params.Called ?? null,
+      country,
+      locale: lng,
+      notice: this.notice(lng, age),
+      at: now,
     });
     return this.d.renderer.incoming(lng, { state: encodeState(state), age });
   }
@@ -109,18 +104,7 @@ export class CallService {
     const now = this.clock();
     const age = ageOfConsent(call.country, this.d.config.operator);
     const next: CallState = { ...state, at: now.getTime() };
-    await this.d.ledger.commit(() => {
-      this.d.ledger.append([
-        {
-          type: 'disclosed',
-          callSid,
-          at: now,
-          data: { locale: state.lng, notice: this.noticeId(state.lng, age), played: 'complete' },
-        },
-        { type: 'recording_requested', callSid, at: now, data: {} },
-      ]);
-      this.d.ledger.updateCall(callSid, { recording_started_ms: now.getTime() }, now);
-    });
+    await this.d.writer.run('disclosed', { callSid, notice: this.notice(state.lng, age), at: now });
     return this.d.renderer.render(firstStep(next, this.flow), next, { state: encodeState(next), age });
   }
 
@@ -146,108 +130,55 @@ export class CallService {
     const age = ageOfConsent(call.country, this.d.config.operator);
     const next: CallState = t.step.kind === 'ask' ? { ...t.state, at: now.getTime() } : t.state;
 
-    let consentId = state.cid ?? null;
-    await this.d.ledger.commit(() => {
-      if (t.decision) {
-        consentId = this.d.ledger.createConsent({
-          callSid,
-          callerHash: call.caller_hash,
-          callerEnc: call.caller_enc,
-          locale: state.lng,
-          method: answer.via === 'speech' ? 'speech' : 'dtmf',
-          input: answer.via === 'speech' ? (answer.speech ?? null) : (answer.digits ?? null),
-          confidence: answer.via === 'speech' ? (answer.confidence ?? null) : null,
-          noticeId: this.noticeId(state.lng, age),
-          decision: t.decision,
-          purposes: t.state.ans,
-          clipStartMs: state.at ?? null,
-          clipEndMs: now.getTime(),
-          at: now,
-        });
-        if (t.decision === 'granted') next.cid = consentId;
-      }
-      if (state.cid && (t.state.ans !== state.ans || t.sequenceEnded)) {
-        this.d.ledger.setConsentPurposes(
-          state.cid,
-          t.state.ans,
-          t.sequenceEnded || t.events.some((e) => e.type === 'granted' || e.type === 'declined')
-            ? now.getTime()
-            : null,
-          now,
-        );
-      }
-      const withdrawn =
-        t.effects.includes('withdraw_all') && call.caller_hash
-          ? this.withdrawAll(call.caller_hash, callSid, now)
-          : [];
-      if (t.effects.includes('send_privacy_sms') && this.d.config.privacyUrl)
-        this.d.ledger.enqueue(
-          'send_sms',
-          { callSid, locale: state.lng },
-          { dedupeKey: `sms:${callSid}:${now.getTime()}` },
-        );
-      this.d.ledger.append([
-        {
-          type: 'answer',
-          callSid,
-          consentId,
-          at: now,
-          data: {
-            via: answer.via,
-            intent: answer.intent,
-            reason: answer.reason,
-            confidence: answer.confidence ?? null,
-          },
-        },
-        ...t.events.map((e) =>
-          this.toLedgerEvent(e, callSid, e.type === 'withdrawn' ? null : consentId, now, withdrawn),
-        ),
-      ]);
-      this.d.ledger.updateCall(callSid, this.callUpdate(t, answer, consentId), now);
-    });
+    const write: AnswerWrite = {
+      callSid,
+      at: now,
+      locale: state.lng,
+      notice: this.notice(state.lng, age),
+      openConsentId: state.cid ?? null,
+      decision: t.decision
+        ? {
+            decision: t.decision,
+            method: answer.via === 'speech' ? 'speech' : 'dtmf',
+            input: answer.via === 'speech' ? (answer.speech ?? null) : (answer.digits ?? null),
+            confidence: answer.via === 'speech' ? (answer.confidence ?? null) : null,
+            purposes: t.state.ans,
+            clipStartMs: state.at ?? null,
+          }
+        : undefined,
+      purposes:
+        state.cid && (t.state.ans !== state.ans || t.sequenceEnded)
+          ? {
+              granted: t.state.ans,
+              closesClip:
+                t.sequenceEnded || t.events.some((e) => e.type === 'granted' || e.type === 'declined'),
+            }
+          : undefined,
+      withdrawAll: t.effects.includes('withdraw_all'),
+      sendPrivacySms: t.effects.includes('send_privacy_sms') && Boolean(this.d.config.privacyUrl),
+      answer: {
+        via: answer.via,
+        intent: answer.intent,
+        reason: answer.reason,
+        confidence: answer.confidence ?? null,
+      },
+      events: t.events,
+      call: this.callUpdate(t, answer),
+    };
+    const { consentId } = await this.d.writer.run('answer', write);
+    if (t.decision === 'granted') next.cid = consentId ?? undefined;
     if (t.effects.length > 0) this.d.onJob?.();
     return this.render(t.step, next, age, callSid);
   }
 
-  private callUpdate(
-    t: Transition,
-    answer: Answer,
-    consentId: string | null,
-  ): Parameters<Ledger['updateCall']>[1] {
-    const update: Parameters<Ledger['updateCall']>[1] = {};
+  private callUpdate(t: Transition, answer: Answer): AnswerWrite['call'] {
+    const update: AnswerWrite['call'] = {};
     if (t.state.lng) update.locale = t.state.lng;
-    if (t.decision) {
-      update.method = answer.via === 'speech' ? 'speech' : 'dtmf';
-      update.consent_id = consentId;
-    }
+    if (t.decision) update.method = answer.via === 'speech' ? 'speech' : 'dtmf';
     if (t.outcome) update.outcome = t.outcome;
     if (t.step.kind === 'assistant') update.routed_to = this.d.config.assistantUrl ? 'assistant' : 'none';
     if (t.step.kind === 'human') update.routed_to = this.d.config.humanAgent ? 'human' : 'none';
     return update;
-  }
-
-  private withdrawAll(callerHash: string, callSid: string, now: Date): string[] {
-    const ids = this.d.ledger.withdrawCaller(callerHash, now);
-    for (const id of ids)
-      this.d.ledger.enqueue('delete_clip', { consentId: id }, { dedupeKey: `delete_clip:${id}` });
-    return ids;
-  }
-
-  private toLedgerEvent(
-    e: FlowEvent,
-    callSid: string,
-    consentId: string | null,
-    at: Date,
-    withdrawn: string[],
-  ): NewEvent {
-    const { type, ...data } = e;
-    return {
-      type,
-      callSid,
-      consentId,
-      at,
-      data: type === 'withdrawn' ? { ...data, consents: withdrawn } : data,
-    };
   }
 
   private render(step: Step, state: CallState, age: number, callSid: string): string {
@@ -297,17 +228,17 @@ export class CallService {
     const status = params.DialCallStatus ?? 'unknown';
     const answered = status === 'completed' || status === 'answered';
     const now = this.clock();
-    if (this.d.ledger.getCall(callSid))
-      await this.d.ledger.commit(() =>
-        this.d.ledger.append([
-          {
-            type: answered ? 'handover_completed' : 'handover_failed',
-            callSid,
-            at: now,
-            data: { dialStatus: status },
-          },
-        ]),
-      );
+    await this.d.writer.run('callEvents', {
+      callSid,
+      events: [
+        {
+          type: answered ? 'handover_completed' : 'handover_failed',
+          callSid,
+          at: now,
+          data: { dialStatus: status },
+        },
+      ],
+    });
     return this.d.renderer.afterDial(lng, answered);
   }
 
@@ -317,31 +248,13 @@ export class CallService {
     const status = params.CallStatus ?? '';
     if (!ENDED.has(status)) return;
     const now = this.clock();
-    const call = this.d.ledger.getCall(callSid);
-    if (!call || call.state === 'ended') return;
-    await this.d.ledger.commit(() => {
-      const events: NewEvent[] = [];
-      if (!call.outcome) events.push({ type: 'abandoned', callSid, at: now, data: { callStatus: status } });
-      events.push({
-        type: 'call_ended',
-        callSid,
-        at: now,
-        data: { callStatus: status, duration: Number(params.CallDuration ?? 0) || null },
-      });
-      this.d.ledger.append(events);
-      this.d.ledger.updateCall(
-        callSid,
-        { state: 'ended', ended_at: now.toISOString(), ...(call.outcome ? {} : { outcome: 'abandoned' }) },
-        now,
-      );
-      // The recording job may be waiting for the call to end before it can decide what to keep.
-      this.d.ledger
-        .sql(
-          "UPDATE jobs SET run_at = ? WHERE status = 'pending' AND kind = 'process_recording' AND json_extract(payload, '$.callSid') = ?",
-        )
-        .run(now.getTime(), callSid);
+    const ended = await this.d.writer.run('callEnded', {
+      callSid,
+      callStatus: status,
+      duration: Number(params.CallDuration ?? 0) || null,
+      at: now,
     });
-    this.d.onJob?.();
+    if (ended) this.d.onJob?.();
   }
 
   /** Recording status callback: a completed recording becomes a durable job; repeats are ignored. */
@@ -351,41 +264,15 @@ export class CallService {
     if (!RECORDING_SID.test(recordingSid)) throw new BadRequest('RecordingSid is missing or malformed');
     const status = params.RecordingStatus ?? '';
     const now = this.clock();
-    if (!this.d.ledger.getCall(callSid)) throw new BadRequest('unknown call');
-    await this.d.ledger.commit(() => {
-      this.d.ledger
-        .sql(
-          `INSERT INTO recordings (recording_sid, call_sid, status, duration_sec, media_url, received_at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT(recording_sid) DO UPDATE SET status = excluded.status, duration_sec = COALESCE(excluded.duration_sec, duration_sec), media_url = COALESCE(excluded.media_url, media_url)`,
-        )
-        .run(
-          recordingSid,
-          callSid,
-          status,
-          params.RecordingDuration ? Number(params.RecordingDuration) : null,
-          params.RecordingUrl ?? null,
-          now.toISOString(),
-        );
-      if (status === 'completed') {
-        this.d.ledger.append([
-          {
-            type: 'recording_completed',
-            callSid,
-            at: now,
-            data: { recordingSid, duration: Number(params.RecordingDuration ?? 0) },
-          },
-        ]);
-        this.d.ledger.enqueue(
-          'process_recording',
-          { callSid, recordingSid },
-          { dedupeKey: `process_recording:${recordingSid}` },
-        );
-      } else if (status === 'absent' || status === 'failed') {
-        this.d.ledger.append([
-          { type: 'recording_absent', callSid, at: now, data: { recordingSid, status } },
-        ]);
-      }
+    const known = await this.d.writer.run('recording', {
+      callSid,
+      recordingSid,
+      status,
+      duration: params.RecordingDuration ? Number(params.RecordingDuration) : null,
+      url: params.RecordingUrl ?? null,
+      at: now,
     });
+    if (!known) throw new BadRequest('unknown call');
     this.d.onJob?.();
   }
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRenderer } from '../app';
+import { inlineCallWriter } from '../calls/ledger-writes';
 import { CallService, type Params } from '../calls/call-service';
 import { loadConfig, localesDir, promptsDir } from '../config';
 import { KeyRing } from '../crypto/keyring';
@@ -50,6 +51,7 @@ export async function simulate(args: string[], io: Out): Promise<number> {
     const calls = new CallService({
       config,
       ledger,
+      writer: inlineCallWriter(ledger),
       catalog,
       renderer: createRenderer(config, catalog),
       log: createLogger('silent'),

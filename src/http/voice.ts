@@ -1,10 +1,11 @@
-import express, { type Request, type Response, type Router } from 'express';
+import type { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { BadRequest, type CallService, type Params } from '../calls/call-service';
 import type { TwimlRenderer } from '../twiml/render';
-import { requireTwilioSignature } from './twilio-signature';
+import { BodyError, readForm, singleValues, type FormParams } from './form-body';
+import { validTwilioSignature } from './twilio-signature';
 
-export interface VoiceRouterDeps {
+export interface VoiceRouteDeps {
   calls: CallService;
   renderer: TwimlRenderer;
   authToken: string;
@@ -13,97 +14,96 @@ export interface VoiceRouterDeps {
   log: Logger;
 }
 
+type Route =
+  | { kind: 'voice'; handle: (params: Params, query: Params) => Promise<string> | string }
+  | { kind: 'callback'; handle: (params: Params) => Promise<void> };
+
 const xml = (res: Response, body: string): void => {
   res.status(200).type('text/xml').send(body);
 };
 
-function flatten(source: unknown): Params {
+const text = (res: Response, status: number, body: string): void => {
+  res.status(status).type('text/plain').send(body);
+};
+
+function queryParams(source: unknown): Params {
   const out: Params = {};
-  if (source && typeof source === 'object') {
+  if (source && typeof source === 'object')
     for (const [k, v] of Object.entries(source as Record<string, unknown>))
       if (typeof v === 'string') out[k] = v;
-  }
   return out;
 }
 
 /**
- * Twilio-facing routes. Each handler is: signature (middleware) → use case → TwiML. A caller is never
- * left with Twilio's "application error": any failure answers TwiML that routes to a human.
+ * Twilio-facing routes under /voice. Each request is: body → signature → use case → TwiML, in one
+ * handler (one route layer, as cheap as Express gets). Nothing is written before the signature
+ * holds. A caller is never left with Twilio's "application error": any failure in a voice webhook
+ * answers TwiML that routes to a human; a failing status callback answers 503 so Twilio retries.
  */
-export function createVoiceRouter(d: VoiceRouterDeps): Router {
-  const router = express.Router();
-  router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
-  router.use(requireTwilioSignature(d.authToken, d.publicBaseUrl));
+export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
+  const routes = new Map<string, Route>([
+    ['incoming', { kind: 'voice', handle: (p) => d.calls.incoming(p) }],
+    ['consent', { kind: 'voice', handle: (p, q) => d.calls.consentStart(p, q.s) }],
+    ['answer', { kind: 'voice', handle: (p, q) => d.calls.answer(p, q.s) }],
+    ['whisper', { kind: 'voice', handle: (_p, q) => d.calls.whisper(q) }],
+    ['dial', { kind: 'voice', handle: (p, q) => d.calls.dialResult(p, q.lng ?? d.defaultLocale) }],
+    ['status', { kind: 'callback', handle: (p) => d.calls.status(p) }],
+    ['recording', { kind: 'callback', handle: (p) => d.calls.recording(p) }],
+  ]);
 
-  const voice =
-    (name: string, handle: (params: Params, query: Params) => Promise<string> | string) =>
-    async (req: Request, res: Response): Promise<void> => {
-      const params = flatten(req.body);
-      const query = flatten(req.query);
-      try {
-        xml(res, await handle(params, query));
-      } catch (error) {
-        if (error instanceof BadRequest) {
-          res.status(400).type('text/plain').send(error.message);
-          return;
-        }
-        d.log.error(
-          { err: error, route: name, callSid: params.CallSid },
-          'voice webhook failed; routing the caller to a human',
-        );
-        const lng = /^[a-z]{2,3}$/.test(query.lng ?? '') ? (query.lng as string) : d.defaultLocale;
-        xml(res, d.renderer.failSafe(lng));
-      }
-    };
+  const failSafe = (res: Response, query: Params): void => {
+    const lng = /^[a-z]{2,3}$/.test(query.lng ?? '') ? (query.lng as string) : d.defaultLocale;
+    xml(res, d.renderer.failSafe(lng));
+  };
 
-  const callback =
-    (name: string, handle: (params: Params) => Promise<void>) =>
-    async (req: Request, res: Response): Promise<void> => {
-      const params = flatten(req.body);
-      try {
-        await handle(params);
+  app.post('/voice/:route', async (req: Request, res: Response): Promise<void> => {
+    const name = typeof req.params.route === 'string' ? req.params.route : '';
+    const route = routes.get(name);
+    if (!route) {
+      req.resume();
+      text(res, 404, 'not found');
+      return;
+    }
+    let form: FormParams;
+    try {
+      form = await readForm(req);
+    } catch (error) {
+      const status = error instanceof BodyError ? error.status : 400;
+      text(res, status, error instanceof BodyError ? error.message : 'unreadable request body');
+      return;
+    }
+    if (
+      !validTwilioSignature(
+        d.authToken,
+        req.header('X-Twilio-Signature'),
+        `${d.publicBaseUrl}${req.originalUrl}`,
+        form,
+      )
+    ) {
+      text(res, 403, 'invalid Twilio signature');
+      return;
+    }
+    const params = singleValues(form);
+    const query = queryParams(req.query);
+    try {
+      if (route.kind === 'voice') xml(res, await route.handle(params, query));
+      else {
+        await route.handle(params);
         res.status(204).end();
-      } catch (error) {
-        if (error instanceof BadRequest) {
-          res.status(400).type('text/plain').send(error.message);
-          return;
-        }
-        // A 5xx makes Twilio retry the callback later, which is what we want while the ledger is down.
-        d.log.error(
-          { err: error, route: name, callSid: params.CallSid },
-          'callback failed; Twilio will retry',
-        );
-        res.status(503).type('text/plain').send('temporarily unavailable');
       }
-    };
-
-  router.post(
-    '/incoming',
-    voice('incoming', (p) => d.calls.incoming(p)),
-  );
-  router.post(
-    '/consent',
-    voice('consent', (p, q) => d.calls.consentStart(p, q.s)),
-  );
-  router.post(
-    '/answer',
-    voice('answer', (p, q) => d.calls.answer(p, q.s)),
-  );
-  router.post(
-    '/whisper',
-    voice('whisper', (_p, q) => d.calls.whisper(q)),
-  );
-  router.post(
-    '/dial',
-    voice('dial', (p, q) => d.calls.dialResult(p, q.lng ?? d.defaultLocale)),
-  );
-  router.post(
-    '/status',
-    callback('status', (p) => d.calls.status(p)),
-  );
-  router.post(
-    '/recording',
-    callback('recording', (p) => d.calls.recording(p)),
-  );
-  return router;
+    } catch (error) {
+      if (error instanceof BadRequest) {
+        text(res, 400, error.message);
+        return;
+      }
+      d.log.error(
+        { err: error, route: name, callSid: params.CallSid },
+        route.kind === 'voice'
+          ? 'voice webhook failed; routing the caller to a human'
+          : 'callback failed; Twilio will retry',
+      );
+      if (route.kind === 'voice') failSafe(res, query);
+      else text(res, 503, 'temporarily unavailable');
+    }
+  });
 }

@@ -75,6 +75,8 @@ export interface NewEvent {
   data?: Record<string, unknown>;
 }
 
+export type BatchOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 export interface JobRow {
   id: number;
   kind: string;
@@ -108,7 +110,7 @@ export class Ledger {
   private readonly stmts: Record<string, Statement>;
   private lookupKeyCache: Buffer | null = null;
   private signingKeyCache: crypto.KeyObject | null = null;
-  private readonly subjectKeyCache = new Map<string, Buffer>();
+  private readonly unwrappedKeys = new Map<string, Buffer>();
   private readonly noticeCache = new Set<string>();
 
   constructor(
@@ -208,26 +210,34 @@ export class Ledger {
     this.flushScheduled = false;
     const batch = this.pending;
     this.pending = [];
-    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const outcomes = this.runBatch(batch.map((item) => item.fn));
+    batch.forEach((item, i) => {
+      const r = outcomes[i];
+      if (r?.ok) item.resolve(r.value);
+      else item.reject(r?.error);
+    });
+  }
+
+  /**
+   * Runs writes in one transaction, each in its own savepoint: one that throws rolls back only
+   * itself. When the commit itself fails, every item fails, since none of them is in the ledger.
+   */
+  runBatch(fns: Array<() => unknown>): BatchOutcome[] {
+    const outcomes: BatchOutcome[] = [];
     try {
       this.tx(() => {
-        for (const item of batch) {
+        for (const fn of fns) {
           try {
-            results.push({ ok: true, value: this.tx(item.fn) });
+            outcomes.push({ ok: true, value: this.tx(fn) });
           } catch (error) {
-            results.push({ ok: false, error });
+            outcomes.push({ ok: false, error });
           }
         }
       });
     } catch (error) {
-      for (const item of batch) item.reject(error);
-      return;
+      return fns.map(() => ({ ok: false, error }));
     }
-    batch.forEach((item, i) => {
-      const r = results[i];
-      if (r?.ok) item.resolve(r.value);
-      else item.reject(r?.error);
-    });
+    return outcomes;
   }
 
   // ---- secrets kept in the ledger, wrapped by the key ring ----
@@ -277,23 +287,33 @@ export class Ledger {
     return crypto.createPublicKey(this.signingKey()).export({ format: 'pem', type: 'spki' }).toString();
   }
 
-  /** Every personal field of one caller is sealed with that caller's own key: erasure destroys the key. */
+  /**
+   * Every personal field of one caller is sealed with that caller's own key: erasure destroys the key.
+   * The row is read every time, because another process (the CLI, the writer thread) may have
+   * shredded it; only the unwrapping, the costly part, is cached, by the wrapped value.
+   */
   subjectKey(subjectHash: string, create: boolean): Buffer | null {
-    const cached = this.subjectKeyCache.get(subjectHash);
-    if (cached) return cached;
     const row = this.stmts.getSubjectKey!.get(subjectHash) as { wrapped_key: string | null } | undefined;
-    let key: Buffer;
     if (!row) {
       if (!create) return null;
-      key = crypto.randomBytes(32);
-      this.stmts.insertSubjectKey!.run(subjectHash, this.keyRing.wrap(key), new Date().toISOString());
-    } else {
-      if (!row.wrapped_key) return null;
-      key = this.keyRing.unwrap(row.wrapped_key);
+      const key = crypto.randomBytes(32);
+      const wrapped = this.keyRing.wrap(key);
+      this.stmts.insertSubjectKey!.run(subjectHash, wrapped, new Date().toISOString());
+      this.rememberKey(wrapped, key);
+      return key;
     }
-    if (this.subjectKeyCache.size > 10_000) this.subjectKeyCache.clear();
-    this.subjectKeyCache.set(subjectHash, key);
+    if (!row.wrapped_key) return null;
+    let key = this.unwrappedKeys.get(row.wrapped_key);
+    if (!key) {
+      key = this.keyRing.unwrap(row.wrapped_key);
+      this.rememberKey(row.wrapped_key, key);
+    }
     return key;
+  }
+
+  private rememberKey(wrapped: string, key: Buffer): void {
+    if (this.unwrappedKeys.size > 10_000) this.unwrappedKeys.clear();
+    this.unwrappedKeys.set(wrapped, key);
   }
 
   sealFor(subjectHash: string | null, value: string | null | undefined): string | null {
@@ -314,7 +334,6 @@ export class Ledger {
       at.toISOString(),
       subjectHash,
     );
-    this.subjectKeyCache.delete(subjectHash);
   }
 
   // ---- events ----
@@ -363,7 +382,7 @@ export class Ledger {
 
   /** Stores the exact text (or audio reference) a caller heard, addressed by its hash. */
   notice(locale: string, kind: 'text' | 'audio', content: string): string {
-    const id = crypto.createHash('sha256').update(`${kind}\n${locale}\n${content}`).digest('hex');
+    const id = noticeIdOf(locale, kind, content);
     if (!this.noticeCache.has(id)) {
       this.stmts.insertNotice!.run(id, locale, kind, content, new Date().toISOString());
       this.noticeCache.add(id);
@@ -542,6 +561,11 @@ export class Ledger {
       now.toISOString(),
     );
   }
+}
+
+/** Content addressing: the same text in the same language is the same notice, on every machine. */
+export function noticeIdOf(locale: string, kind: 'text' | 'audio', content: string): string {
+  return crypto.createHash('sha256').update(`${kind}\n${locale}\n${content}`).digest('hex');
 }
 
 export function newConsentId(at: Date): string {

@@ -77,10 +77,11 @@ export async function startGateway(
     ...env,
   } as NodeJS.ProcessEnv);
   const log = createLogger(config.logLevel);
-  const runtime = await openRuntime(config, log);
+  const runtime = await openRuntime(config, log, { writerThread: true });
   const app = createApp({
     config,
     ledger: runtime.ledger,
+    writer: runtime.writer,
     catalog: runtime.catalog,
     log,
     health: runtime.health,

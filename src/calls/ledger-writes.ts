@@ -1,0 +1,251 @@
+import type { KeyEntry } from '../crypto/keyring';
+import type { FlowEvent } from '../flow/types';
+import type { CallRow, Ledger, Method, NewEvent } from '../ledger';
+import { InlineWriter, siblingEntry, ThreadWriter, type LedgerWriter } from '../ledger/writer';
+
+/**
+ * What the voice webhooks write, as commands of plain data: the webhook decides (flow, intents),
+ * the command writes, inside one transaction, reading the rows it needs there so that two
+ * webhooks of one call cannot write on a stale view. Commands may run on the writer thread.
+ */
+
+/** The exact notice a caller heard; the ledger stores it once under its content hash. */
+export interface NoticeRef {
+  locale: string;
+  content: string;
+}
+
+type CallFields = Parameters<Ledger['updateCall']>[1];
+
+function storeNotice(ledger: Ledger, n: NoticeRef): string {
+  return ledger.notice(n.locale, 'text', n.content);
+}
+
+function startCall(
+  ledger: Ledger,
+  a: {
+    callSid: string;
+    from: string | null;
+    called: string | null;
+    country: string | null;
+    locale: string;
+    notice: NoticeRef;
+    at: Date;
+  },
+): boolean {
+  const created = ledger.startCall(a);
+  // A retried webhook finds the call and adds nothing: one call, one call_started.
+  if (created)
+    ledger.append([
+      {
+        type: 'call_started',
+        callSid: a.callSid,
+        at: a.at,
+        data: { locale: a.locale, country: a.country, notice: storeNotice(ledger, a.notice) },
+      },
+    ]);
+  return created;
+}
+
+function disclosed(ledger: Ledger, a: { callSid: string; notice: NoticeRef; at: Date }): void {
+  if (!ledger.getCall(a.callSid)) throw new Error(`unknown call ${a.callSid}`);
+  ledger.append([
+    {
+      type: 'disclosed',
+      callSid: a.callSid,
+      at: a.at,
+      data: { locale: a.notice.locale, notice: storeNotice(ledger, a.notice), played: 'complete' },
+    },
+    { type: 'recording_requested', callSid: a.callSid, at: a.at, data: {} },
+  ]);
+  ledger.updateCall(a.callSid, { recording_started_ms: a.at.getTime() }, a.at);
+}
+
+export interface AnswerWrite {
+  callSid: string;
+  at: Date;
+  locale: string;
+  notice: NoticeRef;
+  /** The consent open before this answer (state.cid). */
+  openConsentId: string | null;
+  /** A decision on the main question: a new consent record. */
+  decision?: {
+    decision: 'granted' | 'declined';
+    method: Method;
+    input: string | null;
+    confidence: number | null;
+    purposes: Record<string, boolean>;
+    clipStartMs: number | null;
+  };
+  /** The open consent's purposes changed or the purpose questions ended. */
+  purposes?: { granted: Record<string, boolean>; closesClip: boolean };
+  withdrawAll: boolean;
+  sendPrivacySms: boolean;
+  answer: Record<string, unknown>;
+  events: FlowEvent[];
+  call: Omit<CallFields, 'consent_id'>;
+}
+
+function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
+  const call = ledger.getCall(a.callSid);
+  if (!call) throw new Error(`unknown call ${a.callSid}`);
+  const end = a.at.getTime();
+  let consentId = a.openConsentId;
+  if (a.decision)
+    consentId = ledger.createConsent({
+      callSid: a.callSid,
+      callerHash: call.caller_hash,
+      callerEnc: call.caller_enc,
+      locale: a.locale,
+      method: a.decision.method,
+      input: a.decision.input,
+      confidence: a.decision.confidence,
+      noticeId: storeNotice(ledger, a.notice),
+      decision: a.decision.decision,
+      purposes: a.decision.purposes,
+      clipStartMs: a.decision.clipStartMs,
+      clipEndMs: end,
+      at: a.at,
+    });
+  if (a.openConsentId && a.purposes)
+    ledger.setConsentPurposes(a.openConsentId, a.purposes.granted, a.purposes.closesClip ? end : null, a.at);
+  const withdrawn = a.withdrawAll && call.caller_hash ? withdrawAll(ledger, call.caller_hash, a.at) : [];
+  if (a.sendPrivacySms)
+    ledger.enqueue(
+      'send_sms',
+      { callSid: a.callSid, locale: a.locale },
+      { dedupeKey: `sms:${a.callSid}:${end}` },
+    );
+  ledger.append([
+    { type: 'answer', callSid: a.callSid, consentId, at: a.at, data: a.answer },
+    ...a.events.map((e) =>
+      flowEvent(e, a.callSid, e.type === 'withdrawn' ? null : consentId, a.at, withdrawn),
+    ),
+  ]);
+  ledger.updateCall(a.callSid, a.decision ? { ...a.call, consent_id: consentId } : a.call, a.at);
+  return { consentId };
+}
+
+/** Withdraws every active consent of the caller's number and queues the deletion of their clips. */
+function withdrawAll(ledger: Ledger, callerHash: string, at: Date): string[] {
+  const ids = ledger.withdrawCaller(callerHash, at);
+  for (const id of ids) ledger.enqueue('delete_clip', { consentId: id }, { dedupeKey: `delete_clip:${id}` });
+  return ids;
+}
+
+function flowEvent(
+  e: FlowEvent,
+  callSid: string,
+  consentId: string | null,
+  at: Date,
+  withdrawn: string[],
+): NewEvent {
+  const { type, ...data } = e;
+  return {
+    type,
+    callSid,
+    consentId,
+    at,
+    data: type === 'withdrawn' ? { ...data, consents: withdrawn } : data,
+  };
+}
+
+/** Events about a known call; returns false (writing nothing) for a call the ledger never saw. */
+function callEvents(ledger: Ledger, a: { callSid: string; events: NewEvent[] }): boolean {
+  if (!ledger.getCall(a.callSid)) return false;
+  ledger.append(a.events);
+  return true;
+}
+
+/** Call status callback for an ended call: a call that ends before any decision is `abandoned`. */
+function callEnded(
+  ledger: Ledger,
+  a: { callSid: string; callStatus: string; duration: number | null; at: Date },
+): boolean {
+  const call: CallRow | undefined = ledger.getCall(a.callSid);
+  if (!call || call.state === 'ended') return false;
+  const events: NewEvent[] = [];
+  if (!call.outcome)
+    events.push({ type: 'abandoned', callSid: a.callSid, at: a.at, data: { callStatus: a.callStatus } });
+  events.push({
+    type: 'call_ended',
+    callSid: a.callSid,
+    at: a.at,
+    data: { callStatus: a.callStatus, duration: a.duration },
+  });
+  ledger.append(events);
+  ledger.updateCall(
+    a.callSid,
+    { state: 'ended', ended_at: a.at.toISOString(), ...(call.outcome ? {} : { outcome: 'abandoned' }) },
+    a.at,
+  );
+  // The recording job may be waiting for the call to end before it can decide what to keep.
+  ledger
+    .sql(
+      "UPDATE jobs SET run_at = ? WHERE status = 'pending' AND kind = 'process_recording' AND json_extract(payload, '$.callSid') = ?",
+    )
+    .run(a.at.getTime(), a.callSid);
+  return true;
+}
+
+/** Recording status callback: a completed recording becomes a durable job; repeats are ignored. */
+function recording(
+  ledger: Ledger,
+  a: {
+    callSid: string;
+    recordingSid: string;
+    status: string;
+    duration: number | null;
+    url: string | null;
+    at: Date;
+  },
+): boolean {
+  if (!ledger.getCall(a.callSid)) return false;
+  ledger
+    .sql(
+      `INSERT INTO recordings (recording_sid, call_sid, status, duration_sec, media_url, received_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(recording_sid) DO UPDATE SET status = excluded.status, duration_sec = COALESCE(excluded.duration_sec, duration_sec), media_url = COALESCE(excluded.media_url, media_url)`,
+    )
+    .run(a.recordingSid, a.callSid, a.status, a.duration, a.url, a.at.toISOString());
+  if (a.status === 'completed') {
+    ledger.append([
+      {
+        type: 'recording_completed',
+        callSid: a.callSid,
+        at: a.at,
+        data: { recordingSid: a.recordingSid, duration: a.duration ?? 0 },
+      },
+    ]);
+    ledger.enqueue(
+      'process_recording',
+      { callSid: a.callSid, recordingSid: a.recordingSid },
+      { dedupeKey: `process_recording:${a.recordingSid}` },
+    );
+  } else if (a.status === 'absent' || a.status === 'failed') {
+    ledger.append([
+      {
+        type: 'recording_absent',
+        callSid: a.callSid,
+        at: a.at,
+        data: { recordingSid: a.recordingSid, status: a.status },
+      },
+    ]);
+  }
+  return true;
+}
+
+export const callWrites = { startCall, disclosed, answer, callEvents, callEnded, recording };
+export type CallWrites = typeof callWrites;
+
+/** The service's writer: a thread of its own, so ledger work runs beside the event loop. */
+export function threadedCallWriter(
+  databasePath: string,
+  keys: readonly KeyEntry[],
+): LedgerWriter<CallWrites> {
+  return new ThreadWriter<CallWrites>(siblingEntry(__dirname, 'ledger-writer-thread'), databasePath, keys);
+}
+
+/** Writes on the calling thread: for the CLI's simulation and for tools that own their ledger. */
+export function inlineCallWriter(ledger: Ledger): LedgerWriter<CallWrites> {
+  return new InlineWriter(ledger, callWrites);
+}

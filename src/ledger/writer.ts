@@ -1,0 +1,228 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { KeyRing, type KeyEntry } from '../crypto/keyring';
+import { Ledger, type BatchOutcome } from './ledger';
+
+/**
+ * A named write: runs inside the ledger's transaction, takes and returns plain data (it may cross
+ * a thread boundary), and reads what it needs itself so that it decides on committed state.
+ */
+// `never` as the argument type lets every concrete command be a member of the table.
+export type CommandTable = Record<string, (ledger: Ledger, args: never) => unknown>;
+
+export type ArgsOf<C extends CommandTable, K extends keyof C> = Parameters<C[K]>[1];
+export type ResultOf<C extends CommandTable, K extends keyof C> = ReturnType<C[K]>;
+
+/** Where webhooks send their writes. The promise settles once the write is committed (or failed). */
+export interface LedgerWriter<C extends CommandTable> {
+  run<K extends keyof C & string>(name: K, args: ArgsOf<C, K>): Promise<ResultOf<C, K>>;
+  close(): Promise<void>;
+}
+
+/** Writes on the caller's thread, group-committed per event-loop turn: for the CLI, tests and tools. */
+export class InlineWriter<C extends CommandTable> implements LedgerWriter<C> {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly commands: C,
+  ) {}
+
+  run<K extends keyof C & string>(name: K, args: ArgsOf<C, K>): Promise<ResultOf<C, K>> {
+    const command = this.commands[name] as (ledger: Ledger, args: ArgsOf<C, K>) => ResultOf<C, K>;
+    return this.ledger.commit(() => command(this.ledger, args));
+  }
+
+  async close(): Promise<void> {
+    // The ledger belongs to whoever passed it in.
+  }
+}
+
+interface WriterThreadData {
+  role: 'ledger-writer';
+  databasePath: string;
+  keys: Array<{ id: string; key: string }>;
+}
+interface BatchRequest {
+  id: number;
+  items: Array<{ name: string; args: unknown }>;
+}
+type WireOutcome = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } };
+interface BatchReply {
+  id: number;
+  outcomes: WireOutcome[];
+}
+interface Waiting {
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Ledger writes on a second thread with its own SQLite connection. SQLite inserts, hashing the
+ * chain and sealing personal fields cost more than answering the webhook, and the machine has a
+ * second core: the event loop keeps parsing, validating and rendering while the writer commits.
+ * A webhook still answers only after its write is committed.
+ */
+export class ThreadWriter<C extends CommandTable> implements LedgerWriter<C> {
+  private worker: Worker | null = null;
+  private queued: Array<{ name: string; args: unknown } & Waiting> = [];
+  private readonly inflight = new Map<number, Waiting[]>();
+  private nextId = 1;
+  private flushScheduled = false;
+  private closed = false;
+
+  /** `entry` is a module that calls `serveLedgerWriter` with the same command table. */
+  constructor(
+    private readonly entry: string,
+    private readonly databasePath: string,
+    private readonly keys: readonly KeyEntry[],
+  ) {}
+
+  run<K extends keyof C & string>(name: K, args: ArgsOf<C, K>): Promise<ResultOf<C, K>> {
+    if (this.closed) return Promise.reject(new Error('ledger writer is closed'));
+    return new Promise<ResultOf<C, K>>((resolve, reject) => {
+      this.queued.push({ name, args, resolve: resolve as (value: unknown) => void, reject });
+      // A full batch goes at once, so the thread starts committing while this one still parses.
+      if (this.queued.length >= Number(process.env.WB ?? 8)) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Lets the writes already sent finish, then stops the thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.queued.length > 0) this.flush();
+    const worker = this.worker;
+    if (!worker) return;
+    while (this.inflight.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    this.worker = null;
+    await worker.terminate();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const items = this.queued;
+    this.queued = [];
+    if (items.length === 0) return;
+    let worker: Worker;
+    try {
+      worker = this.worker ?? this.start();
+    } catch (error) {
+      for (const item of items) item.reject(error);
+      return;
+    }
+    const id = this.nextId++;
+    this.inflight.set(id, items);
+    const request: BatchRequest = { id, items: items.map((i) => ({ name: i.name, args: i.args })) };
+    try {
+      worker.postMessage(request);
+    } catch (error) {
+      this.inflight.delete(id);
+      for (const item of items) item.reject(error);
+    }
+  }
+
+  private start(): Worker {
+    const data: WriterThreadData = {
+      role: 'ledger-writer',
+      databasePath: this.databasePath,
+      keys: this.keys.map((k) => ({ id: k.id, key: k.key.toString('base64') })),
+    };
+    const worker = this.entry.endsWith('.ts')
+      ? new Worker(typeScriptBootstrap(this.entry, require.resolve('@swc/core')), {
+          eval: true,
+          workerData: data,
+        })
+      : new Worker(this.entry, { workerData: data });
+    worker.on('message', (reply: BatchReply) => this.settle(reply));
+    // A thread that dies fails the writes it held; the next write starts a fresh one.
+    const lost = (reason: string): void => {
+      if (this.worker === worker) this.worker = null;
+      const error = new Error(`ledger writer stopped: ${reason}`);
+      for (const waiting of this.inflight.values()) for (const w of waiting) w.reject(error);
+      this.inflight.clear();
+    };
+    worker.on('error', (error) => lost(error.message));
+    worker.on('exit', (code) => lost(`exit code ${code}`));
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(reply: BatchReply): void {
+    const waiting = this.inflight.get(reply.id);
+    if (!waiting) return;
+    this.inflight.delete(reply.id);
+    waiting.forEach((w, i) => {
+      const outcome = reply.outcomes[i];
+      if (outcome?.ok) w.resolve(outcome.value);
+      else {
+        const error = new Error(outcome ? outcome.error.message : 'ledger writer lost the write');
+        error.name = outcome?.error.name ?? 'Error';
+        w.reject(error);
+      }
+    });
+  }
+}
+
+/** The thread's side: one ledger connection, and every batch that arrived in one turn in one transaction. */
+export function serveLedgerWriter(commands: CommandTable): void {
+  const port = parentPort;
+  const data = workerData as WriterThreadData | undefined;
+  if (isMainThread || !port || data?.role !== 'ledger-writer') return;
+  const keys: KeyEntry[] = data.keys.map((k) => ({ id: k.id, key: Buffer.from(k.key, 'base64') }));
+  const ledger = new Ledger(data.databasePath, new KeyRing(keys));
+  let pending: BatchRequest[] = [];
+  const drain = (): void => {
+    const batches = pending;
+    pending = [];
+    const fns = batches.flatMap((b) =>
+      b.items.map((item) => () => {
+        const command = commands[item.name] as ((l: Ledger, a: unknown) => unknown) | undefined;
+        if (!command) throw new Error(`unknown ledger command ${item.name}`);
+        return command(ledger, item.args);
+      }),
+    );
+    const outcomes = ledger.runBatch(fns).map(toWire);
+    let at = 0;
+    for (const b of batches) {
+      const reply: BatchReply = { id: b.id, outcomes: outcomes.slice(at, at + b.items.length) };
+      at += b.items.length;
+      port.postMessage(reply);
+    }
+  };
+  port.on('message', (request: BatchRequest) => {
+    if (pending.length === 0) setImmediate(drain);
+    pending.push(request);
+  });
+}
+
+function toWire(outcome: BatchOutcome): WireOutcome {
+  if (outcome.ok) return outcome;
+  const error = outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
+  return { ok: false, error: { name: error.name, message: error.message } };
+}
+
+/** The thread's entry next to the calling module: compiled `.js` in production, `.ts` under jest. */
+export function siblingEntry(dir: string, name: string): string {
+  const js = path.join(dir, `${name}.js`);
+  return fs.existsSync(js) ? js : path.join(dir, `${name}.ts`);
+}
+
+/** Under jest the sources are TypeScript; the thread compiles them with swc, as jest does. */
+function typeScriptBootstrap(entry: string, swcPath: string): string {
+  return `
+const fs = require('node:fs');
+const swc = require(${JSON.stringify(swcPath)});
+require.extensions['.ts'] = (module, filename) => {
+  const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
+    filename,
+    jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
+    module: { type: 'commonjs' },
+  });
+  module._compile(code, filename);
+};
+require(${JSON.stringify(entry)});
+`;
+}
