@@ -70,6 +70,15 @@ export class CallService {
     return notice;
   }
 
+  /**
+   * The state carries the age limit from the first webhook, so answers need no ledger read; a state
+   * from before it did falls back to the call's country. An unknown call fails in the writer.
+   */
+  private ageOf(state: CallState, callSid: string): number {
+    if (state.age !== undefined) return state.age;
+    return ageOfConsent(this.d.ledger.getCall(callSid)?.country ?? null, this.d.config.operator);
+  }
+
   async incoming(params: Params): Promise<string> {
     const callSid = requireCallSid(params);
     const now = this.clock();
@@ -81,7 +90,7 @@ export class CallService {
       this.d.config.defaultLocale,
     );
     const age = ageOfConsent(country, this.d.config.operator);
-    const state = initialState(lng);
+    const state: CallState = { ...initialState(lng), age };
     await this.d.writer.run('startCall', {
       callSid,
       from: params.From ?? null,
@@ -99,10 +108,8 @@ export class CallService {
     const callSid = requireCallSid(params);
     const state = decodeState(stateToken);
     if (!state) throw new BadRequest('state is missing or malformed');
-    const call = this.d.ledger.getCall(callSid);
-    if (!call) throw new Error(`unknown call ${callSid}`);
     const now = this.clock();
-    const age = ageOfConsent(call.country, this.d.config.operator);
+    const age = this.ageOf(state, callSid);
     const next: CallState = { ...state, at: now.getTime() };
     await this.d.writer.run('disclosed', { callSid, notice: this.notice(state.lng, age), at: now });
     return this.d.renderer.render(firstStep(next, this.flow), next, { state: encodeState(next), age });
@@ -112,8 +119,6 @@ export class CallService {
     const callSid = requireCallSid(params);
     const state = decodeState(stateToken);
     if (!state || !this.d.catalog.has(state.lng)) throw new BadRequest('state is missing or malformed');
-    const call = this.d.ledger.getCall(callSid);
-    if (!call) throw new Error(`unknown call ${callSid}`);
     const now = this.clock();
     const confidence =
       params.Confidence !== undefined && params.Confidence !== '' ? Number(params.Confidence) : undefined;
@@ -127,7 +132,7 @@ export class CallService {
     });
     const answer: Answer = { ...classification, ...input };
     const t = transition(state, answer, this.flow);
-    const age = ageOfConsent(call.country, this.d.config.operator);
+    const age = this.ageOf(state, callSid);
     const next: CallState = t.step.kind === 'ask' ? { ...t.state, at: now.getTime() } : t.state;
 
     const write: AnswerWrite = {

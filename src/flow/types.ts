@@ -17,6 +17,8 @@ export interface CallState {
   back?: 'main' | 'purpose';
   /** Wall-clock ms when the open question started playing: where the evidence clip begins. */
   at?: number;
+  /** Age of digital consent for the caller's country, fixed when the call came in. */
+  age?: number;
 }
 
 export interface Answer {

@@ -18,8 +18,17 @@ type Route =
   | { kind: 'voice'; handle: (params: Params, query: Params) => Promise<string> | string }
   | { kind: 'callback'; handle: (params: Params) => Promise<void> };
 
+/**
+ * Written directly rather than through res.send: a webhook answer is never cached or revalidated,
+ * so the ETag express would hash over every TwiML body buys nothing.
+ */
 const xml = (res: Response, body: string): void => {
-  res.status(200).type('text/xml').send(body);
+  res.writeHead(200, {
+    'content-type': 'text/xml; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
 };
 
 const text = (res: Response, status: number, body: string): void => {

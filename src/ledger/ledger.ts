@@ -219,25 +219,34 @@ export class Ledger {
   }
 
   /**
-   * Runs writes in one transaction, each in its own savepoint: one that throws rolls back only
-   * itself. When the commit itself fails, every item fails, since none of them is in the ledger.
+   * Runs writes in one transaction and one commit. Should one throw, the whole transaction rolls
+   * back and each write runs again in a transaction of its own, so that one bad write fails alone.
+   * Writes therefore touch only the ledger: running one twice after a rollback must be harmless.
+   * (A savepoint per write would do the same, but costs about as much as the write itself.)
    */
   runBatch(fns: Array<() => unknown>): BatchOutcome[] {
-    const outcomes: BatchOutcome[] = [];
     try {
-      this.tx(() => {
-        for (const fn of fns) {
-          try {
-            outcomes.push({ ok: true, value: this.tx(fn) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      });
+      const values = this.tx(() => fns.map((fn) => fn())) as unknown[];
+      return values.map((value) => ({ ok: true, value }));
     } catch (error) {
-      return fns.map(() => ({ ok: false, error }));
+      this.forgetUncommitted();
+      if (fns.length === 1) return [{ ok: false, error }];
     }
-    return outcomes;
+    return fns.map((fn): BatchOutcome => {
+      try {
+        return { ok: true, value: this.tx(fn) };
+      } catch (error) {
+        this.forgetUncommitted();
+        return { ok: false, error };
+      }
+    });
+  }
+
+  /** After a rollback, what was cached as stored may not be: the next use reads the ledger again. */
+  private forgetUncommitted(): void {
+    this.noticeCache.clear();
+    this.lookupKeyCache = null;
+    this.signingKeyCache = null;
   }
 
   // ---- secrets kept in the ledger, wrapped by the key ring ----

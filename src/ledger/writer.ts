@@ -37,6 +37,9 @@ export class InlineWriter<C extends CommandTable> implements LedgerWriter<C> {
   }
 }
 
+/** Writes per message to the thread: enough to share a commit, few enough to keep both threads busy. */
+const BATCH = 16;
+
 interface WriterThreadData {
   role: 'ledger-writer';
   databasePath: string;
@@ -82,7 +85,7 @@ export class ThreadWriter<C extends CommandTable> implements LedgerWriter<C> {
     return new Promise<ResultOf<C, K>>((resolve, reject) => {
       this.queued.push({ name, args, resolve: resolve as (value: unknown) => void, reject });
       // A full batch goes at once, so the thread starts committing while this one still parses.
-      if (this.queued.length >= Number(process.env.WB ?? 8)) this.flush();
+      if (this.queued.length >= BATCH) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());

@@ -49,6 +49,8 @@ export function decodeState(token: string | undefined): CallState | null {
       parsed.ans === null
     )
       return null;
+    if (parsed.age !== undefined && !(Number.isInteger(parsed.age) && parsed.age >= 0 && parsed.age <= 21))
+      return null;
     return parsed as CallState;
   } catch {
     return null;

@@ -1,5 +1,5 @@
 import { parseTwiml } from '../../src/twiml/parse';
-import { startGateway, type Gateway } from '../support/gateway';
+import { ACCOUNT_SID, startGateway, type Gateway } from '../support/gateway';
 
 let gw: Gateway;
 beforeAll(async () => {
@@ -74,20 +74,53 @@ describe('Twilio-facing routes', () => {
 });
 
 describe('when the ledger fails', () => {
+  /** Every write aborts inside SQLite, as on a full or failing disk; the writer thread is the one that meets it. */
+  const breakLedger = (gw: Gateway): void => {
+    gw.runtime.ledger.db.exec(
+      "CREATE TRIGGER ledger_down BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+    );
+  };
+  const repairLedger = (gw: Gateway): void => {
+    gw.runtime.ledger.db.exec('DROP TRIGGER ledger_down');
+  };
+
   test('a voice webhook still answers valid TwiML that sends the caller to a human, never a 5xx or a consent', async () => {
     const broken = await startGateway();
     try {
       const call = broken.emulator.placeCall({ from: '+4915100000009', to: '+4930', fromCountry: 'DE' });
       await call.start();
-      broken.runtime.ledger.db.close();
+      breakLedger(broken);
       await call.press('1');
       expect(call.heard.some((h) => h.text === 'APPLICATION ERROR')).toBe(false);
       const dial = call.heard.find((h) => h.verb === 'Dial');
       expect(dial?.number).toBe('+4930111222');
       const twiml = parseTwiml(call.lastTwiml);
       expect(twiml.children.map((v) => v.name)).not.toContain('Redirect');
+      // Voice webhooks (TwiML) never answer 5xx; callbacks may, so that Twilio retries them.
+      const voice = broken.emulator.webhooks.filter((w) => w.kind === 'twiml' || w.kind === 'whisper');
+      expect(voice.map((w) => w.status).filter((s) => s >= 500)).toEqual([]);
+      // The yes never reached the ledger, so no consent exists and no token claimed one.
+      expect(broken.runtime.ledger.consentsForCall(call.callSid)).toHaveLength(0);
     } finally {
       await broken.close().catch(() => undefined);
+    }
+  });
+
+  test('a status callback during the outage answers 503, and Twilio’s retry after it is recorded', async () => {
+    const gw = await startGateway();
+    try {
+      const call = gw.emulator.placeCall({ from: '+4915100000013', to: '+4930', fromCountry: 'DE' });
+      await call.start();
+      breakLedger(gw);
+      const params = { CallSid: call.callSid, AccountSid: ACCOUNT_SID, CallStatus: 'completed' };
+      const during = await gw.emulator.signedPost('/voice/status', params);
+      expect(during.status).toBe(503);
+      repairLedger(gw);
+      const retry = await gw.emulator.signedPost('/voice/status', params);
+      expect(retry.status).toBe(204);
+      expect(gw.report(call.callSid).outcome).toBe('abandoned');
+    } finally {
+      await gw.close();
     }
   });
 });

@@ -83,6 +83,69 @@ describe('ledger', () => {
     b.close();
   });
 
+  test('writes committed together: one that throws fails alone, the others are in the ledger', () => {
+    const ledger = new Ledger(file, ring());
+    const start = (sid: string) => () =>
+      ledger.startCall({
+        callSid: sid,
+        from: '+4915100000001',
+        called: null,
+        country: 'DE',
+        locale: 'de',
+        at: new Date(),
+      });
+    const outcomes = ledger.runBatch([
+      start('CA01'),
+      () => {
+        throw new Error('bad write');
+      },
+      start('CA02'),
+    ]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+    expect(ledger.getCall('CA01')).toBeDefined();
+    expect(ledger.getCall('CA02')).toBeDefined();
+    ledger.close();
+  });
+
+  test('when a batch that created the lookup key and a notice rolls back, neither is trusted from memory afterwards', () => {
+    const ledgerRing = ring();
+    const ledger = new Ledger(file, ledgerRing);
+    let noticeId = '';
+    // The first call of a fresh ledger creates the lookup key; the batch then fails as a whole.
+    const outcomes = ledger.runBatch([
+      () => {
+        noticeId = ledger.notice('de', 'text', 'Sie sprechen mit einer KI.');
+        ledger.startCall({
+          callSid: 'CA03',
+          from: '+4915100000003',
+          called: null,
+          country: 'DE',
+          locale: 'de',
+          at: new Date(),
+        });
+        throw new Error('disk full');
+      },
+    ]);
+    expect(outcomes[0]?.ok).toBe(false);
+    expect(ledger.getNotice(noticeId)).toBeUndefined();
+    ledger.startCall({
+      callSid: 'CA04',
+      from: '+4915100000003',
+      called: null,
+      country: 'DE',
+      locale: 'de',
+      at: new Date(),
+    });
+    expect(ledger.notice('de', 'text', 'Sie sprechen mit einer KI.')).toBe(noticeId);
+    expect(ledger.getNotice(noticeId)).toBeDefined();
+    const stored = ledger.getCall('CA04')?.caller_hash;
+    ledger.close();
+    // A hash made with a key that was never committed would not match after a restart.
+    const reopened = new Ledger(file, ledgerRing);
+    expect(reopened.callerHash('+4915100000003')).toBe(stored);
+    reopened.close();
+  });
+
   test('numbers written differently are one caller', () => {
     expect(normalizeNumber('0049 151 234')).toBe(normalizeNumber('+49151234'));
     expect(normalizeNumber('+49 (151) 234')).toBe('+49151234');

@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KeyRing } from '../../src/crypto/keyring';
+import { Ledger } from '../../src/ledger';
+import { InlineWriter, ThreadWriter } from '../../src/ledger/writer';
+import { fixtureCommands } from '../support/writer-thread-fixture';
+
+const keys = [{ id: 'k1', key: Buffer.alloc(32, 3) }];
+const entry = path.join(__dirname, '..', 'support', 'writer-thread-fixture.ts');
+let dir: string;
+let ledger: Ledger;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'writer-'));
+  ledger = new Ledger(path.join(dir, 'ledger.db'), new KeyRing(keys));
+});
+afterEach(() => {
+  ledger.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const types = (): string[] =>
+  ledger.db.prepare('SELECT type FROM events ORDER BY seq').pluck().all() as string[];
+
+describe.each([
+  [
+    'on its own thread',
+    () => new ThreadWriter<typeof fixtureCommands>(entry, path.join(dir, 'ledger.db'), keys),
+  ],
+  ['inline', () => new InlineWriter(ledger, fixtureCommands)],
+])('the ledger writer %s', (_name, make) => {
+  test('a write is committed, and readable on another connection, when its promise resolves', async () => {
+    const writer = make();
+    try {
+      expect(await writer.run('note', { type: 'first' })).toBe(1);
+      expect(types()).toEqual(['first']);
+      expect(ledger.verifyChain().ok).toBe(true);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  test('writes sent together share a commit, and one that throws rolls back only itself', async () => {
+    const writer = make();
+    try {
+      const results = await Promise.allSettled([
+        writer.run('note', { type: 'a' }),
+        writer.run('fail', { type: 'never' }),
+        writer.run('note', { type: 'b' }),
+      ]);
+      expect(results[0]).toMatchObject({ status: 'fulfilled' });
+      expect(results[1]).toMatchObject({
+        status: 'rejected',
+        reason: { name: 'RangeError', message: 'refused by the command' },
+      });
+      expect(results[2]).toMatchObject({ status: 'fulfilled' });
+      expect(types()).toEqual(['a', 'b']);
+      expect(ledger.verifyChain().ok).toBe(true);
+    } finally {
+      await writer.close();
+    }
+  });
+});
+
+describe('the writer thread', () => {
+  test('when it dies, the writes it held fail (so webhooks route to a human) and the next write starts a new one', async () => {
+    const writer = new ThreadWriter<typeof fixtureCommands>(entry, path.join(dir, 'ledger.db'), keys);
+    try {
+      await writer.run('note', { type: 'before' });
+      await expect(writer.run('crash', undefined as never)).rejects.toThrow(/ledger writer stopped/);
+      expect(await writer.run('note', { type: 'after' })).toBe(2);
+      expect(types()).toEqual(['before', 'after']);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  test('after close, a write is refused instead of being lost', async () => {
+    const writer = new ThreadWriter<typeof fixtureCommands>(entry, path.join(dir, 'ledger.db'), keys);
+    const pending = writer.run('note', { type: 'in flight' });
+    await writer.close();
+    await expect(pending).resolves.toBe(1);
+    await expect(writer.run('note', { type: 'late' })).rejects.toThrow(/closed/);
+    expect(types()).toEqual(['in flight']);
+  });
+});
