@@ -121,6 +121,7 @@ export async function benchVoice(seconds = 5): Promise<VoiceBench[]> {
   const catalog = Catalog.load(localesDir(), promptsDir());
   // As in the service: webhooks write through the ledger writer thread.
   const writer = threadedCallWriter(config.databasePath, config.keyRing.entries);
+  ledger.db.pragma('wal_autocheckpoint = 0');
   const app = createApp({
     config,
     ledger,

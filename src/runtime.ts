@@ -36,6 +36,8 @@ export async function openRuntime(
   options: { writerThread?: boolean } = {},
 ): Promise<Runtime> {
   const ledger = new Ledger(config.databasePath, new KeyRing(config.keyRing.entries));
+  // With the writer thread, its checkpointer alone moves the WAL into the file (see ThreadWriter).
+  if (options.writerThread) ledger.db.pragma('wal_autocheckpoint = 0');
   const writer = options.writerThread
     ? threadedCallWriter(config.databasePath, config.keyRing.entries)
     : inlineCallWriter(ledger);

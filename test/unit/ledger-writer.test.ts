@@ -76,6 +76,22 @@ describe('the writer thread', () => {
     }
   });
 
+  test('its checkpointer moves committed pages into the database file, so no commit has to', async () => {
+    const file = path.join(dir, 'ledger.db');
+    const marker = 'checkpoint-marker-7f3a';
+    const inFile = (): boolean => fs.readFileSync(file).includes(marker);
+    const writer = new ThreadWriter<typeof fixtureCommands>(entry, file, keys);
+    try {
+      await writer.run('note', { type: marker });
+      // Committed means in the WAL; only a checkpoint copies it into the file itself.
+      const deadline = Date.now() + 5000;
+      while (!inFile() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(inFile()).toBe(true);
+    } finally {
+      await writer.close();
+    }
+  });
+
   test('after close, a write is refused instead of being lost', async () => {
     const writer = new ThreadWriter<typeof fixtureCommands>(entry, path.join(dir, 'ledger.db'), keys);
     const pending = writer.run('note', { type: 'in flight' });
