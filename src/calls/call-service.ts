@@ -5,7 +5,7 @@ import { classify } from '../flow/intents';
 import { firstStep, initialState, transition, type FlowConfig } from '../flow/machine';
 import type { Answer, CallState, Step, Transition } from '../flow/types';
 import type { Catalog } from '../i18n/catalog';
-import type { Ledger } from '../ledger';
+import { noticeIdOf, type Ledger } from '../ledger';
 import type { LedgerWriter } from '../ledger/writer';
 import { decodeState, encodeState, type TwimlRenderer } from '../twiml/render';
 import type { AnswerWrite, CallWrites, NoticeRef } from './ledger-writes';
@@ -64,7 +64,8 @@ export class CallService {
     const key = `${lng}|${age}`;
     let notice = this.notices.get(key);
     if (!notice) {
-      notice = { locale: lng, content: this.d.renderer.noticeContent(lng, age) };
+      const content = this.d.renderer.noticeContent(lng, age);
+      notice = { id: noticeIdOf(lng, 'text', content), locale: lng, content };
       this.notices.set(key, notice);
     }
     return notice;

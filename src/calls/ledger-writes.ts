@@ -9,8 +9,9 @@ import { InlineWriter, siblingEntry, ThreadWriter, type LedgerWriter } from '../
  * webhooks of one call cannot write on a stale view. Commands may run on the writer thread.
  */
 
-/** The exact notice a caller heard; the ledger stores it once under its content hash. */
+/** The exact notice a caller heard, with its content hash; the ledger stores it once. */
 export interface NoticeRef {
+  id: string;
   locale: string;
   content: string;
 }
@@ -18,7 +19,7 @@ export interface NoticeRef {
 type CallFields = Parameters<Ledger['updateCall']>[1];
 
 function storeNotice(ledger: Ledger, n: NoticeRef): string {
-  return ledger.notice(n.locale, 'text', n.content);
+  return ledger.storeNotice({ ...n, kind: 'text' });
 }
 
 function startCall(

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { randomBytes } from './random';
 import { Transform, type TransformCallback } from 'node:stream';
 
 /**
@@ -39,7 +40,7 @@ const MAX_CHUNKS = 0xffffffff;
 const EMPTY: Buffer = Buffer.alloc(0);
 
 export function generateDataKey(): Buffer {
-  return crypto.randomBytes(KEY_LEN);
+  return randomBytes(KEY_LEN);
 }
 
 function checkKey(key: Buffer, what: string): void {
@@ -57,7 +58,7 @@ export function wrapDataKey(dataKey: Buffer, kek: KeyEntry): string {
   checkKey(kek.key, `key-encryption key "${kek.id}"`);
   if (!kek.id || kek.id.includes(':'))
     throw new Error(`key id "${kek.id}" must be non-empty and contain no ":"`);
-  const iv = crypto.randomBytes(12);
+  const iv = randomBytes(12);
   const cipher = crypto.createCipheriv('aes-256-gcm', kek.key, iv);
   // Binding the id means a wrapped key relabelled to another ring entry fails instead of unwrapping.
   cipher.setAAD(Buffer.from(kek.id));

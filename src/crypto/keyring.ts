@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { randomBytes } from './random';
 import { unwrapDataKey, wrapDataKey, wrappedKeyId, type KeyEntry } from './envelope';
 
 export type { KeyEntry };
@@ -30,7 +31,7 @@ export { wrappedKeyId };
 
 /** AES-256-GCM for short fields (numbers, transcripts): `iv.tag.ct` in base64. */
 export function sealField(key: Buffer, plaintext: string): string {
-  const iv = crypto.randomBytes(12);
+  const iv = randomBytes(12);
   const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
   const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return `${iv.toString('base64')}.${cipher.getAuthTag().toString('base64')}.${ct.toString('base64')}`;

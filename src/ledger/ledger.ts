@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { KeyRing, openField, sealField } from '../crypto/keyring';
+import { randomBytes } from '../crypto/random';
 import { eventHash, GENESIS_HASH, verifyRows, type ChainedRow, type ChainVerdict } from './chain';
 import { openDatabase, type Db } from './database';
 
@@ -305,7 +306,7 @@ export class Ledger {
     const row = this.stmts.getSubjectKey!.get(subjectHash) as { wrapped_key: string | null } | undefined;
     if (!row) {
       if (!create) return null;
-      const key = crypto.randomBytes(32);
+      const key = randomBytes(32);
       const wrapped = this.keyRing.wrap(key);
       this.stmts.insertSubjectKey!.run(subjectHash, wrapped, new Date().toISOString());
       this.rememberKey(wrapped, key);
@@ -391,12 +392,16 @@ export class Ledger {
 
   /** Stores the exact text (or audio reference) a caller heard, addressed by its hash. */
   notice(locale: string, kind: 'text' | 'audio', content: string): string {
-    const id = noticeIdOf(locale, kind, content);
-    if (!this.noticeCache.has(id)) {
-      this.stmts.insertNotice!.run(id, locale, kind, content, new Date().toISOString());
-      this.noticeCache.add(id);
+    return this.storeNotice({ id: noticeIdOf(locale, kind, content), locale, kind, content });
+  }
+
+  /** As `notice`, for a caller that already hashed the content (once per deploy, not per call). */
+  storeNotice(n: { id: string; locale: string; kind: 'text' | 'audio'; content: string }): string {
+    if (!this.noticeCache.has(n.id)) {
+      this.stmts.insertNotice!.run(n.id, n.locale, n.kind, n.content, new Date().toISOString());
+      this.noticeCache.add(n.id);
     }
-    return id;
+    return n.id;
   }
 
   getNotice(

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { KeyRing, type KeyEntry } from '../crypto/keyring';
@@ -252,6 +253,7 @@ export function serveLedgerWriter(commands: CommandTable): void {
  * caught up, the writer's next transaction starts the WAL over (and cuts the file to the limit).
  */
 function checkpointForever(databasePath: string): void {
+  lowerThreadPriority();
   const db = openDatabase(databasePath);
   db.pragma('wal_autocheckpoint = 0');
   const walSize = (): number => {
@@ -268,6 +270,19 @@ function checkpointForever(databasePath: string): void {
       // Busy or briefly unavailable: the next round copies the same pages.
     }
   }, CHECKPOINT_MS);
+}
+
+/**
+ * Checkpoints are background work: on Linux the thread asks for the lowest priority (nice 19), so
+ * that on a busy machine it takes the CPU time webhooks leave. Elsewhere it runs as it is.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 19);
+  } catch {
+    // Not Linux, or not allowed: a normal priority is still correct, only less polite.
+  }
 }
 
 function toWire(outcome: BatchOutcome): WireOutcome {
