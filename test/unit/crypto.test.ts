@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { signConsentToken, verifyConsentToken, type ConsentClaims } from '../../src/crypto/consent-token';
 import { KeyRing, openField, sealField } from '../../src/crypto/keyring';
+import { randomBytes } from '../../src/crypto/random';
 
 const claims = (exp: number): ConsentClaims => ({
   iss: 'https://ivr',
@@ -67,5 +68,26 @@ describe('key ring', () => {
     const flipped = Buffer.from(ct, 'base64');
     flipped[0] = (flipped[0] ?? 0) ^ 1;
     expect(() => openField(key, `${iv}.${tag}.${flipped.toString('base64')}`)).toThrow();
+  });
+});
+
+describe('pooled randomness for keys and IVs', () => {
+  test('never hands out the same bytes twice, across many pool refills (a repeated GCM IV would break the cipher)', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 20_000; i += 1) {
+      const iv = randomBytes(12);
+      expect(iv).toHaveLength(12);
+      seen.add(iv.toString('hex'));
+    }
+    expect(seen.size).toBe(20_000);
+  });
+
+  test('sealed fields of the same value under the same key differ, and each opens to the value', () => {
+    const key = randomBytes(32);
+    const a = sealField(key, '+4915112345678');
+    const b = sealField(key, '+4915112345678');
+    expect(a).not.toBe(b);
+    expect(openField(key, a)).toBe('+4915112345678');
+    expect(openField(key, b)).toBe('+4915112345678');
   });
 });
