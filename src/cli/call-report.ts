@@ -38,6 +38,7 @@ export function callReport(ledger: Ledger, callSid: string): CallReport | null {
   } else {
     clip = { status: 'none' };
   }
+  const events = ledger.eventsForCall(callSid);
   return {
     callSid,
     locale: call.locale,
@@ -48,7 +49,17 @@ export function callReport(ledger: Ledger, callSid: string): CallReport | null {
     routedTo: call.routed_to,
     clip,
     consentStatus: consent?.status ?? null,
-    notice: consent?.notice_id ?? null,
-    events: ledger.eventsForCall(callSid).map((e) => ({ type: e.type, at: e.at })),
+    notice: consent?.notice_id ?? noticeHeard(events),
+    events: events.map((e) => ({ type: e.type, at: e.at })),
   };
+}
+
+/** Without a decision, the notice the caller last heard (disclosure, or the call's first prompt). */
+function noticeHeard(events: Array<{ type: string; data: string }>): string | null {
+  for (const e of [...events].reverse()) {
+    if (e.type !== 'disclosed' && e.type !== 'call_started') continue;
+    const notice = (JSON.parse(e.data) as { notice?: unknown }).notice;
+    if (typeof notice === 'string') return notice;
+  }
+  return null;
 }

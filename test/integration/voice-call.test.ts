@@ -224,6 +224,8 @@ describe('the consent conversation', () => {
     const report = gw.report(call.callSid);
     expect(report).toMatchObject({ outcome: 'abandoned', consentId: null });
     expect(report.events.map((e) => e.type)).toContain('abandoned');
+    // Without a decision the report still names the exact notice the caller heard.
+    expect(gw.runtime.ledger.getNotice(report.notice ?? '')?.content).toMatch(CALLERS.fr.disclosure);
   });
 
   test('when the caller consents and then asks for a person, the agent is told the consent holds', async () => {
