@@ -77,8 +77,9 @@ export function transition(state: CallState, answer: Answer, config: FlowConfig)
         : s.q;
 
   // Requests that mean the same at every question.
+  // A caller handed to a person before deciding did not hang up: the question went unanswered.
   if (answer.intent === 'agent') {
-    return human(s, 'agent_requested', [], [], s.cid ? { outcome: 'granted' } : {});
+    return human(s, 'agent_requested', [], [], { outcome: s.cid ? 'granted' : 'no_answer' });
   }
   if (answer.intent === 'withdraw') {
     const next: CallState = { ...s, cid: undefined };
@@ -93,7 +94,7 @@ export function transition(state: CallState, answer: Answer, config: FlowConfig)
     const next: CallState = { ...s, cid: undefined };
     return human(next, 'minor', [{ type: 'minor_declared', reason: answer.reason }], ['minor'], {
       effects,
-      outcome: s.cid ? 'withdrawn' : undefined,
+      outcome: s.cid ? 'withdrawn' : 'no_answer',
     });
   }
 

@@ -157,6 +157,12 @@ describe('the consent conversation', () => {
     await call.say('ich möchte bitte mit einem Menschen sprechen', 0.9);
     expect(gw.report(call.callSid)).toMatchObject({ routedTo: 'human', consentId: null });
     expect(call.heard.some((h) => h.verb === 'Dial')).toBe(true);
+    // When the call with the person ends, the caller was served, not lost: no `abandoned`.
+    await call.hangup();
+    await gw.emulator.settle();
+    const report = gw.report(call.callSid);
+    expect(report.outcome).toBe('no_answer');
+    expect(report.events.map((e) => e.type)).not.toContain('abandoned');
   });
 
   test('when a negated yes is spoken, it is not consent', async () => {

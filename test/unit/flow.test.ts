@@ -99,6 +99,12 @@ describe('call flow', () => {
     });
   });
 
+  test('when the caller asks for a person before deciding, the question counts as unanswered, not abandoned', () => {
+    const { last } = run([key('agent')]);
+    expect(last.step).toMatchObject({ kind: 'human', reason: 'agent_requested', consentHolds: false });
+    expect(last.outcome).toBe('no_answer');
+  });
+
   test('when the caller asks for a person after consenting, the consent holds through the handover', () => {
     const { last } = run([yes, key('agent')]);
     expect(last.step).toMatchObject({ kind: 'human', reason: 'agent_requested', consentHolds: true });
@@ -108,6 +114,8 @@ describe('call flow', () => {
     const { last } = run([key('minor', '7')]);
     expect(last.step).toMatchObject({ kind: 'human', reason: 'minor', consentHolds: false });
     expect(last.decision).toBeUndefined();
+    // Handed to a person, not hung up: a later hang-up must not make the call `abandoned`.
+    expect(last.outcome).toBe('no_answer');
   });
 
   test('when the caller picks a language, the disclosure and question are repeated in it', () => {
