@@ -312,7 +312,20 @@ export class Ledger {
       this.rememberKey(wrapped, key);
       return key;
     }
-    if (!row.wrapped_key) return null;
+    if (!row.wrapped_key) {
+      if (!create) return null;
+      // An erased caller who calls again starts afresh: a new key for new data; what the old key
+      // sealed stays unreadable, and shredded_at keeps the date of the erasure.
+      const key = randomBytes(32);
+      const wrapped = this.keyRing.wrap(key);
+      this.sql('UPDATE subject_keys SET wrapped_key = ?, created_at = ? WHERE subject_hash = ?').run(
+        wrapped,
+        new Date().toISOString(),
+        subjectHash,
+      );
+      this.rememberKey(wrapped, key);
+      return key;
+    }
     let key = this.unwrappedKeys.get(row.wrapped_key);
     if (!key) {
       key = this.keyRing.unwrap(row.wrapped_key);
@@ -336,7 +349,13 @@ export class Ledger {
   openFor(subjectHash: string | null, sealed: string | null): string | null {
     if (!subjectHash || !sealed) return null;
     const key = this.subjectKey(subjectHash, false);
-    return key ? openField(key, sealed) : null;
+    if (!key) return null;
+    try {
+      return openField(key, sealed);
+    } catch {
+      // Sealed under a key since shredded (the caller was erased, then called again): gone by design.
+      return null;
+    }
   }
 
   shredSubject(subjectHash: string, at: Date): void {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { verifyConsentToken } from '../../src/crypto/consent-token';
+import { erase } from '../../src/cli/withdraw';
 import { parseTwiml } from '../../src/twiml/parse';
 import { said, startGateway, type Gateway } from '../support/gateway';
 
@@ -201,6 +202,30 @@ describe('the consent conversation', () => {
     expect(gw.report(first.callSid).consentStatus).toBe('withdrawn');
     const dial = second.heard.find((h) => h.verb === 'Dial');
     expect(said(dial?.whisper ?? [])).toMatch(/widerrufen/);
+  });
+
+  test('when an erased caller calls again, their new call is kept under a new key and the old data stays unreadable', async () => {
+    const from = '+4915199990042';
+    const first = place('de', { from });
+    await first.start();
+    await first.press('1');
+    erase(gw.runtime.ledger, from, 'web', new Date());
+    const firstCall = gw.runtime.ledger.getCall(first.callSid);
+    expect(firstCall && gw.runtime.ledger.callerNumber(firstCall)).toBeNull();
+
+    const second = place('de', { from });
+    await second.start();
+    await second.press('9');
+    await second.press('1');
+    await gw.runJobs();
+    // The privacy SMS needs the number: it reaches the caller on the new call.
+    expect(gw.emulator.messages.filter((m) => m.to === from)).toHaveLength(1);
+    await second.press('1');
+    const secondCall = gw.runtime.ledger.getCall(second.callSid);
+    expect(secondCall && gw.runtime.ledger.callerNumber(secondCall)).toBe(from);
+    const consent = gw.runtime.ledger.getConsent(gw.report(second.callSid).consentId ?? '');
+    expect(consent && gw.runtime.ledger.openFor(consent.caller_hash, consent.caller_enc)).toBe(from);
+    expect(firstCall && gw.runtime.ledger.callerNumber(firstCall)).toBeNull();
   });
 
   test('when the caller says they are under age, no consent is asked and they reach a human', async () => {
