@@ -110,7 +110,7 @@ function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
     });
   if (a.openConsentId && a.purposes)
     ledger.setConsentPurposes(a.openConsentId, a.purposes.granted, a.purposes.closesClip ? end : null, a.at);
-  const withdrawn = a.withdrawAll && call.caller_hash ? withdrawAll(ledger, call.caller_hash, a.at) : [];
+  const withdrawn = a.withdrawAll ? withdrawAll(ledger, call.caller_hash, a.openConsentId, a.at) : [];
   if (a.sendPrivacySms)
     ledger.enqueue(
       'send_sms',
@@ -127,9 +127,13 @@ function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
   return { consentId };
 }
 
-/** Withdraws every active consent of the caller's number and queues the deletion of their clips. */
-function withdrawAll(ledger: Ledger, callerHash: string, at: Date): string[] {
-  const ids = ledger.withdrawCaller(callerHash, at);
+/**
+ * Withdraws every active consent of the caller's number, and the one given in this call (all a
+ * caller with a withheld number can be linked to), and queues the deletion of their clips.
+ */
+function withdrawAll(ledger: Ledger, callerHash: string | null, thisCall: string | null, at: Date): string[] {
+  const ids = callerHash ? ledger.withdrawCaller(callerHash, at) : [];
+  if (thisCall && !ids.includes(thisCall) && ledger.withdrawConsent(thisCall, at)) ids.push(thisCall);
   for (const id of ids) ledger.enqueue('delete_clip', { consentId: id }, { dedupeKey: `delete_clip:${id}` });
   return ids;
 }

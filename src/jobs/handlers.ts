@@ -214,7 +214,18 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     const call = ledger.getCall(String(payload.callSid));
     if (!call || !d.privacyUrl) return;
     const to = ledger.callerNumber(call);
-    if (!to || !call.called) return;
+    if (!to || !call.called) {
+      // Nothing to retry (a withheld number, or no number we may read): the ledger says so.
+      ledger.append([
+        {
+          type: 'sms_not_sent',
+          callSid: call.call_sid,
+          at: now(),
+          data: { kind: 'privacy_link', reason: to ? 'no_sender_number' : 'no_caller_number' },
+        },
+      ]);
+      return;
+    }
     const lng = String(payload.locale ?? call.locale);
     await d.twilio.sendSms({
       to,

@@ -441,13 +441,14 @@ export class Ledger {
     locale: string;
     at: Date;
   }): boolean {
-    const callerHash = c.from ? this.callerHash(c.from) : null;
+    const from = c.from && !isWithheldNumber(c.from) ? c.from : null;
+    const callerHash = from ? this.callerHash(from) : null;
     const result = this.stmts.insertCall!.run({
       call_sid: c.callSid,
       at: c.at.toISOString(),
       locale: c.locale,
       caller_hash: callerHash,
-      caller_enc: this.sealFor(callerHash, c.from ? normalizeNumber(c.from) : null),
+      caller_enc: this.sealFor(callerHash, from ? normalizeNumber(from) : null),
       called: c.called,
       country: c.country,
     });
@@ -556,6 +557,15 @@ export class Ledger {
     return ids;
   }
 
+  /** Withdraws one consent if it is active; true when it was. */
+  withdrawConsent(id: string, at: Date): boolean {
+    return (
+      this.sql(
+        "UPDATE consents SET status = 'withdrawn', withdrawn_at = ?, updated_at = ? WHERE id = ? AND status = 'active'",
+      ).run(at.toISOString(), at.toISOString(), id).changes === 1
+    );
+  }
+
   // ---- clips and recordings ----
 
   getClip(consentId: string): ClipRow | undefined {
@@ -604,6 +614,27 @@ export function noticeIdOf(locale: string, kind: 'text' | 'audio', content: stri
 export function newConsentId(at: Date): string {
   const day = at.toISOString().slice(0, 10).replace(/-/g, '');
   return `CNS-${day}-${crypto.randomBytes(6).toString('hex').toUpperCase()}`;
+}
+
+/**
+ * What Twilio sends as `From` when the caller withholds their number: a word (`anonymous`,
+ * `restricted`, ...), or that word spelt on a keypad (+266696687 is ANONYMOUS). Such callers
+ * share the "number", so it must not identify anyone: one withheld caller withdrawing must not
+ * withdraw every other withheld caller's consent.
+ */
+const WITHHELD_KEYPAD = new Set([
+  '+266696687', // ANONYMOUS
+  '+7378742833', // RESTRICTED
+  '+86282452253', // UNAVAILABLE
+  '+2562533', // BLOCKED
+  '+8656696', // UNKNOWN
+  '+7748283', // PRIVATE
+]);
+
+export function isWithheldNumber(number: string): boolean {
+  const n = normalizeNumber(number);
+  if (/^(sip:|client:)/.test(n)) return false;
+  return !/\d{3,}/.test(n) || WITHHELD_KEYPAD.has(n);
 }
 
 /** One caller, one hash, however the number was written. */

@@ -228,6 +228,33 @@ describe('the consent conversation', () => {
     expect(firstCall && gw.runtime.ledger.callerNumber(firstCall)).toBeNull();
   });
 
+  test('when callers withhold their number, one withdrawing does not touch another’s consent, and their own is withdrawn', async () => {
+    const consenter = place('de', { from: 'anonymous' });
+    await consenter.start();
+    for (const d of ['1', '2', '2']) await consenter.press(d);
+    const kept = gw.report(consenter.callSid);
+    expect(kept).toMatchObject({ outcome: 'granted', consentStatus: 'active' });
+
+    const other = place('de', { from: '+266696687' });
+    await other.start();
+    await other.press('1');
+    await other.press('0');
+    expect(gw.report(other.callSid)).toMatchObject({ outcome: 'withdrawn', consentStatus: 'withdrawn' });
+    expect(gw.report(consenter.callSid).consentStatus).toBe('active');
+    expect(gw.runtime.ledger.getCall(other.callSid)?.caller_hash).toBeNull();
+  });
+
+  test('when a caller with a withheld number asks for the privacy SMS, the ledger says it could not be sent', async () => {
+    const call = place('de', { from: 'anonymous' });
+    await call.start();
+    await call.press('9');
+    await call.press('1');
+    const before = gw.emulator.messages.length;
+    await gw.runJobs();
+    expect(gw.emulator.messages).toHaveLength(before);
+    expect(gw.report(call.callSid).events.map((e) => e.type)).toContain('sms_not_sent');
+  });
+
   test('when the caller says they are under age, no consent is asked and they reach a human', async () => {
     const call = place('de');
     await call.start();
