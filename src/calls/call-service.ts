@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { signConsentToken } from '../crypto/consent-token';
@@ -32,6 +33,15 @@ export interface CallServiceDeps {
   log: Logger;
   clock?: () => Date;
   onJob?: () => void;
+}
+
+/**
+ * Each question a caller hears has its own state in the action URL (its start time included), so
+ * the state names the question instance: a second answer to it can only be Twilio repeating the
+ * webhook. A hash, because the state carries the consent ID.
+ */
+function questionInstance(stateToken: string): string {
+  return crypto.createHash('sha256').update(stateToken).digest('base64url').slice(0, 22);
 }
 
 export function requireCallSid(params: Params): string {
@@ -162,6 +172,7 @@ export class CallService {
           : undefined,
       withdrawAll: t.effects.includes('withdraw_all'),
       sendPrivacySms: t.effects.includes('send_privacy_sms') && Boolean(this.d.config.privacyUrl),
+      question: questionInstance(stateToken as string),
       answer: {
         via: answer.via,
         intent: answer.intent,

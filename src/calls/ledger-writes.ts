@@ -67,6 +67,8 @@ export interface AnswerWrite {
   at: Date;
   locale: string;
   notice: NoticeRef;
+  /** The question this answers (see CallService); a repeat of the same webhook writes nothing. */
+  question: string;
   /** The consent open before this answer (state.cid). */
   openConsentId: string | null;
   /** A decision on the main question: a new consent record. */
@@ -90,6 +92,13 @@ export interface AnswerWrite {
 function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
   const call = ledger.getCall(a.callSid);
   if (!call) throw new Error(`unknown call ${a.callSid}`);
+  // Twilio repeats a webhook whose answer it did not get; the first one decided, once.
+  const earlier = ledger
+    .sql(
+      "SELECT consent_id FROM events WHERE call_sid = ? AND type = 'answer' AND json_extract(data, '$.question') = ?",
+    )
+    .get(a.callSid, a.question) as { consent_id: string | null } | undefined;
+  if (earlier) return { consentId: earlier.consent_id };
   const end = a.at.getTime();
   let consentId = a.openConsentId;
   if (a.decision)
@@ -118,7 +127,7 @@ function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
       { dedupeKey: `sms:${a.callSid}:${end}` },
     );
   ledger.append([
-    { type: 'answer', callSid: a.callSid, consentId, at: a.at, data: a.answer },
+    { type: 'answer', callSid: a.callSid, consentId, at: a.at, data: { ...a.answer, question: a.question } },
     ...a.events.map((e) =>
       flowEvent(e, a.callSid, e.type === 'withdrawn' ? null : consentId, a.at, withdrawn),
     ),

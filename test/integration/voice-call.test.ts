@@ -255,6 +255,27 @@ describe('the consent conversation', () => {
     expect(gw.report(call.callSid).events.map((e) => e.type)).toContain('sms_not_sent');
   });
 
+  test('when Twilio repeats an answer webhook, the consent is recorded once and the caller hears the same next step', async () => {
+    const call = place('de');
+    await call.start();
+    await call.press('1');
+    const first = [...gw.emulator.webhooks]
+      .reverse()
+      .find((w) => w.callSid === call.callSid && w.url.includes('/voice/answer'));
+    if (!first) throw new Error('no answer webhook was sent');
+    const repeat = await gw.emulator.signedPost(
+      first.url.slice(new URL(first.url).origin.length),
+      first.params,
+    );
+    expect(repeat.status).toBe(200);
+    const names = (xml: string) => parseTwiml(xml).children.map((v) => v.name);
+    expect(names(repeat.body)).toEqual(names(first.body));
+    expect(gw.runtime.ledger.consentsForCall(call.callSid)).toHaveLength(1);
+    const types = gw.report(call.callSid).events.map((e) => e.type);
+    expect(types.filter((t) => t === 'granted')).toHaveLength(1);
+    expect(types.filter((t) => t === 'answer')).toHaveLength(1);
+  });
+
   test('when the caller says they are under age, no consent is asked and they reach a human', async () => {
     const call = place('de');
     await call.start();
