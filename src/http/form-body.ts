@@ -5,7 +5,7 @@ export type FormParams = Record<string, string | string[]>;
 
 export class BodyError extends Error {
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 413,
     message: string,
   ) {
     super(message);
@@ -17,7 +17,7 @@ const FORM = 'application/x-www-form-urlencoded';
 /**
  * Reads a Twilio webhook body: form-encoded, small, a bounded number of fields. A generic body
  * parser costs more than the rest of a webhook's work; this reads what Twilio sends and nothing else.
- * A request without a body (Twilio's GET-style callbacks, a probe) has no parameters.
+ * A request without a form body has no parameters.
  */
 export function readForm(
   req: IncomingMessage,
@@ -27,10 +27,10 @@ export function readForm(
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limits.bytes) return Promise.reject(new BodyError(413, 'request body too large'));
   if (type !== FORM) {
+    // Not a form: no parameters. The signature check that follows then decides (403 for a
+    // stranger, as for any unsigned request; a signed one lacks CallSid and gets a 400).
     req.resume();
-    return type === '' && !declared
-      ? Promise.resolve({})
-      : Promise.reject(new BodyError(415, `expected ${FORM}`));
+    return Promise.resolve({});
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -22,6 +22,23 @@ const incoming = (sid: string) => ({
 const SID = `CA${'0'.repeat(31)}1`;
 
 describe('Twilio-facing routes', () => {
+  test('a body that is not a form, or is too large, is refused before anything is written', async () => {
+    const before = [callCount(), eventCount()];
+    const json = await fetch(`${gw.url}/voice/incoming`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-twilio-signature': 'forged' },
+      body: JSON.stringify(incoming(SID)),
+    });
+    expect(json.status).toBe(403);
+    const huge = await fetch(`${gw.url}/voice/incoming`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...incoming(SID), Padding: 'x'.repeat(64 * 1024) }).toString(),
+    });
+    expect(huge.status).toBe(413);
+    expect([callCount(), eventCount()]).toEqual(before);
+  });
+
   test.each([
     '/voice/incoming',
     '/voice/status',
