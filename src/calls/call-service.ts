@@ -129,7 +129,8 @@ export class CallService {
   async answer(params: Params, stateToken: string | undefined): Promise<string> {
     const callSid = requireCallSid(params);
     const state = decodeState(stateToken);
-    if (!state || !this.d.catalog.has(state.lng)) throw new BadRequest('state is missing or malformed');
+    if (!stateToken || !state || !this.d.catalog.has(state.lng))
+      throw new BadRequest('state is missing or malformed');
     const now = this.clock();
     const confidence =
       params.Confidence !== undefined && params.Confidence !== '' ? Number(params.Confidence) : undefined;
@@ -172,7 +173,7 @@ export class CallService {
           : undefined,
       withdrawAll: t.effects.includes('withdraw_all'),
       sendPrivacySms: t.effects.includes('send_privacy_sms') && Boolean(this.d.config.privacyUrl),
-      question: questionInstance(stateToken as string),
+      question: questionInstance(stateToken),
       answer: {
         via: answer.via,
         intent: answer.intent,
