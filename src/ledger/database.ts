@@ -5,6 +5,9 @@ import { MIGRATIONS } from './migrations';
 
 export type Db = Database.Database;
 
+/** How long a write waits for another connection's lock before it fails. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /** Opens the ledger file in WAL mode and applies pending migrations inside one transaction each. */
 export function openDatabase(file: string): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -12,7 +15,7 @@ export function openDatabase(file: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );

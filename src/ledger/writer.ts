@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { KeyRing, type KeyEntry } from '../crypto/keyring';
-import { openDatabase } from './database';
+import { BUSY_TIMEOUT_MS, openDatabase } from './database';
 import { Ledger, type BatchOutcome } from './ledger';
 
 /**
@@ -53,9 +53,19 @@ const CHECKPOINT_MS = 1000;
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 /**
  * A writer that never pauses keeps the passive checkpointer from ever catching up, and the WAL
- * grows. Past this size the checkpointer makes the writer wait once, to start the WAL over.
+ * grows (and with it the cost of every page look-up). Past this size the writer itself, between
+ * two batches, checkpoints the rest and starts the WAL over: one wait, at the writer's priority
+ * rather than behind a nice-19 thread holding the lock.
  */
 const WAL_FORCE_RESTART = 1024 * 1024 * 1024;
+
+function walSize(databasePath: string): number {
+  try {
+    return fs.statSync(`${databasePath}-wal`).size;
+  } catch {
+    return 0;
+  }
+}
 
 interface WriterThreadData {
   role: 'ledger-writer' | 'ledger-checkpointer';
@@ -227,6 +237,7 @@ export function serveLedgerWriter(commands: CommandTable): void {
   ledger.db.pragma('wal_autocheckpoint = 0');
   ledger.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   let pending: BatchRequest[] = [];
+  let walCheckedAt = Date.now();
   const drain = (): void => {
     const batches = pending;
     pending = [];
@@ -244,6 +255,20 @@ export function serveLedgerWriter(commands: CommandTable): void {
       at += b.items.length;
       port.postMessage(reply);
     }
+    if (Date.now() - walCheckedAt > CHECKPOINT_MS) {
+      walCheckedAt = Date.now();
+      if (walSize(data.databasePath) > WAL_FORCE_RESTART) {
+        // Never wait here for the checkpointer's lock or a reader: if either holds it, try next time.
+        ledger.db.pragma('busy_timeout = 0');
+        try {
+          ledger.db.pragma('wal_checkpoint(RESTART)');
+        } catch {
+          // Busy: the next check tries again.
+        } finally {
+          ledger.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        }
+      }
+    }
   };
   port.on('message', (request: BatchRequest) => {
     if (pending.length === 0) setImmediate(drain);
@@ -259,16 +284,9 @@ function checkpointForever(databasePath: string): void {
   lowerThreadPriority();
   const db = openDatabase(databasePath);
   db.pragma('wal_autocheckpoint = 0');
-  const walSize = (): number => {
-    try {
-      return fs.statSync(`${databasePath}-wal`).size;
-    } catch {
-      return 0;
-    }
-  };
   setInterval(() => {
     try {
-      db.pragma(walSize() > WAL_FORCE_RESTART ? 'wal_checkpoint(RESTART)' : 'wal_checkpoint(PASSIVE)');
+      db.pragma('wal_checkpoint(PASSIVE)');
     } catch {
       // Busy or briefly unavailable: the next round copies the same pages.
     }
