@@ -64,9 +64,9 @@ export function readForm(
   });
 }
 
-/** One value per name; a repeated field is ambiguous, so it counts as absent. */
-export function singleValues(form: FormParams): Record<string, string | undefined> {
+/** One value per name (form or query); a repeated field is ambiguous, so it counts as absent. */
+export function singleValues(source: object): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(form)) if (typeof v === 'string') out[k] = v;
+  for (const [k, v] of Object.entries(source)) if (typeof v === 'string') out[k] = v;
   return out;
 }

@@ -35,14 +35,6 @@ const text = (res: Response, status: number, body: string): void => {
   res.status(status).type('text/plain').send(body);
 };
 
-function queryParams(source: unknown): Params {
-  const out: Params = {};
-  if (source && typeof source === 'object')
-    for (const [k, v] of Object.entries(source as Record<string, unknown>))
-      if (typeof v === 'string') out[k] = v;
-  return out;
-}
-
 /**
  * Twilio-facing routes under /voice. Each request is: body → signature → use case → TwiML, in one
  * handler (one route layer, as cheap as Express gets). Nothing is written before the signature
@@ -93,7 +85,7 @@ export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
       return;
     }
     const params = singleValues(form);
-    const query = queryParams(req.query);
+    const query = singleValues(req.query);
     try {
       if (route.kind === 'voice') xml(res, await route.handle(params, query));
       else {
