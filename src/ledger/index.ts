@@ -1,2 +1,4 @@
 export * from './ledger';
+export * from './rows';
+export * from './identifiers';
 export * from './chain';

@@ -5,91 +5,8 @@ import { randomBytes } from '../crypto/random';
 import { eventHash, GENESIS_HASH, verifyRows, type ChainedRow, type ChainVerdict } from './chain';
 import { openDatabase, type Db } from './database';
 
-export type Outcome = 'granted' | 'declined' | 'withdrawn' | 'no_answer' | 'abandoned';
-export type RoutedTo = 'assistant' | 'human' | 'none';
-export type Method = 'dtmf' | 'speech';
-
-export interface CallRow {
-  call_sid: string;
-  created_at: string;
-  updated_at: string;
-  locale: string;
-  caller_hash: string | null;
-  caller_enc: string | null;
-  called: string | null;
-  country: string | null;
-  state: 'active' | 'ended';
-  outcome: Outcome | null;
-  consent_id: string | null;
-  method: Method | null;
-  routed_to: RoutedTo;
-  recording_started_ms: number | null;
-  ended_at: string | null;
-}
-
-export interface ConsentRow {
-  id: string;
-  call_sid: string;
-  created_at: string;
-  updated_at: string;
-  caller_hash: string | null;
-  caller_enc: string | null;
-  locale: string;
-  method: Method;
-  input_enc: string | null;
-  confidence: number | null;
-  notice_id: string;
-  decision: 'granted' | 'declined';
-  purposes: string;
-  status: 'active' | 'declined' | 'withdrawn';
-  withdrawn_at: string | null;
-  clip_start_ms: number | null;
-  clip_end_ms: number | null;
-}
-
-export interface ClipRow {
-  consent_id: string;
-  call_sid: string;
-  recording_sid: string | null;
-  status: 'pending' | 'stored' | 'none' | 'deleted';
-  object_key: string | null;
-  wrapped_key: string | null;
-  key_id: string | null;
-  format: string | null;
-  duration_sec: number | null;
-  plain_bytes: number | null;
-  cipher_bytes: number | null;
-  plain_sha256: string | null;
-  cipher_sha256: string | null;
-  offset_start_sec: number | null;
-  offset_end_sec: number | null;
-  stored_at: string | null;
-  deleted_at: string | null;
-}
-
-export interface NewEvent {
-  type: string;
-  callSid?: string | null;
-  consentId?: string | null;
-  at: Date;
-  /** Never personal data in plain text: events are kept forever, personal data can be shredded. */
-  data?: Record<string, unknown>;
-}
-
-export type BatchOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-export interface JobRow {
-  id: number;
-  kind: string;
-  payload: string;
-  dedupe_key: string | null;
-  status: 'pending' | 'running' | 'done' | 'failed';
-  attempts: number;
-  run_at: number;
-  last_error: string | null;
-  created_at: string;
-  updated_at: string;
-}
+import { isWithheldNumber, newConsentId, normalizeNumber, noticeIdOf } from './identifiers';
+import type { BatchOutcome, CallRow, ClipRow, ConsentRow, Method, NewEvent } from './rows';
 
 const CALL_FIELDS = new Set([
   'locale',
@@ -604,44 +521,4 @@ export class Ledger {
       now.toISOString(),
     );
   }
-}
-
-/** Content addressing: the same text in the same language is the same notice, on every machine. */
-export function noticeIdOf(locale: string, kind: 'text' | 'audio', content: string): string {
-  return crypto.createHash('sha256').update(`${kind}\n${locale}\n${content}`).digest('hex');
-}
-
-export function newConsentId(at: Date): string {
-  const day = at.toISOString().slice(0, 10).replace(/-/g, '');
-  return `CNS-${day}-${crypto.randomBytes(6).toString('hex').toUpperCase()}`;
-}
-
-/**
- * What Twilio sends as `From` when the caller withholds their number: a word (`anonymous`,
- * `restricted`, ...), or that word spelt on a keypad (+266696687 is ANONYMOUS). Such callers
- * share the "number", so it must not identify anyone: one withheld caller withdrawing must not
- * withdraw every other withheld caller's consent.
- */
-const WITHHELD_KEYPAD = new Set([
-  '+266696687', // ANONYMOUS
-  '+7378742833', // RESTRICTED
-  '+86282452253', // UNAVAILABLE
-  '+2562533', // BLOCKED
-  '+8656696', // UNKNOWN
-  '+7748283', // PRIVATE
-]);
-
-export function isWithheldNumber(number: string): boolean {
-  const n = normalizeNumber(number);
-  if (/^(sip:|client:)/.test(n)) return false;
-  return !/\d{3,}/.test(n) || WITHHELD_KEYPAD.has(n);
-}
-
-/** One caller, one hash, however the number was written. */
-export function normalizeNumber(number: string): string {
-  const trimmed = number.trim();
-  if (/^(sip:|client:)/i.test(trimmed)) return trimmed.toLowerCase();
-  const digits = trimmed.replace(/[^\d+]/g, '');
-  if (digits.startsWith('00')) return `+${digits.slice(2)}`;
-  return digits;
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { KeyRing, type KeyEntry } from '../crypto/keyring';
 import { BUSY_TIMEOUT_MS, openDatabase } from './database';
-import { Ledger, type BatchOutcome } from './ledger';
+import { Ledger } from './ledger';
+import type { BatchOutcome } from './rows';
 
 /**
  * A named write: runs inside the ledger's transaction, takes and returns plain data (it may cross

@@ -1,0 +1,86 @@
+/** The ledger's row shapes, as SQLite stores them. */
+export type Outcome = 'granted' | 'declined' | 'withdrawn' | 'no_answer' | 'abandoned';
+export type RoutedTo = 'assistant' | 'human' | 'none';
+export type Method = 'dtmf' | 'speech';
+
+export interface CallRow {
+  call_sid: string;
+  created_at: string;
+  updated_at: string;
+  locale: string;
+  caller_hash: string | null;
+  caller_enc: string | null;
+  called: string | null;
+  country: string | null;
+  state: 'active' | 'ended';
+  outcome: Outcome | null;
+  consent_id: string | null;
+  method: Method | null;
+  routed_to: RoutedTo;
+  recording_started_ms: number | null;
+  ended_at: string | null;
+}
+
+export interface ConsentRow {
+  id: string;
+  call_sid: string;
+  created_at: string;
+  updated_at: string;
+  caller_hash: string | null;
+  caller_enc: string | null;
+  locale: string;
+  method: Method;
+  input_enc: string | null;
+  confidence: number | null;
+  notice_id: string;
+  decision: 'granted' | 'declined';
+  purposes: string;
+  status: 'active' | 'declined' | 'withdrawn';
+  withdrawn_at: string | null;
+  clip_start_ms: number | null;
+  clip_end_ms: number | null;
+}
+
+export interface ClipRow {
+  consent_id: string;
+  call_sid: string;
+  recording_sid: string | null;
+  status: 'pending' | 'stored' | 'none' | 'deleted';
+  object_key: string | null;
+  wrapped_key: string | null;
+  key_id: string | null;
+  format: string | null;
+  duration_sec: number | null;
+  plain_bytes: number | null;
+  cipher_bytes: number | null;
+  plain_sha256: string | null;
+  cipher_sha256: string | null;
+  offset_start_sec: number | null;
+  offset_end_sec: number | null;
+  stored_at: string | null;
+  deleted_at: string | null;
+}
+
+export interface NewEvent {
+  type: string;
+  callSid?: string | null;
+  consentId?: string | null;
+  at: Date;
+  /** Never personal data in plain text: events are kept forever, personal data can be shredded. */
+  data?: Record<string, unknown>;
+}
+
+export type BatchOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export interface JobRow {
+  id: number;
+  kind: string;
+  payload: string;
+  dedupe_key: string | null;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  attempts: number;
+  run_at: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
