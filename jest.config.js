@@ -1,10 +1,31 @@
-/** Jest runs TypeScript through swc (fast on two cores); type checking is `npm run typecheck`. */
-module.exports = {
+/**
+ * Jest runs TypeScript through swc (fast on two cores); type checking is `npm run typecheck`.
+ * Two projects: `fast` (unit, integration, browser) and `multiprocess` (real server processes,
+ * load and CLI loops), so `npm run test:fast` stays quick while `npm test` runs both.
+ */
+const base = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+};
+
+module.exports = {
+  projects: [
+    {
+      ...base,
+      displayName: 'fast',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/multiprocess/'],
+      testTimeout: 30000,
+    },
+    {
+      ...base,
+      displayName: 'multiprocess',
+      roots: ['<rootDir>/test'],
+      testMatch: ['<rootDir>/test/multiprocess/**/*.test.ts'],
+      testTimeout: 180000,
+    },
+  ],
   maxWorkers: 2,
-  testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
