@@ -1,0 +1,2 @@
+export { createAuditRouter } from './router';
+export type { AuditDeps, PortalKit } from './kit';

@@ -1,0 +1,175 @@
+import crypto from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { AccessLog, type AccessEntry } from '../../audit/access-log';
+import { layout, type Lang, type T } from '../../audit/html';
+import { can, type Permission } from '../../audit/roles';
+import { ApiTokenStore, SessionStore, type SessionRow } from '../../audit/sessions';
+import { UserStore, type UserRow } from '../../audit/users';
+import * as views from '../../audit/views';
+import type { Config } from '../../config';
+import type { Ledger } from '../../ledger';
+import type { ClipStore } from '../../storage/clip-store';
+
+export interface AuditDeps {
+  ledger: Ledger;
+  store: ClipStore;
+  config: Config;
+  log: Logger;
+  clock?: () => Date;
+}
+
+/** Who is asking: a signed-in portal user (session) or an API caller (bearer token). */
+export interface Principal {
+  user: UserRow;
+  session: SessionRow | null;
+  api: boolean;
+  reason: string | null;
+  ip: string | null;
+}
+
+export interface Ctx {
+  lang: Lang;
+  t: T;
+  p: Principal | null;
+}
+
+/** The context of a request that passed sign-in. */
+export type Authed = Ctx & { p: Principal };
+
+export type AccessEntryOfRequest = Omit<AccessEntry, 'userId' | 'email' | 'role' | 'ip' | 'reason' | 'via'>;
+
+export type Handler = (req: Request, res: Response, c: Authed) => unknown;
+
+/**
+ * What every group of portal routes needs: the stores, page rendering, the access log, and `both`,
+ * which registers a route for the portal and the API behind one permission. Route files take a kit
+ * and add their routes; `router.ts` lists them.
+ */
+export interface PortalKit {
+  router: express.Router;
+  deps: AuditDeps;
+  ledger: Ledger;
+  config: Config;
+  log: Logger;
+  now: () => Date;
+  secure: boolean;
+  users: UserStore;
+  sessions: SessionStore;
+  tokens: ApiTokenStore;
+  accessLog: AccessLog;
+  cookie(name: string, value: string, maxAgeMs: number): string;
+  ctx(res: Response): Ctx;
+  page(res: Response, c: Ctx, status: number, title: string, body: string): void;
+  fail(res: Response, status: number, key: 'forbidden' | 'notFound', message?: string): void;
+  /** Writes an access-log entry in the name of the request's principal. */
+  audit(res: Response, entry: AccessEntryOfRequest): void;
+  both(method: 'get' | 'post', path: string, permission: Permission | null, handler: Handler): void;
+  /** Personal data is shown only once a reason is on record for this session (or this API call). */
+  needReason(req: Request, res: Response, c: Authed): boolean;
+}
+
+export const SESSION_COOKIE = 'audit_session';
+export const LOGIN_COOKIE = 'audit_login';
+
+export function cookies(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+export const safeEqual = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+};
+
+export const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+export function createKit(deps: AuditDeps): PortalKit {
+  const now = deps.clock ?? (() => new Date());
+  const { ledger, config, log } = deps;
+  const secure = config.publicBaseUrl.startsWith('https://');
+  const accessLog = new AccessLog(ledger, now);
+  const router = express.Router();
+  const ctx = (res: Response): Ctx => res.locals.ctx as Ctx;
+
+  const page: PortalKit['page'] = (res, c, status, title, body) => {
+    const p = c.p;
+    res
+      .status(status)
+      .type('html')
+      .send(
+        layout(
+          c.t,
+          c.lang,
+          title,
+          body,
+          p?.session ? { email: p.user.email, role: p.user.role, csrf: p.session.csrf } : null,
+          p ? views.navLinks(c.t, p.user.role) : [],
+        ),
+      );
+  };
+
+  const fail: PortalKit['fail'] = (res, status, key, message) => {
+    const c = ctx(res);
+    if (c.p?.api) res.status(status).json({ error: message ?? key });
+    else page(res, c, status, c.t(key), `<p>${message ?? c.t(key)}</p>`);
+  };
+
+  return {
+    router,
+    deps,
+    ledger,
+    config,
+    log,
+    now,
+    secure,
+    users: new UserStore(ledger, now),
+    sessions: new SessionStore(ledger, now),
+    tokens: new ApiTokenStore(ledger, now),
+    accessLog,
+    cookie: (name, value, maxAgeMs) =>
+      `${name}=${encodeURIComponent(value)}; Path=/audit; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(maxAgeMs / 1000)}${secure ? '; Secure' : ''}`,
+    ctx,
+    page,
+    fail,
+    audit(res, entry) {
+      const p = ctx(res).p;
+      if (!p) throw new Error('access-log entry without a signed-in principal');
+      accessLog.append({
+        ...entry,
+        userId: p.user.id,
+        email: p.user.email,
+        role: p.user.role,
+        ip: p.ip,
+        reason: p.reason,
+        via: p.api ? 'api' : 'portal',
+      });
+    },
+    both(method, path, permission, handler) {
+      const h = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+        const c = ctx(res);
+        if (!c.p) return fail(res, 403, 'forbidden');
+        if (permission && !can(c.p.user.role, permission)) return fail(res, 403, 'forbidden');
+        try {
+          await handler(req, res, { ...c, p: c.p });
+        } catch (error) {
+          next(error);
+        }
+      };
+      router[method](path, h);
+      router[method](`/api${path}`, h);
+    },
+    needReason(req, res, c) {
+      if (c.p.reason) return false;
+      if (c.p.api)
+        res.status(428).json({ error: 'send the reason for this access in the X-Audit-Reason header' });
+      else res.redirect(303, `/audit/reason?next=${encodeURIComponent(req.originalUrl)}`);
+      return true;
+    },
+  };
+}

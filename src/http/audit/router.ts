@@ -1,0 +1,57 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { pickLang, translator } from '../../audit/html';
+import { mountAccessLogRoutes } from './access-log-routes';
+import { mountAdminRoutes } from './admin-routes';
+import { mountApprovalRoutes } from './approval-routes';
+import { mountConsentRoutes } from './consent-routes';
+import { mountHomeRoutes } from './home-routes';
+import { createKit, type AuditDeps, type Ctx, type PortalKit } from './kit';
+import { mountOpsRoutes } from './ops-routes';
+import { mountLoginRoutes, mountPrincipal } from './session-routes';
+
+/**
+ * The route groups behind sign-in, in order. A new group of pages is a new file beside these
+ * exporting `mountXRoutes(kit)`, and one line here.
+ */
+const SIGNED_IN_ROUTES: ReadonlyArray<(kit: PortalKit) => void> = [
+  mountHomeRoutes,
+  mountConsentRoutes,
+  mountApprovalRoutes,
+  mountOpsRoutes,
+  mountAdminRoutes,
+  mountAccessLogRoutes,
+];
+
+/** The auditor portal and its JSON API (mounted at /audit). Every route checks its role here, on the server. */
+export function createAuditRouter(deps: AuditDeps): express.Router {
+  const kit = createKit(deps);
+  const { router } = kit;
+
+  router.use((req, res, next) => {
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cache-Control', 'no-store');
+    const lang = pickLang(req.query.lang, req.headers['accept-language']);
+    res.locals.ctx = { lang, t: translator(lang), p: null } satisfies Ctx;
+    next();
+  });
+  router.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  router.use(express.json({ limit: '16kb' }));
+
+  mountLoginRoutes(kit);
+  mountPrincipal(kit);
+  for (const mount of SIGNED_IN_ROUTES) mount(kit);
+
+  router.use((req: Request, res: Response) => kit.fail(res, 404, 'notFound'));
+  router.use((error: Error, req: Request, res: Response, _next: NextFunction) => {
+    kit.log.error({ err: error, path: req.path }, 'audit portal error');
+    if (res.headersSent) return void res.end();
+    res.status(500).type('text/plain').send('internal error');
+  });
+
+  return router;
+}

@@ -1,0 +1,94 @@
+import crypto from 'node:crypto';
+import * as views from '../../audit/views';
+import { ABSOLUTE_MS } from '../../audit/sessions';
+import { cookies, LOGIN_COOKIE, safeEqual, SESSION_COOKIE, str, type PortalKit } from './kit';
+
+const LOGIN_WINDOW_MS = 15 * 60_000;
+const LOGIN_ATTEMPTS_PER_IP = 30;
+
+/** Sign-in and sign-out: the only routes reachable without a session. */
+export function mountLoginRoutes(kit: PortalKit): void {
+  const { router, users, sessions, log, now } = kit;
+  const loginAttempts = new Map<string, number[]>();
+
+  router.get('/login', (req, res) => {
+    const token = crypto.randomBytes(24).toString('base64url');
+    res.setHeader('Set-Cookie', kit.cookie(LOGIN_COOKIE, token, LOGIN_WINDOW_MS));
+    const c = kit.ctx(res);
+    kit.page(res, c, 200, c.t('login'), views.loginPage(c.t, token, null));
+  });
+
+  router.post('/login', async (req, res) => {
+    const c = kit.ctx(res);
+    const ip = req.ip ?? null;
+    const bodyCsrf = str(req.body?.csrf);
+    const cookieCsrf = cookies(req)[LOGIN_COOKIE] ?? '';
+    if (!bodyCsrf || !safeEqual(bodyCsrf, cookieCsrf)) return kit.fail(res, 403, 'forbidden', 'CSRF');
+    const t = now().getTime();
+    const recent = (loginAttempts.get(ip ?? '') ?? []).filter((x) => t - x < LOGIN_WINDOW_MS);
+    recent.push(t);
+    loginAttempts.set(ip ?? '', recent);
+    if (recent.length > LOGIN_ATTEMPTS_PER_IP) {
+      res.setHeader('Retry-After', String(Math.ceil(LOGIN_WINDOW_MS / 1000)));
+      return kit.page(res, c, 429, c.t('login'), views.loginPage(c.t, cookieCsrf, c.t('locked')));
+    }
+    const result = await users.login(
+      str(req.body?.email).trim(),
+      str(req.body?.password),
+      str(req.body?.code).trim(),
+    );
+    if (!result.ok) {
+      log.warn({ ip, locked: result.locked }, 'audit login failed');
+      // One message for unknown address, wrong password, wrong code and locked account: naming the
+      // lock would tell an attacker which addresses exist.
+      return kit.page(res, c, 401, c.t('login'), views.loginPage(c.t, cookieCsrf, c.t('loginFailed')));
+    }
+    const { cookie: sid } = sessions.create(result.user.id, ip);
+    res.setHeader('Set-Cookie', [
+      kit.cookie(SESSION_COOKIE, sid, ABSOLUTE_MS),
+      kit.cookie(LOGIN_COOKIE, '', 0),
+    ]);
+    res.redirect(303, '/audit/');
+  });
+}
+
+/** Who is asking: a bearer token under /api, a session cookie elsewhere. Everything after needs one. */
+export function mountPrincipal(kit: PortalKit): void {
+  const { router, users, sessions, tokens } = kit;
+
+  router.use((req, res, next) => {
+    const c = kit.ctx(res);
+    const ip = req.ip ?? null;
+    if (req.path.startsWith('/api/')) {
+      const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+      const userId = m?.[1] ? tokens.userFor(m[1]) : null;
+      const user = userId === null ? undefined : users.byId(userId);
+      if (!user || user.disabled)
+        return void res.status(401).json({ error: 'a valid bearer token is required' });
+      const reason = str(req.headers['x-audit-reason']).trim().slice(0, 500) || null;
+      c.p = { user, session: null, api: true, reason, ip };
+      return next();
+    }
+    const sid = cookies(req)[SESSION_COOKIE];
+    const session = sid ? sessions.touch(sid) : null;
+    const user = session ? users.byId(session.user_id) : undefined;
+    if (!session || !user || user.disabled) {
+      if (req.method === 'GET') return res.redirect(303, '/audit/login');
+      return void res.status(401).type('text/plain').send('sign in first');
+    }
+    if (req.method === 'POST') {
+      const token = str(req.body?.csrf);
+      if (!token || !safeEqual(token, session.csrf))
+        return kit.fail(res, 403, 'forbidden', 'CSRF token missing or wrong');
+    }
+    c.p = { user, session, api: false, reason: session.reason, ip };
+    next();
+  });
+
+  router.post('/logout', (req, res) => {
+    const sid = cookies(req)[SESSION_COOKIE];
+    if (sid) sessions.destroy(sid);
+    res.setHeader('Set-Cookie', kit.cookie(SESSION_COOKIE, '', 0));
+    res.redirect(303, '/audit/login');
+  });
+}
