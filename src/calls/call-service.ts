@@ -208,7 +208,7 @@ export class CallService {
     if (needsToken) {
       const nowS = Math.floor(this.clock().getTime() / 1000);
       const holds = step.kind === 'assistant' || step.consentHolds;
-      consentToken = signConsentToken(this.d.ledger.signingKey(), {
+      consentToken = signConsentToken(this.d.ledger.signingKey('consent-token'), {
         iss: this.d.config.publicBaseUrl,
         sub: holds && state.cid ? state.cid : 'none',
         call: callSid,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { generateKeyRingEntry } from '../crypto/keyring';
+import { formatPublicKeys } from '../crypto/signing-keys';
 import { readLocales } from '../i18n/catalog';
 import { localesDir } from '../config';
 import { readClip } from '../jobs/handlers';
@@ -22,7 +23,7 @@ const USAGE = `consent — consent gateway command line
   consent verify                         check the ledger's hash chain; names the first broken link
   consent jobs [--all]                   pending and failed background work, with the last error
   consent keys generate [--id <id>]      print a new CONSENT_KEYS entry
-  consent keys public                    the Ed25519 public key that verifies consent tokens
+  consent keys public                    the Ed25519 public keys (PEM), each after a # line naming its use
   consent keys rotate                    re-wrap every stored data key under the first CONSENT_KEYS entry
   consent locales check                  validate locales/<lng>/prompts.json and lexicon.json
   consent users add --email <e> --role admin|auditor|ops | list   portal accounts (password on stdin)
@@ -153,7 +154,10 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
           return EXIT.ok;
         }
         if (sub === 'public')
-          return await withRuntime(io, async (rt) => (io.out(rt.ledger.publicKeyPem()), EXIT.ok));
+          return await withRuntime(
+            io,
+            async (rt) => (io.out(formatPublicKeys(rt.ledger.signingKeys.publicKeys())), EXIT.ok),
+          );
         if (sub === 'rotate')
           return await withRuntime(io, async (rt) => {
             const result = rotateKeys(rt.ledger);

@@ -31,12 +31,13 @@ export const CLIP_MARGIN_AFTER = 1.0;
 /** A call that never ends (lost status callback) is treated as ended after this long. */
 const UNDECIDED_GRACE_MS = 2 * 60 * 60_000;
 
-/** Object keys are a keyed hash of the consent ID: no personal data, and the same key on every retry. */
+/**
+ * Object keys are a keyed hash of the consent ID: no personal data, and the same key on every retry.
+ * The key is derived for this use alone (never the caller-lookup key), so an object name says
+ * nothing about who called.
+ */
 export function objectKeyFor(ledger: Ledger, consentId: string): string {
-  const h = crypto
-    .createHmac('sha256', Buffer.from(ledger.callerHash(`clip-key:${consentId}`), 'hex'))
-    .update(consentId)
-    .digest('hex');
+  const h = crypto.createHmac('sha256', ledger.derivedKey('clip-object-key')).update(consentId).digest('hex');
   return `clips/${h.slice(0, 2)}/${h}.cge`;
 }
 

@@ -1,9 +1,12 @@
 import crypto from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
+import { deriveKey, type DerivedKeyUse } from '../crypto/derived-keys';
 import { KeyRing, openField, sealField } from '../crypto/keyring';
 import { randomBytes } from '../crypto/random';
+import { SigningKeys, type SigningUse } from '../crypto/signing-keys';
 import { eventHash, GENESIS_HASH, verifyRows, type ChainedRow, type ChainVerdict } from './chain';
 import { openDatabase, type Db } from './database';
+import { LedgerSecrets } from './secrets';
 
 import { isWithheldNumber, newConsentId, normalizeNumber, noticeIdOf } from './identifiers';
 import type { BatchOutcome, CallRow, ClipRow, ConsentRow, Method, NewEvent } from './rows';
@@ -27,7 +30,10 @@ export class Ledger {
   readonly db: Db;
   private readonly stmts: Record<string, Statement>;
   private lookupKeyCache: Buffer | null = null;
-  private signingKeyCache: crypto.KeyObject | null = null;
+  private readonly derivedKeys = new Map<DerivedKeyUse, Buffer>();
+  readonly secrets: LedgerSecrets;
+  /** One Ed25519 key per use (consent tokens, exports, certificates, checkpoints). */
+  readonly signingKeys: SigningKeys;
   private readonly unwrappedKeys = new Map<string, Buffer>();
   private readonly noticeCache = new Set<string>();
 
@@ -37,6 +43,8 @@ export class Ledger {
   ) {
     this.db = openDatabase(file);
     this.tx = this.db.transaction((fn: () => unknown) => fn());
+    this.secrets = new LedgerSecrets(this.db, keyRing);
+    this.signingKeys = new SigningKeys(this.secrets);
     const p = (sql: string): Statement => this.sql(sql);
     this.stmts = {
       lastHash: p('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
@@ -54,10 +62,6 @@ export class Ledger {
       getSubjectKey: p('SELECT wrapped_key FROM subject_keys WHERE subject_hash = ?'),
       insertSubjectKey: p(
         'INSERT INTO subject_keys (subject_hash, wrapped_key, created_at) VALUES (?, ?, ?) ON CONFLICT(subject_hash) DO NOTHING',
-      ),
-      getSecret: p('SELECT wrapped_key, sealed, public FROM secrets WHERE name = ?'),
-      insertSecret: p(
-        'INSERT INTO secrets (name, wrapped_key, sealed, public) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO NOTHING',
       ),
       insertConsent: p(
         `INSERT INTO consents (id, call_sid, created_at, updated_at, caller_hash, caller_enc, locale, method, input_enc, confidence, notice_id, decision, purposes, status, clip_start_ms, clip_end_ms)
@@ -164,54 +168,35 @@ export class Ledger {
   private forgetUncommitted(): void {
     this.noticeCache.clear();
     this.lookupKeyCache = null;
-    this.signingKeyCache = null;
+    this.derivedKeys.clear();
+    this.signingKeys.forget();
   }
 
-  // ---- secrets kept in the ledger, wrapped by the key ring ----
-
-  private secret(
-    name: string,
-    create: () => { value: Buffer; public?: string },
-  ): { value: Buffer; public: string | null } {
-    let row = this.stmts.getSecret!.get(name) as
-      { wrapped_key: string; sealed: string; public: string | null } | undefined;
-    if (!row) {
-      const made = create();
-      const dataKey = crypto.randomBytes(32);
-      this.stmts.insertSecret!.run(
-        name,
-        this.keyRing.wrap(dataKey),
-        sealField(dataKey, made.value.toString('base64')),
-        made.public ?? null,
-      );
-      row = this.stmts.getSecret!.get(name) as { wrapped_key: string; sealed: string; public: string | null };
-    }
-    const dataKey = this.keyRing.unwrap(row.wrapped_key);
-    return { value: Buffer.from(openField(dataKey, row.sealed), 'base64'), public: row.public };
-  }
+  // ---- secrets kept in the ledger, wrapped by the key ring (see LedgerSecrets) ----
 
   /** The keyed hash that lets us find a caller's consents without storing the number in clear. */
   callerHash(number: string): string {
-    this.lookupKeyCache ??= this.secret('lookup_hmac', () => ({ value: crypto.randomBytes(32) })).value;
+    this.lookupKeyCache ??= this.secrets.get('lookup_hmac', () => ({ value: crypto.randomBytes(32) })).value;
     return crypto.createHmac('sha256', this.lookupKeyCache).update(normalizeNumber(number)).digest('hex');
   }
 
-  signingKey(): crypto.KeyObject {
-    if (!this.signingKeyCache) {
-      const { value } = this.secret('consent_signing_ed25519', () => {
-        const pair = crypto.generateKeyPairSync('ed25519');
-        return {
-          value: pair.privateKey.export({ format: 'der', type: 'pkcs8' }),
-          public: pair.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-        };
-      });
-      this.signingKeyCache = crypto.createPrivateKey({ key: value, format: 'der', type: 'pkcs8' });
+  /** A symmetric key of one use, derived from the ledger's HKDF root (see derived-keys). */
+  derivedKey(use: DerivedKeyUse): Buffer {
+    let key = this.derivedKeys.get(use);
+    if (!key) {
+      key = deriveKey(this.secrets.get('hkdf_root', () => ({ value: crypto.randomBytes(32) })).value, use);
+      this.derivedKeys.set(use, key);
     }
-    return this.signingKeyCache;
+    return key;
   }
 
+  signingKey(use: SigningUse): crypto.KeyObject {
+    return this.signingKeys.signingKey(use).privateKey;
+  }
+
+  /** The key that verifies evidence exports: what the portal shows beside them. */
   publicKeyPem(): string {
-    return crypto.createPublicKey(this.signingKey()).export({ format: 'pem', type: 'spki' }).toString();
+    return this.signingKeys.signingKey('export').publicKeyPem;
   }
 
   /**

@@ -133,8 +133,10 @@ describe('the consent command', () => {
     expect(r.stderr).toMatch(/BROKEN at event 4/);
   });
 
-  test('consent keys public prints the key that verifies consent tokens; consent jobs lists no failures', async () => {
-    expect((await consent('keys', 'public')).stdout).toMatch(/BEGIN PUBLIC KEY/);
+  test('consent keys public prints one named key per use; consent jobs lists no failures', async () => {
+    const out = (await consent('keys', 'public')).stdout;
+    for (const use of ['consent-token', 'export', 'certificate', 'checkpoint'])
+      expect(out).toMatch(new RegExp(`^# ${use} .*\\n-----BEGIN PUBLIC KEY-----`, 'm'));
     const jobs = await consent('jobs', '--json');
     expect(jobs.status).toBe(0);
     expect(JSON.parse(jobs.stdout).filter((j: { status: string }) => j.status === 'failed')).toEqual([]);

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { verifyConsentToken } from '../../src/crypto/consent-token';
 import { erase } from '../../src/cli/withdraw';
 import { parseTwiml } from '../../src/twiml/parse';
@@ -54,7 +53,7 @@ const place = (lng: keyof typeof CALLERS, extra: Partial<{ from: string }> = {})
     fromCountry: CALLERS[lng].fromCountry,
   });
 
-const publicKey = () => crypto.createPublicKey(gw.runtime.ledger.publicKeyPem());
+const publicKey = () => gw.runtime.ledger.signingKeys.signingKey('consent-token').publicKey;
 
 describe.each(Object.keys(CALLERS) as Array<keyof typeof CALLERS>)('a caller in %s', (lng) => {
   const c = CALLERS[lng];
