@@ -130,7 +130,9 @@ export async function buildEvidenceZip(
     algorithm: 'Ed25519',
     signed: 'the ASCII hex SHA-256 of manifest.json',
     manifestSha256,
-    signature: crypto.sign(null, Buffer.from(manifestSha256), input.ledger.signingKey('export')).toString('base64'),
+    signature: crypto
+      .sign(null, Buffer.from(manifestSha256), input.ledger.signingKey('export'))
+      .toString('base64'),
     publicKeyPem: input.ledger.publicKeyPem(),
   };
   files.set('manifest.json', manifestBuf);
