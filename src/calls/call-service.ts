@@ -20,6 +20,8 @@ export class BadRequest extends Error {
 
 const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
 const RECORDING_SID = /^RE[0-9a-fA-F]{32}$/;
+/** How long a fail-safe answer waits for the ledger to note it. */
+const FAIL_SAFE_WRITE_MS = 2_000;
 const ENDED = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 export interface CallServiceDeps {
@@ -233,6 +235,43 @@ export class CallService {
       consentId: state.cid,
       grantedPurposes: granted,
     });
+  }
+
+  /** The call's language as the ledger knows it, for a fail-safe answer; null when it cannot say. */
+  knownLocale(callSid: string | undefined): string | null {
+    if (!callSid || !CALL_SID.test(callSid)) return null;
+    try {
+      const lng = this.d.ledger.getCall(callSid)?.locale;
+      return lng && this.d.catalog.has(lng) ? lng : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Notes a fail-safe handover in the ledger, if the ledger can take it: never throws, and gives up
+   * after a few seconds so that the caller's TwiML is not held up by a ledger that hangs.
+   */
+  async noteFailSafe(callSid: string, route: string, problem: string): Promise<void> {
+    if (!CALL_SID.test(callSid)) return;
+    const written = this.d.writer
+      .run('failSafe', {
+        callSid,
+        route,
+        problem,
+        toHuman: Boolean(this.d.config.humanAgent),
+        at: this.clock(),
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => this.d.log.warn({ err: error, route }, 'fail-safe handover not written'),
+      );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FAIL_SAFE_WRITE_MS);
+    });
+    await Promise.race([written, timeout]);
+    clearTimeout(timer);
   }
 
   whisper(query: Params): string {

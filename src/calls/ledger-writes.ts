@@ -171,6 +171,29 @@ function callEvents(ledger: Ledger, a: { callSid: string; events: NewEvent[] }):
   return true;
 }
 
+/**
+ * A voice webhook failed and the caller was sent to a human with the recording stopped: the
+ * ledger says so when it can (it may be the very thing that failed). False for an unknown call.
+ */
+function failSafe(
+  ledger: Ledger,
+  a: { callSid: string; route: string; problem: string; toHuman: boolean; at: Date },
+): boolean {
+  if (!ledger.getCall(a.callSid)) return false;
+  ledger.append([
+    { type: 'fail_safe', callSid: a.callSid, at: a.at, data: { route: a.route, problem: a.problem } },
+    { type: 'recording_stop_requested', callSid: a.callSid, at: a.at, data: {} },
+    {
+      type: 'handover',
+      callSid: a.callSid,
+      at: a.at,
+      data: { to: 'human', reason: 'error', consentHolds: false },
+    },
+  ]);
+  ledger.updateCall(a.callSid, { routed_to: a.toHuman ? 'human' : 'none' }, a.at);
+  return true;
+}
+
 /** Call status callback for an ended call: a call that ends before any decision is `abandoned`. */
 function callEnded(
   ledger: Ledger,
@@ -248,7 +271,7 @@ function recording(
   return true;
 }
 
-export const callWrites = { startCall, disclosed, answer, callEvents, callEnded, recording };
+export const callWrites = { startCall, disclosed, answer, callEvents, failSafe, callEnded, recording };
 export type CallWrites = typeof callWrites;
 
 /** The service's writer: a thread of its own, so ledger work runs beside the event loop. */

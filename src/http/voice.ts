@@ -2,6 +2,7 @@ import type { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { BadRequest, type CallService, type Params } from '../calls/call-service';
 import type { TwimlRenderer } from '../twiml/render';
+import { decodeState } from '../twiml/state';
 import { BodyError, readForm, singleValues, type FormParams } from './form-body';
 import { validTwilioSignature } from './twilio-signature';
 
@@ -14,8 +15,15 @@ export interface VoiceRouteDeps {
   log: Logger;
 }
 
+/** How a voice route fails safe: the caller's leg to a human, the end of a Dial, or the agent's whisper. */
+type FailSafeKind = 'handover' | 'afterDial' | 'whisper';
+
 type Route =
-  | { kind: 'voice'; handle: (params: Params, query: Params) => Promise<string> | string }
+  | {
+      kind: 'voice';
+      failSafe: FailSafeKind;
+      handle: (params: Params, query: Params) => Promise<string> | string;
+    }
   | { kind: 'callback'; handle: (params: Params) => Promise<void> };
 
 /**
@@ -39,22 +47,50 @@ const text = (res: Response, status: number, body: string): void => {
  * Twilio-facing routes under /voice. Each request is: body → signature → use case → TwiML, in one
  * handler (one route layer, as cheap as Express gets). Nothing is written before the signature
  * holds. A caller is never left with Twilio's "application error": any failure in a voice webhook
- * answers TwiML that routes to a human; a failing status callback answers 503 so Twilio retries.
+ * (an unreadable state or CallSid included) answers TwiML that stops the consent recording and
+ * routes to a human; a failing status callback answers 503 so Twilio retries.
  */
 export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
   const routes = new Map<string, Route>([
-    ['incoming', { kind: 'voice', handle: (p) => d.calls.incoming(p) }],
-    ['consent', { kind: 'voice', handle: (p, q) => d.calls.consentStart(p, q.s) }],
-    ['answer', { kind: 'voice', handle: (p, q) => d.calls.answer(p, q.s) }],
-    ['whisper', { kind: 'voice', handle: (_p, q) => d.calls.whisper(q) }],
-    ['dial', { kind: 'voice', handle: (p, q) => d.calls.dialResult(p, q.lng ?? d.defaultLocale) }],
+    ['incoming', { kind: 'voice', failSafe: 'handover', handle: (p) => d.calls.incoming(p) }],
+    ['consent', { kind: 'voice', failSafe: 'handover', handle: (p, q) => d.calls.consentStart(p, q.s) }],
+    ['answer', { kind: 'voice', failSafe: 'handover', handle: (p, q) => d.calls.answer(p, q.s) }],
+    ['whisper', { kind: 'voice', failSafe: 'whisper', handle: (_p, q) => d.calls.whisper(q) }],
+    [
+      'dial',
+      {
+        kind: 'voice',
+        failSafe: 'afterDial',
+        handle: (p, q) => d.calls.dialResult(p, q.lng ?? d.defaultLocale),
+      },
+    ],
     ['status', { kind: 'callback', handle: (p) => d.calls.status(p) }],
     ['recording', { kind: 'callback', handle: (p) => d.calls.recording(p) }],
   ]);
 
-  const failSafe = (res: Response, query: Params): void => {
-    const lng = /^[a-z]{2,3}$/.test(query.lng ?? '') ? (query.lng as string) : d.defaultLocale;
-    xml(res, d.renderer.failSafe(lng));
+  /** The caller's language: from the URL if it still says it, else the ledger, else the default. */
+  const localeOf = (params: Params, query: Params): string => {
+    if (/^[a-z]{2,3}$/.test(query.lng ?? '')) return query.lng as string;
+    return decodeState(query.s)?.lng ?? d.calls.knownLocale(params.CallSid) ?? d.defaultLocale;
+  };
+
+  const failSafe = async (
+    res: Response,
+    kind: FailSafeKind,
+    name: string,
+    params: Params,
+    query: Params,
+    problem: string,
+  ): Promise<void> => {
+    const lng = localeOf(params, query);
+    const f = d.renderer.failSafe;
+    if (kind === 'whisper') return xml(res, f.whisper());
+    if (kind === 'afterDial') {
+      const status = params.DialCallStatus;
+      return xml(res, f.afterDial(lng, status === 'completed' || status === 'answered'));
+    }
+    await d.calls.noteFailSafe(params.CallSid ?? '', name, problem);
+    xml(res, f.handover(lng));
   };
 
   app.post('/voice/:route', async (req: Request, res: Response): Promise<void> => {
@@ -93,18 +129,22 @@ export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
         res.status(204).end();
       }
     } catch (error) {
-      if (error instanceof BadRequest) {
+      // Twilio never sends a voice webhook without a CallSid: such a request is nobody's call.
+      const noCall = !params.CallSid;
+      if (error instanceof BadRequest && (route.kind === 'callback' || noCall)) {
         text(res, 400, error.message);
         return;
       }
       d.log.error(
         { err: error, route: name, callSid: params.CallSid },
         route.kind === 'voice'
-          ? 'voice webhook failed; routing the caller to a human'
+          ? 'voice webhook failed; stopping the recording and routing the caller to a human'
           : 'callback failed; Twilio will retry',
       );
-      if (route.kind === 'voice') failSafe(res, query);
-      else text(res, 503, 'temporarily unavailable');
+      if (route.kind === 'voice') {
+        const problem = error instanceof BadRequest ? error.message : 'internal error';
+        await failSafe(res, route.failSafe, name, params, query, problem);
+      } else text(res, 503, 'temporarily unavailable');
     }
   });
 }

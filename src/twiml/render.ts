@@ -1,24 +1,18 @@
 import twilio from 'twilio';
 import type { Catalog, Vars } from '../i18n/catalog';
 import type { CallState, Lead, Step } from '../flow/types';
+import { FailSafeTwiml } from './fail-safe';
+import {
+  RECORDING_NAME,
+  Speaker,
+  stopRecording,
+  type Container,
+  type RenderSettings,
+  type VoiceResponse,
+} from './speaker';
 
-type VoiceResponse = twilio.twiml.VoiceResponse;
-type Container = VoiceResponse | ReturnType<VoiceResponse['gather']>;
-
-export interface RenderSettings {
-  baseUrl: string;
-  company: string;
-  assistantName: string;
-  controller: string;
-  dpoContact: string;
-  recipients: string;
-  supervisoryAuthority: string;
-  purposes: Array<{ id: string; retentionDays: number }>;
-  languageKey: string;
-  humanAgent: string | null;
-  assistantUrl: string | null;
-  defaultLocale: string;
-}
+export { decodeState, encodeState } from './state';
+export type { RenderSettings } from './speaker';
 
 /** Per-call values substituted into cached templates. */
 export interface Dynamic {
@@ -31,31 +25,6 @@ export interface Dynamic {
 
 const STATE = '__STATE__';
 const TOKEN = '__TOKEN__';
-const RECORDING_NAME = 'consent';
-
-export const encodeState = (state: CallState): string =>
-  Buffer.from(JSON.stringify(state)).toString('base64url');
-
-export function decodeState(token: string | undefined): CallState | null {
-  if (!token || token.length > 2000) return null;
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<CallState>;
-    if (typeof parsed.lng !== 'string' || !['main', 'purpose', 'sms', 'lang'].includes(parsed.q ?? ''))
-      return null;
-    if (
-      typeof parsed.pi !== 'number' ||
-      typeof parsed.miss !== 'number' ||
-      typeof parsed.ans !== 'object' ||
-      parsed.ans === null
-    )
-      return null;
-    if (parsed.age !== undefined && !(Number.isInteger(parsed.age) && parsed.age >= 0 && parsed.age <= 21))
-      return null;
-    return parsed as CallState;
-  } catch {
-    return null;
-  }
-}
 
 const xmlAttr = (value: string): string =>
   value
@@ -73,53 +42,29 @@ const xmlAttr = (value: string): string =>
 export class TwimlRenderer {
   private readonly cache = new Map<string, string>();
 
-  constructor(
-    private readonly catalog: Catalog,
-    private readonly s: RenderSettings,
-  ) {}
+  private readonly v: Speaker;
+  private readonly catalog: Catalog;
+  private readonly s: RenderSettings;
+  /** The answers for when a webhook cannot be served as planned. */
+  readonly failSafe: FailSafeTwiml;
+
+  constructor(catalog: Catalog, settings: RenderSettings) {
+    this.v = new Speaker(catalog, settings);
+    this.catalog = catalog;
+    this.s = settings;
+    this.failSafe = new FailSafeTwiml(this.v);
+  }
 
   private url(path: string): string {
-    return `${this.s.baseUrl}${path}`;
+    return this.v.url(path);
   }
 
-  private baseVars(age: number): Vars {
-    return {
-      company: this.s.company,
-      assistant: this.s.assistantName,
-      controller: this.s.controller,
-      dpo: this.s.dpoContact,
-      recipients: this.s.recipients,
-      authority: this.s.supervisoryAuthority,
-      retentionDays: Math.min(...this.s.purposes.map((p) => p.retentionDays)),
-      key: this.s.languageKey,
-      age,
-    };
-  }
-
-  /** Say the text of `key`, or play the operator's recording of it when one exists. */
   private speak(node: Container, lng: string, key: string, vars: Vars): void {
-    const recorded = this.catalog.recorded(lng, key);
-    if (recorded) {
-      node.play({}, this.url(recorded.urlPath));
-      return;
-    }
-    const text = this.catalog.t(lng, key, vars);
-    const voice = this.catalog.t(lng, 'language.voice');
-    node.say(
-      {
-        language: this.catalog.t(lng, 'language.speech') as never,
-        ...(voice && voice !== 'language.voice' ? { voice: voice as never } : {}),
-      },
-      text,
-    );
+    this.v.speak(node, lng, key, vars);
   }
 
   private localVars(lng: string, age: number): Vars {
-    const base = this.baseVars(age);
-    base.purposeList = this.s.purposes
-      .map((p) => this.catalog.t(lng, `purposeNames.${p.id}`, { defaultValue: p.id }))
-      .join(', ');
-    return base;
+    return this.v.vars(lng, age);
   }
 
   private gather(
@@ -222,7 +167,7 @@ export class TwimlRenderer {
     const key = this.questionKey(lng, question, purposeId);
     this.speak(node, lng, key, {
       ...vars,
-      purpose: this.catalog.t(lng, `purposeNames.${purposeId}`, { defaultValue: purposeId }),
+      purpose: this.v.purposeName(lng, purposeId),
     });
     if (question === 'main') {
       this.speak(node, lng, 'age', vars);
@@ -278,16 +223,11 @@ export class TwimlRenderer {
     return r.toString();
   }
 
-  private stopRecording(r: VoiceResponse): void {
-    // The helper library does not type <Stop><Recording>; Twilio documents it for named recordings.
-    r.stop().addChild('Recording', { name: RECORDING_NAME });
-  }
-
   private buildAssistant(step: Extract<Step, { kind: 'assistant' }>, lng: string, d: Dynamic): string {
     const template = this.cached(`assistant|${lng}|${step.lead.join(',')}|${step.stopRecording}`, () => {
       const vars = this.localVars(lng, d.age);
       const r = new twilio.twiml.VoiceResponse();
-      if (step.stopRecording) this.stopRecording(r);
+      if (step.stopRecording) stopRecording(r);
       this.leads(r, lng, step.lead, vars);
       const target = this.s.assistantUrl;
       if (!target) {
@@ -316,7 +256,7 @@ export class TwimlRenderer {
   private buildHuman(step: Extract<Step, { kind: 'human' }>, lng: string, d: Dynamic): string {
     const vars = this.localVars(lng, d.age);
     const r = new twilio.twiml.VoiceResponse();
-    if (step.stopRecording) this.stopRecording(r);
+    if (step.stopRecording) stopRecording(r);
     this.leads(r, lng, step.lead, vars);
     if (!this.s.humanAgent) {
       this.speak(r, lng, 'noAgent', vars);
@@ -369,32 +309,9 @@ export class TwimlRenderer {
   whisper(kind: 'granted' | 'none' | 'minor' | 'withdrawn', ref: string, purposes: string[]): string {
     const lng = this.s.defaultLocale;
     const r = new twilio.twiml.VoiceResponse();
-    const names = purposes
-      .map((p) => this.catalog.t(lng, `purposeNames.${p}`, { defaultValue: p }))
-      .join(', ');
+    const names = purposes.map((p) => this.v.purposeName(lng, p)).join(', ');
     this.speak(r, lng, `whisper.${kind}`, { purposes: names, ref: ref.split('').join(' ') });
     return r.toString();
-  }
-
-  /** Fail-safe answer for any voice route: apologise and go to a human; never consent, never a 500. */
-  failSafe(lng: string): string {
-    const safeLng = this.catalog.has(lng) ? lng : this.s.defaultLocale;
-    return this.cached(`failsafe|${safeLng}`, () => {
-      const vars = this.localVars(safeLng, 16);
-      const r = new twilio.twiml.VoiceResponse();
-      this.speak(r, safeLng, 'error', vars);
-      if (this.s.humanAgent) {
-        this.speak(r, safeLng, 'handover', vars);
-        this.speak(r, safeLng, 'handoverNoConsent', vars);
-        const dial = r.dial({ timeout: 25 });
-        if (this.s.humanAgent.startsWith('sip:')) dial.sip({}, this.s.humanAgent);
-        else dial.number({}, this.s.humanAgent);
-      } else {
-        this.speak(r, safeLng, 'noAgent', vars);
-        r.hangup();
-      }
-      return r.toString();
-    });
   }
 
   /** After a Dial to the human team ended: nothing more to say unless the agent did not answer. */

@@ -55,12 +55,23 @@ describe('Twilio-facing routes', () => {
     },
   );
 
-  test.each<Record<string, string>>([{}, { CallSid: 'garbage' }, { CallSid: `CA${'z'.repeat(32)}` }])(
-    'when the CallSid is missing or garbage (%p), it answers 400 and writes nothing',
+  test.each<Record<string, string>>([{}, { CallSid: '' }])(
+    'when the CallSid is missing (%p), it answers 400 and writes nothing',
     async (params) => {
       const before = [callCount(), eventCount()];
       const res = await gw.emulator.signedPost('/voice/incoming', params);
       expect(res.status).toBe(400);
+      expect([callCount(), eventCount()]).toEqual(before);
+    },
+  );
+
+  test.each<Record<string, string>>([{ CallSid: 'garbage' }, { CallSid: `CA${'z'.repeat(32)}` }])(
+    'when the CallSid is garbage (%p), the caller is still sent to a human and nothing is written',
+    async (params) => {
+      const before = [callCount(), eventCount()];
+      const res = await gw.emulator.signedPost('/voice/incoming', params);
+      expect(res.status).toBe(200);
+      expect(parseTwiml(res.body).children.map((v) => v.name)).toEqual(['Stop', 'Say', 'Say', 'Say', 'Dial']);
       expect([callCount(), eventCount()]).toEqual(before);
     },
   );
@@ -76,10 +87,12 @@ describe('Twilio-facing routes', () => {
     expect(twiml.children.find((v) => v.name === 'Dial')?.children[0]?.text).toBe('+4930111222');
   });
 
-  test('when the state in the URL has been tampered with, the caller gets a clear 400 and nothing is written', async () => {
+  test('when the state in the URL has been tampered with, the caller is sent to a human and no consent is written', async () => {
     const before = eventCount();
     const res = await gw.emulator.signedPost('/voice/answer?s=not-a-state', { CallSid: SID, Digits: '1' });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(200);
+    expect(parseTwiml(res.body).children.find((v) => v.name === 'Dial')).toBeDefined();
+    // The call is unknown to the ledger: nothing to note, nothing consented.
     expect(eventCount()).toBe(before);
   });
 

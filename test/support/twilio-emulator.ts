@@ -32,6 +32,8 @@ export interface Heard {
   url?: string;
   number?: string;
   whisper?: Heard[];
+  /** For Say and Dial: whether a recording of this call was running when it happened. */
+  recording?: boolean;
   attrs: Record<string, string>;
 }
 
@@ -989,6 +991,19 @@ export class EmulatedCall {
     }
   }
 
+  /** True while a recording of this call runs (Twilio's <Start><Recording> until <Stop> or the end). */
+  isRecording(): boolean {
+    return [...this.emulator.recordings.values()].some(
+      (r) => r.callSid === this.callSid && (r.status === 'in-progress' || r.status === 'paused'),
+    );
+  }
+
+  /** What the caller heard of a verb, and whether their call was being recorded while they heard it. */
+  private callerHeard(el: XmlElement, doc: Doc): Heard {
+    const heard = this.heardOf(el, doc);
+    return heard.verb === 'Say' ? { ...heard, recording: this.isRecording() } : heard;
+  }
+
   private heardOf(el: XmlElement, doc: Doc): Heard {
     const attrs = { ...el.attrs };
     switch (el.name) {
@@ -1017,7 +1032,7 @@ export class EmulatedCall {
       case 'Say':
       case 'Play':
       case 'Pause':
-        this.heard.push(this.heardOf(verb, doc));
+        this.heard.push(this.callerHeard(verb, doc));
         return { kind: 'next' };
       case 'Gather': {
         const input = (attrs.input ?? 'dtmf').split(/\s+/);
@@ -1029,7 +1044,7 @@ export class EmulatedCall {
         for (const child of childElements(verb)) {
           if (!GATHER_NESTABLE.has(child.name))
             throw new Error(`<${child.name}> cannot be nested in <Gather>`);
-          this.heard.push(this.heardOf(child, doc));
+          this.heard.push(this.callerHeard(child, doc));
         }
         this.gather = { el: verb, doc };
         this.lastGather = { ...attrs };
@@ -1146,6 +1161,7 @@ export class EmulatedCall {
     }
     this.heard.push({
       verb: 'Dial',
+      recording: this.isRecording(),
       number,
       text: target?.name ?? 'Number',
       url: whisperUrl,
