@@ -14,7 +14,7 @@ import { KeyRing } from '../src/crypto/keyring';
 import { Catalog } from '../src/i18n/catalog';
 import { Ledger } from '../src/ledger';
 import { createLogger } from '../src/logger';
-import { encodeState } from '../src/twiml/render';
+import { CallStateSeal } from '../src/calls/call-state';
 import { localesDir, promptsDir } from '../src/config';
 
 export interface LoadResult {
@@ -150,18 +150,26 @@ export async function benchVoice(seconds = 5): Promise<VoiceBench[]> {
   // Every answer is to a question of its own (its start time differs), as in real calls: a repeat
   // of the same question is a Twilio retry, which the service answers without writing.
   let asked = Date.now();
-  const answerState = (): string =>
-    encodeState({
-      lng: 'de',
-      q: 'purpose',
-      pi: 1,
-      miss: 0,
-      ans: { call: true },
-      cid: undefined,
-      at: (asked += 1),
-      age: 16, // set by /voice/incoming, as in every real call's state
-    });
   let i = 0;
+  // The state is sealed to its call, so the path (asked first) picks the call the body then names.
+  const seal = new CallStateSeal(() => ledger.derivedKey('call-state'));
+  let current = calls[0] as string;
+  const answerState = (): string => {
+    current = calls[(i += 1) % calls.length] as string;
+    return seal.seal(
+      {
+        lng: 'de',
+        q: 'purpose',
+        pi: 1,
+        miss: 0,
+        ans: { call: true },
+        cid: undefined,
+        at: (asked += 1),
+        age: 16, // set by /voice/incoming, as in every real call's state
+      },
+      current,
+    );
+  };
   const incomingBody = () => ({
     CallSid: sid(),
     AccountSid: 'AC0',
@@ -172,7 +180,7 @@ export async function benchVoice(seconds = 5): Promise<VoiceBench[]> {
     Direction: 'inbound',
   });
   const answerBody = () => ({
-    CallSid: calls[(i += 1) % calls.length] as string,
+    CallSid: current,
     AccountSid: 'AC0',
     Digits: '2',
     CallStatus: 'in-progress',

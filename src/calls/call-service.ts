@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { signConsentToken } from '../crypto/consent-token';
@@ -8,15 +7,24 @@ import type { Answer, CallState, Step, Transition } from '../flow/types';
 import type { Catalog } from '../i18n/catalog';
 import { noticeIdOf, type Ledger } from '../ledger';
 import type { LedgerWriter } from '../ledger/writer';
-import { decodeState, encodeState, type TwimlRenderer } from '../twiml/render';
+import type { TwimlRenderer } from '../twiml/render';
+import { CallStateSeal } from './call-state';
 import type { AnswerWrite, CallWrites, NoticeRef } from './ledger-writes';
 import { ageOfConsent, chooseLocale, countryOf } from './locale';
 
 export type Params = Record<string, string | undefined>;
 
+/** A request Twilio never sends (no CallSid at all): the one case a webhook answers 4xx. */
 export class BadRequest extends Error {
   readonly status = 400;
 }
+
+/**
+ * A correctly signed request that cannot be served as planned (a state that does not open for
+ * this call, a malformed id): a voice webhook answers the fail-safe TwiML, a callback is
+ * acknowledged without writing. Nothing Twilio would fix by retrying.
+ */
+export class Unservable extends Error {}
 
 const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
 const RECORDING_SID = /^RE[0-9a-fA-F]{32}$/;
@@ -38,17 +46,18 @@ export interface CallServiceDeps {
 }
 
 /**
- * Each question a caller hears has its own state in the action URL (its start time included), so
- * the state names the question instance: a second answer to it can only be Twilio repeating the
- * webhook. A hash, because the state carries the consent ID.
+ * Twilio's speech confidence, as sent. Missing stays undefined and anything but a number becomes
+ * NaN: neither is ever read as a confident recognition (the classifier treats both as low).
  */
-function questionInstance(stateToken: string): string {
-  return crypto.createHash('sha256').update(stateToken).digest('base64url').slice(0, 22);
+export function confidenceOf(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return Number(raw);
 }
 
 export function requireCallSid(params: Params): string {
   const sid = params.CallSid;
-  if (!sid || !CALL_SID.test(sid)) throw new BadRequest('CallSid is missing or malformed');
+  if (!sid) throw new BadRequest('CallSid is missing');
+  if (!CALL_SID.test(sid)) throw new Unservable('CallSid is malformed');
   return sid;
 }
 
@@ -59,9 +68,11 @@ export function requireCallSid(params: Params): string {
 export class CallService {
   private readonly flow: FlowConfig;
   private readonly clock: () => Date;
+  private readonly seal: CallStateSeal;
 
   constructor(private readonly d: CallServiceDeps) {
     this.clock = d.clock ?? (() => new Date());
+    this.seal = new CallStateSeal(() => d.ledger.derivedKey('call-state'));
     this.flow = {
       purposes: d.config.operator.purposes.map((p) => p.id),
       locales: d.catalog.locales,
@@ -113,33 +124,46 @@ export class CallService {
       notice: this.notice(lng, age),
       at: now,
     });
-    return this.d.renderer.incoming(lng, { state: encodeState(state), age });
+    return this.d.renderer.incoming(lng, { state: this.seal.seal(state, callSid), age });
   }
 
-  /** Reached by <Redirect> only after the AI disclosure played to its end: that is what `disclosed` records. */
+  /** The state sealed for this call, or Unservable: a foreign or altered state is never acted on. */
+  private openState(callSid: string, stateToken: string | undefined): { state: CallState; instance: string } {
+    const opened = this.seal.open(stateToken, callSid);
+    if (!opened || !this.d.catalog.has(opened.state.lng))
+      throw new Unservable('call state is missing, altered or sealed for another call');
+    return opened;
+  }
+
+  /**
+   * Reached by <Redirect> only after the AI disclosure played to its end: that is what `disclosed`
+   * records, once per call. A repeat gets the same first question with the clip start of the first.
+   */
   async consentStart(params: Params, stateToken: string | undefined): Promise<string> {
     const callSid = requireCallSid(params);
-    const state = decodeState(stateToken);
-    if (!state) throw new BadRequest('state is missing or malformed');
+    const { state } = this.openState(callSid, stateToken);
     const now = this.clock();
     const age = this.ageOf(state, callSid);
-    const next: CallState = { ...state, at: now.getTime() };
-    await this.d.writer.run('disclosed', { callSid, notice: this.notice(state.lng, age), at: now });
-    return this.d.renderer.render(firstStep(next, this.flow), next, { state: encodeState(next), age });
+    const startedMs = await this.d.writer.run('disclosed', {
+      callSid,
+      notice: this.notice(state.lng, age),
+      at: now,
+    });
+    const next: CallState = { ...state, at: startedMs };
+    return this.d.renderer.render(firstStep(next, this.flow), next, {
+      state: this.seal.seal(next, callSid),
+      age,
+    });
   }
 
   async answer(params: Params, stateToken: string | undefined): Promise<string> {
     const callSid = requireCallSid(params);
-    const state = decodeState(stateToken);
-    if (!stateToken || !state || !this.d.catalog.has(state.lng))
-      throw new BadRequest('state is missing or malformed');
+    const { state, instance } = this.openState(callSid, stateToken);
     const now = this.clock();
-    const confidence =
-      params.Confidence !== undefined && params.Confidence !== '' ? Number(params.Confidence) : undefined;
     const input = {
       digits: params.Digits || undefined,
       speech: params.SpeechResult || undefined,
-      confidence: confidence !== undefined && Number.isFinite(confidence) ? confidence : undefined,
+      confidence: confidenceOf(params.Confidence),
     };
     const classification = classify(input, this.d.catalog.lexicon(state.lng), {
       minConfidence: this.d.config.minSpeechConfidence,
@@ -175,7 +199,7 @@ export class CallService {
           : undefined,
       withdrawAll: t.effects.includes('withdraw_all'),
       sendPrivacySms: t.effects.includes('send_privacy_sms') && Boolean(this.d.config.privacyUrl),
-      question: questionInstance(stateToken),
+      question: instance,
       answer: {
         via: answer.via,
         intent: answer.intent,
@@ -229,7 +253,7 @@ export class CallService {
       });
     }
     return this.d.renderer.render(step, state, {
-      state: encodeState(state),
+      state: this.seal.seal(state, callSid),
       age,
       consentToken,
       consentId: state.cid,
@@ -318,7 +342,7 @@ export class CallService {
   async recording(params: Params): Promise<void> {
     const callSid = requireCallSid(params);
     const recordingSid = params.RecordingSid ?? '';
-    if (!RECORDING_SID.test(recordingSid)) throw new BadRequest('RecordingSid is missing or malformed');
+    if (!RECORDING_SID.test(recordingSid)) throw new Unservable('RecordingSid is missing or malformed');
     const status = params.RecordingStatus ?? '';
     const now = this.clock();
     const known = await this.d.writer.run('recording', {
@@ -329,7 +353,7 @@ export class CallService {
       url: params.RecordingUrl ?? null,
       at: now,
     });
-    if (!known) throw new BadRequest('unknown call');
+    if (!known) throw new Unservable('recording of a call the ledger does not know');
     this.d.onJob?.();
   }
 }

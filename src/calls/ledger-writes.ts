@@ -48,8 +48,15 @@ function startCall(
   return created;
 }
 
-function disclosed(ledger: Ledger, a: { callSid: string; notice: NoticeRef; at: Date }): void {
-  if (!ledger.getCall(a.callSid)) throw new Error(`unknown call ${a.callSid}`);
+/**
+ * The disclosure played to its end and recording starts: written once per call. A repeated
+ * /voice/consent adds nothing and keeps the first start, so the clip is cut where it began.
+ * Returns the recording start (ms).
+ */
+function disclosed(ledger: Ledger, a: { callSid: string; notice: NoticeRef; at: Date }): number {
+  const call = ledger.getCall(a.callSid);
+  if (!call) throw new Error(`unknown call ${a.callSid}`);
+  if (call.recording_started_ms !== null) return call.recording_started_ms;
   ledger.append([
     {
       type: 'disclosed',
@@ -60,6 +67,7 @@ function disclosed(ledger: Ledger, a: { callSid: string; notice: NoticeRef; at: 
     { type: 'recording_requested', callSid: a.callSid, at: a.at, data: {} },
   ]);
   ledger.updateCall(a.callSid, { recording_started_ms: a.at.getTime() }, a.at);
+  return a.at.getTime();
 }
 
 export interface AnswerWrite {
@@ -99,6 +107,9 @@ function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
     )
     .get(a.callSid, a.question) as { consent_id: string | null } | undefined;
   if (earlier) return { consentId: earlier.consent_id };
+  // The state is sealed to this call; this also holds should the sealing key ever leak.
+  if (a.openConsentId && ledger.getConsent(a.openConsentId)?.call_sid !== a.callSid)
+    throw new Error('the consent named in the call state does not belong to this call');
   const end = a.at.getTime();
   let consentId = a.openConsentId;
   if (a.decision)

@@ -1,8 +1,7 @@
 import type { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { BadRequest, type CallService, type Params } from '../calls/call-service';
+import { BadRequest, Unservable, type CallService, type Params } from '../calls/call-service';
 import type { TwimlRenderer } from '../twiml/render';
-import { decodeState } from '../twiml/state';
 import { BodyError, readForm, singleValues, type FormParams } from './form-body';
 import { validTwilioSignature } from './twilio-signature';
 
@@ -71,7 +70,8 @@ export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
   /** The caller's language: from the URL if it still says it, else the ledger, else the default. */
   const localeOf = (params: Params, query: Params): string => {
     if (/^[a-z]{2,3}$/.test(query.lng ?? '')) return query.lng as string;
-    return decodeState(query.s)?.lng ?? d.calls.knownLocale(params.CallSid) ?? d.defaultLocale;
+    // The state is sealed to its call, so its language is the ledger's (CallService.knownLocale).
+    return d.calls.knownLocale(params.CallSid) ?? d.defaultLocale;
   };
 
   const failSafe = async (
@@ -135,6 +135,12 @@ export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
         text(res, 400, error.message);
         return;
       }
+      if (error instanceof Unservable && route.kind === 'callback') {
+        // Correctly signed but nothing Twilio could fix by retrying: acknowledged, nothing written.
+        d.log.warn({ route: name, callSid: params.CallSid, reason: error.message }, 'callback not served');
+        res.status(204).end();
+        return;
+      }
       d.log.error(
         { err: error, route: name, callSid: params.CallSid },
         route.kind === 'voice'
@@ -142,7 +148,8 @@ export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
           : 'callback failed; Twilio will retry',
       );
       if (route.kind === 'voice') {
-        const problem = error instanceof BadRequest ? error.message : 'internal error';
+        const problem =
+          error instanceof BadRequest || error instanceof Unservable ? error.message : 'internal error';
         await failSafe(res, route.failSafe, name, params, query, problem);
       } else text(res, 503, 'temporarily unavailable');
     }

@@ -11,12 +11,11 @@ import {
   type VoiceResponse,
 } from './speaker';
 
-export { decodeState, encodeState } from './state';
 export type { RenderSettings } from './speaker';
 
 /** Per-call values substituted into cached templates. */
 export interface Dynamic {
-  state: string; // encoded CallState
+  state: string; // the sealed CallState (calls/call-state.ts)
   age: number;
   consentToken?: string;
   consentId?: string;
