@@ -27,5 +27,8 @@ module.exports = {
     },
   ],
   maxWorkers: 2,
+  // Jest reads testTimeout from the global config only (the projects' values above are ignored);
+  // on a loaded two-core machine a test that runs clip jobs with ffmpeg needs more than the 5 s default.
+  testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
