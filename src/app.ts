@@ -51,7 +51,9 @@ export function createRenderer(config: Config, catalog: Catalog): TwimlRenderer 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  // Only the configured proxies may name the client: otherwise anyone picks their own address
+  // with X-Forwarded-For and walks past the per-address sign-in limit.
+  app.set('trust proxy', deps.config.trustProxyHops > 0 ? deps.config.trustProxyHops : false);
   const renderer = createRenderer(deps.config, deps.catalog);
   const calls = new CallService({
     config: deps.config,

@@ -74,6 +74,11 @@ export const ENV_VARIABLES = {
     default: 'false',
     doc: 'true: decrypting audio in the portal needs a second auditor to approve the reason',
   },
+  TRUST_PROXY_HOPS: {
+    default: '0',
+    doc: 'reverse proxies in front of the service whose X-Forwarded-For is believed; 0: none',
+  },
+  API_TOKEN_TTL_DAYS: { default: '90', doc: 'days until a portal API token expires' },
 } as const;
 
 export type EnvName = keyof typeof ENV_VARIABLES;
@@ -152,6 +157,9 @@ export interface Config {
   minSpeechConfidence: number;
   consentTokenTtlSeconds: number;
   auditFourEyes: boolean;
+  /** Proxy hops whose X-Forwarded-For is believed for the client address (0: the socket's). */
+  trustProxyHops: number;
+  apiTokenTtlDays: number;
   operator: OperatorConfig;
   /** Things running on development defaults, said once in the start-up log. */
   defaultsInUse: string[];
@@ -293,6 +301,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems.push('CONSENT_TOKEN_TTL_SECONDS: must be a positive whole number');
   const fourEyes = get('AUDIT_FOUR_EYES') || 'false';
   if (!['true', 'false'].includes(fourEyes)) problems.push('AUDIT_FOUR_EYES: must be true or false');
+  const trustProxyHops = Number(get('TRUST_PROXY_HOPS') || '0');
+  if (!Number.isInteger(trustProxyHops) || trustProxyHops < 0 || trustProxyHops > 10)
+    problems.push('TRUST_PROXY_HOPS: must be a whole number from 0 to 10');
+  const apiTokenTtlDays = Number(get('API_TOKEN_TTL_DAYS') || '90');
+  if (!(apiTokenTtlDays > 0 && apiTokenTtlDays <= 3650))
+    problems.push('API_TOKEN_TTL_DAYS: must be a number of days above 0 (at most 3650)');
 
   let operator: OperatorConfig = operatorSchema.parse({});
   const operatorFile = path.resolve(cwd, get('GATEWAY_CONFIG') || './gateway.config.json');
@@ -332,6 +346,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     minSpeechConfidence,
     consentTokenTtlSeconds,
     auditFourEyes: fourEyes === 'true',
+    trustProxyHops,
+    apiTokenTtlDays,
     operator,
     defaultsInUse,
   };

@@ -12,7 +12,8 @@ const EN = {
   totp: 'One-time code (authenticator app)',
   loginFailed:
     'Sign-in failed. Check e-mail, password and code. After 5 failed attempts an account is locked for 15 minutes.',
-  locked: 'Too many sign-in attempts from this address. Try again in 15 minutes.',
+  locked: 'Too many sign-in attempts. Try again in 15 minutes.',
+  busy: 'The portal is busy signing others in. Try again in a few seconds.',
   logout: 'Sign out',
   search: 'Search consents',
   number: 'Caller number',
@@ -88,7 +89,8 @@ const DE: Record<Key, string> = {
   totp: 'Einmalcode (Authenticator-App)',
   loginFailed:
     'Anmeldung fehlgeschlagen. Bitte E-Mail, Passwort und Code prüfen. Nach 5 Fehlversuchen wird ein Konto für 15 Minuten gesperrt.',
-  locked: 'Zu viele Anmeldeversuche von dieser Adresse. Bitte in 15 Minuten erneut versuchen.',
+  locked: 'Zu viele Anmeldeversuche. Bitte in 15 Minuten erneut versuchen.',
+  busy: 'Das Portal meldet gerade viele an. Bitte in einigen Sekunden erneut versuchen.',
   logout: 'Abmelden',
   search: 'Einwilligungen suchen',
   number: 'Rufnummer',

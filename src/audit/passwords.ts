@@ -1,12 +1,26 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
+import { WorkLimit } from './work-limit';
 
-const scrypt = promisify(crypto.scrypt) as (
+const scryptRaw = promisify(crypto.scrypt) as (
   password: crypto.BinaryLike,
   salt: crypto.BinaryLike,
   keylen: number,
   options: crypto.ScryptOptions,
 ) => Promise<Buffer>;
+
+/**
+ * Every scrypt in the process goes through one small gate: two at a time (each holds 32 MiB and a
+ * libuv thread), at most 64 waiting; beyond that a sign-in is refused as busy before any work.
+ */
+export const passwordWork = new WorkLimit(2, 64);
+
+const scrypt = (
+  password: crypto.BinaryLike,
+  salt: crypto.BinaryLike,
+  keylen: number,
+  options: crypto.ScryptOptions,
+): Promise<Buffer> => passwordWork.run(() => scryptRaw(password, salt, keylen, options));
 
 /** Memory-hard enough (32 MiB per guess) that a stolen user table is slow to attack on GPUs. */
 const PARAMS = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };

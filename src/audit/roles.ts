@@ -1,27 +1,51 @@
-export const ROLES = ['admin', 'auditor', 'ops'] as const;
-export type Role = (typeof ROLES)[number];
-
-export const isRole = (value: unknown): value is Role =>
-  typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+import type { Key } from './html';
 
 /**
- * What each role may do. The server checks these on every route; the pages only hide links.
- * Ops sees aggregate numbers and configuration, never personal data or audio.
+ * Everything a portal user may be allowed to do. The server checks these on every route; the
+ * pages only hide links.
  */
-export const PERMISSIONS = {
-  searchConsents: ['auditor'],
-  readConsent: ['auditor'],
-  playClip: ['auditor'],
-  exportEvidence: ['auditor'],
-  approve: ['auditor'],
-  statistics: ['ops'],
-  configCheck: ['ops'],
-  manageUsers: ['admin'],
-  readAccessLog: ['admin'],
-} as const satisfies Record<string, readonly Role[]>;
+export const PERMISSION_NAMES = [
+  'searchConsents',
+  'readConsent',
+  'playClip',
+  'exportEvidence',
+  'approve',
+  /** The overview of accounts created or given new roles, so a rogue account does not go unseen. */
+  'seeAccountChanges',
+  'statistics',
+  'configCheck',
+  'manageUsers',
+  'readAccessLog',
+] as const;
+export type Permission = (typeof PERMISSION_NAMES)[number];
 
-export type Permission = keyof typeof PERMISSIONS;
+/**
+ * The roles and what each may do: a new role is one line here. Ops sees aggregate numbers and
+ * configuration, never personal data or audio; admins manage accounts but read no personal data.
+ */
+export const ROLE_PERMISSIONS = {
+  admin: ['manageUsers', 'readAccessLog'],
+  auditor: ['searchConsents', 'readConsent', 'playClip', 'exportEvidence', 'approve', 'seeAccountChanges'],
+  ops: ['statistics', 'configCheck'],
+} as const satisfies Record<string, readonly Permission[]>;
+
+export type Role = keyof typeof ROLE_PERMISSIONS;
+export const ROLES = Object.keys(ROLE_PERMISSIONS) as Role[];
+
+export const isRole = (value: unknown): value is Role =>
+  typeof value === 'string' && Object.hasOwn(ROLE_PERMISSIONS, value);
 
 export function can(role: Role, permission: Permission): boolean {
-  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+  return (ROLE_PERMISSIONS[role] as readonly Permission[]).includes(permission);
 }
+
+/** The portal's navigation: each page behind the permission that opens it. */
+export const NAV: ReadonlyArray<{ href: string; label: Key; permission: Permission | null }> = [
+  { href: '/audit/consents', label: 'search', permission: 'searchConsents' },
+  { href: '/audit/approvals', label: 'approvals', permission: 'approve' },
+  { href: '/audit/stats', label: 'stats', permission: 'statistics' },
+  { href: '/audit/config', label: 'config', permission: 'configCheck' },
+  { href: '/audit/users', label: 'users', permission: 'manageUsers' },
+  { href: '/audit/tokens', label: 'tokens', permission: null },
+  { href: '/audit/access-log', label: 'accessLog', permission: 'readAccessLog' },
+];

@@ -1,21 +1,18 @@
 import type { AccessRecord } from './access-log';
 import type { ConsentDetail, ConsentSummary, SearchQuery } from './consents';
 import { csrfField, escapeHtml as e, field, select, type T } from './html';
-import type { Role } from './roles';
+import { can, NAV, type Role } from './roles';
 import type { Statistics } from './stats';
 import type { PublicUser } from './users';
 
 export function navLinks(t: T, role: Role): Array<[string, string]> {
-  const links: Array<[string, string]> = [['/audit/', t('home')]];
-  if (role === 'auditor') links.push(['/audit/consents', t('search')], ['/audit/approvals', t('approvals')]);
-  if (role === 'ops') links.push(['/audit/stats', t('stats')], ['/audit/config', t('config')]);
-  if (role === 'admin')
-    links.push(
-      ['/audit/users', t('users')],
-      ['/audit/tokens', t('tokens')],
-      ['/audit/access-log', t('accessLog')],
-    );
-  return links;
+  return [
+    ['/audit/', t('home')],
+    ...NAV.filter((n) => n.permission === null || can(role, n.permission)).map((n): [string, string] => [
+      n.href,
+      t(n.label),
+    ]),
+  ];
 }
 
 export function loginPage(t: T, csrf: string, error: string | null): string {

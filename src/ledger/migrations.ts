@@ -197,4 +197,39 @@ CREATE TABLE approvals (
 CREATE INDEX approvals_consent ON approvals(consent_id, requester_id);
 `,
   },
+  {
+    id: 3,
+    name: 'portal hardening: enrolment, service accounts, token expiry, single-use approvals',
+    sql: `
+-- A person enrols through a one-time link (password_hash and totp_enc stay '' until then);
+-- a service account never signs in and only holds API tokens.
+ALTER TABLE users ADD COLUMN kind TEXT NOT NULL DEFAULT 'person';        -- person | service
+ALTER TABLE users ADD COLUMN enrolled_at TEXT;
+UPDATE users SET enrolled_at = created_at;
+-- Failures count within a window that a success does not reset, so a sign-in racing a guessing
+-- attack cannot reopen the account.
+ALTER TABLE users ADD COLUMN fail_window_start INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE enrolments (
+  token_hash TEXT PRIMARY KEY,                    -- sha256 of the link's token
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  created_by INTEGER REFERENCES users(id),
+  created_at TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,                    -- ms since epoch
+  totp_enc TEXT,                                  -- the secret shown to the enrolling user, wrapped
+  used_at TEXT
+);
+CREATE INDEX enrolments_user ON enrolments(user_id);
+
+-- Tokens made before this migration expire 90 days after they were made.
+ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+UPDATE api_tokens SET expires_at = CAST(strftime('%s', created_at) AS INTEGER) * 1000 + 90 * 86400000;
+
+ALTER TABLE approvals ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+UPDATE approvals SET expires_at = CAST(strftime('%s', decided_at) AS INTEGER) * 1000 + 86400000 WHERE decided_at IS NOT NULL;
+ALTER TABLE approvals ADD COLUMN used_at INTEGER;
+ALTER TABLE approvals ADD COLUMN used_by TEXT;                             -- session hash, token id or cli user
+ALTER TABLE approvals ADD COLUMN used_for TEXT;                            -- play | download | export | cli
+`,
+  },
 ];

@@ -193,7 +193,11 @@ export class Client {
   private jar = new Map<string, string>();
   csrf = '';
 
-  constructor(readonly base: string) {}
+  /** `headers` go with every request (a proxy's X-Forwarded-For, say). */
+  constructor(
+    readonly base: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   private cookieHeader(): string {
     return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -214,7 +218,7 @@ export class Client {
   async get(p: string, headers: Record<string, string> = {}): Promise<Response> {
     const res = await fetch(this.base + p, {
       redirect: 'manual',
-      headers: { cookie: this.cookieHeader(), ...headers },
+      headers: { cookie: this.cookieHeader(), ...this.headers, ...headers },
     });
     this.keep(res);
     return res;
@@ -225,7 +229,11 @@ export class Client {
     const res = await fetch(this.base + p, {
       method: 'POST',
       redirect: 'manual',
-      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        cookie: this.cookieHeader(),
+        'content-type': 'application/x-www-form-urlencoded',
+        ...this.headers,
+      },
       body,
     });
     this.keep(res);
@@ -233,9 +241,14 @@ export class Client {
   }
 
   async attemptLogin(email: string, password: string, code: string): Promise<Response> {
+    await this.openLogin();
+    return this.post('/audit/login', { email, password, code });
+  }
+
+  /** Fetches the login form (its CSRF cookie and field), so a later post can go out at a chosen moment. */
+  async openLogin(): Promise<void> {
     const page = await this.get('/audit/login');
     this.csrf = csrfIn(await page.text());
-    return this.post('/audit/login', { email, password, code });
   }
 
   async login(u: TestUser): Promise<void> {

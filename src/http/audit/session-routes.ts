@@ -1,15 +1,22 @@
 import crypto from 'node:crypto';
-import * as views from '../../audit/views';
+import { SlidingWindowLimiter } from '../../audit/rate-limit';
 import { ABSOLUTE_MS } from '../../audit/sessions';
+import { BusyError } from '../../audit/work-limit';
+import * as views from '../../audit/views';
 import { cookies, LOGIN_COOKIE, safeEqual, SESSION_COOKIE, str, type PortalKit } from './kit';
 
 const LOGIN_WINDOW_MS = 15 * 60_000;
 const LOGIN_ATTEMPTS_PER_IP = 30;
+/** Beyond the lock (five failures): attempts on one address stop costing scrypt at all. */
+const LOGIN_ATTEMPTS_PER_ACCOUNT = 10;
 
 /** Sign-in and sign-out: the only routes reachable without a session. */
 export function mountLoginRoutes(kit: PortalKit): void {
   const { router, users, sessions, log, now } = kit;
-  const loginAttempts = new Map<string, number[]>();
+  const perIp = new SlidingWindowLimiter(LOGIN_ATTEMPTS_PER_IP, LOGIN_WINDOW_MS);
+  // Keyed by the address as typed (lower case), known or not, so the limit says nothing about
+  // which accounts exist.
+  const perAccount = new SlidingWindowLimiter(LOGIN_ATTEMPTS_PER_ACCOUNT, LOGIN_WINDOW_MS);
 
   router.get('/login', (req, res) => {
     const token = crypto.randomBytes(24).toString('base64url');
@@ -25,18 +32,21 @@ export function mountLoginRoutes(kit: PortalKit): void {
     const cookieCsrf = cookies(req)[LOGIN_COOKIE] ?? '';
     if (!bodyCsrf || !safeEqual(bodyCsrf, cookieCsrf)) return kit.fail(res, 403, 'forbidden', 'CSRF');
     const t = now().getTime();
-    const recent = (loginAttempts.get(ip ?? '') ?? []).filter((x) => t - x < LOGIN_WINDOW_MS);
-    recent.push(t);
-    loginAttempts.set(ip ?? '', recent);
-    if (recent.length > LOGIN_ATTEMPTS_PER_IP) {
+    const email = str(req.body?.email).trim();
+    const tooMany = (): void => {
       res.setHeader('Retry-After', String(Math.ceil(LOGIN_WINDOW_MS / 1000)));
-      return kit.page(res, c, 429, c.t('login'), views.loginPage(c.t, cookieCsrf, c.t('locked')));
+      kit.page(res, c, 429, c.t('login'), views.loginPage(c.t, cookieCsrf, c.t('locked')));
+    };
+    if (!perIp.hit(ip ?? '', t)) return tooMany();
+    if (!perAccount.hit(email.toLowerCase(), t)) return tooMany();
+    let result;
+    try {
+      result = await users.login(email, str(req.body?.password), str(req.body?.code).trim());
+    } catch (error) {
+      if (!(error instanceof BusyError)) throw error;
+      res.setHeader('Retry-After', '5');
+      return kit.page(res, c, 503, c.t('login'), views.loginPage(c.t, cookieCsrf, c.t('busy')));
     }
-    const result = await users.login(
-      str(req.body?.email).trim(),
-      str(req.body?.password),
-      str(req.body?.code).trim(),
-    );
     if (!result.ok) {
       log.warn({ ip, locked: result.locked }, 'audit login failed');
       // One message for unknown address, wrong password, wrong code and locked account: naming the
