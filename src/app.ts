@@ -7,6 +7,7 @@ import type { Catalog } from './i18n/catalog';
 import type { Ledger } from './ledger';
 import type { LedgerWriter } from './ledger/writer';
 import { mountVoiceRoutes } from './http/voice';
+import { mountLedgerRoutes, type CheckpointSource } from './http/ledger-routes';
 import { TwimlRenderer } from './twiml/render';
 
 export interface HealthSource {
@@ -25,6 +26,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** Called after a webhook queued background work, so it starts now rather than at the next poll. */
   onJob?: () => void;
+  /** Signed ledger checkpoints, served at /ledger/checkpoint. */
+  checkpoints?: CheckpointSource;
   /** Extra routers (the auditor portal) mounted by main. */
   mount?: (app: Express) => void;
 }
@@ -79,8 +82,16 @@ export function createApp(deps: AppDeps): Express {
     const result = await deps.health
       .check()
       .catch((error: Error) => ({ ok: false, checks: { health: error.message } }));
-    res.status(result.ok ? 200 : 503).json({ status: result.ok ? 'ok' : 'degraded', ...result });
+    // `ledger` also at the top: "ok", or why the ledger cannot be trusted (it still takes calls).
+    res
+      .status(result.ok ? 200 : 503)
+      .json({
+        status: result.ok ? 'ok' : 'degraded',
+        ledger: (result.checks as Record<string, string>).ledger ?? 'unknown',
+        ...result,
+      });
   });
+  if (deps.checkpoints) mountLedgerRoutes(app, deps.checkpoints);
   // Recorded prompts are public audio Twilio fetches for <Play>; they hold no personal data.
   app.use('/prompts', express.static(promptsDir(), { index: false, dotfiles: 'ignore', maxAge: '1h' }));
   deps.mount?.(app);

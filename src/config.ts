@@ -62,6 +62,10 @@ export const ENV_VARIABLES = {
   },
   FFMPEG_PATH: { default: '', doc: 'ffmpeg binary; default is the one ffmpeg-static provides' },
   LOG_LEVEL: { default: 'info', doc: 'pino log level (fatal, error, warn, info, debug)' },
+  CHECKPOINT_SECONDS: {
+    default: '45',
+    doc: 'least time between two signed ledger checkpoints (1-50); every event is covered within about a minute',
+  },
   MIN_SPEECH_CONFIDENCE: {
     default: '0.5',
     doc: 'speech below this recognition confidence is asked again, never taken as an answer',
@@ -156,6 +160,7 @@ export interface Config {
   logLevel: string;
   minSpeechConfidence: number;
   consentTokenTtlSeconds: number;
+  checkpointSeconds: number;
   auditFourEyes: boolean;
   /** Proxy hops whose X-Forwarded-For is believed for the client address (0: the socket's). */
   trustProxyHops: number;
@@ -299,6 +304,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const consentTokenTtlSeconds = Number(get('CONSENT_TOKEN_TTL_SECONDS') || '3600');
   if (!Number.isInteger(consentTokenTtlSeconds) || consentTokenTtlSeconds <= 0)
     problems.push('CONSENT_TOKEN_TTL_SECONDS: must be a positive whole number');
+  const checkpointSeconds = Number(get('CHECKPOINT_SECONDS') || '45');
+  if (!(checkpointSeconds >= 1 && checkpointSeconds <= 50))
+    problems.push('CHECKPOINT_SECONDS: must be between 1 and 50');
   const fourEyes = get('AUDIT_FOUR_EYES') || 'false';
   if (!['true', 'false'].includes(fourEyes)) problems.push('AUDIT_FOUR_EYES: must be true or false');
   const trustProxyHops = Number(get('TRUST_PROXY_HOPS') || '0');
@@ -345,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel,
     minSpeechConfidence,
     consentTokenTtlSeconds,
+    checkpointSeconds,
     auditFourEyes: fourEyes === 'true',
     trustProxyHops,
     apiTokenTtlDays,

@@ -4,6 +4,7 @@ import { createAuditRouter } from './http/audit';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { openRuntime } from './runtime';
+import { tickMsFor } from './ledger/checkpoints-runtime';
 
 async function main(): Promise<void> {
   let config;
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   if (!runtime.ffmpeg())
     log.warn('ffmpeg not found: consent clips wait until it is installed (set FFMPEG_PATH)');
   runtime.jobs.start();
+  // The start-up check against the bucket's checkpoints, before the first call is taken.
+  await runtime.checkpoints.start(tickMsFor(config));
   const app = createApp({
     config,
     ledger: runtime.ledger,
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
     catalog: runtime.catalog,
     log,
     health: runtime.health,
+    checkpoints: runtime.checkpoints,
     onJob: () => runtime.jobs.poke(),
     mount: (app) =>
       app.use('/audit', createAuditRouter({ ledger: runtime.ledger, store: runtime.store, config, log })),

@@ -10,6 +10,7 @@ import { createLogger } from '../logger';
 import { openRuntime, type Runtime } from '../runtime';
 import { callReport } from './call-report';
 import { rotateKeys } from './rotate';
+import { verifyLedger } from './verify';
 import { simulate } from './simulate';
 import { CHANNELS, erase, withdraw, type Channel } from './withdraw';
 import { readStdin, usersCommand } from './users';
@@ -20,7 +21,8 @@ const USAGE = `consent — consent gateway command line
 
   consent call <CallSid> [--json]        what happened in one call (exit 4: unknown call)
   consent clip <consentId> --out <file>  write the decrypted consent snippet (exit 4: no stored clip)
-  consent verify                         check the ledger's hash chain; names the first broken link
+  consent verify [--checkpoint <file>]   check the event log (chain, Merkle tree, bound rows) against the
+                                         latest signed checkpoint in the bucket and the one given
   consent jobs [--all]                   pending and failed background work, with the last error
   consent keys generate [--id <id>]      print a new CONSENT_KEYS entry
   consent keys public                    the Ed25519 public keys (PEM), each after a # line naming its use
@@ -103,18 +105,10 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
           return EXIT.ok;
         });
       }
-      case 'verify':
-        return await withRuntime(io, async (rt) => {
-          const verdict = rt.ledger.verifyChain();
-          if (verdict.ok) {
-            io.out(`ledger chain intact: ${verdict.checked} events, head ${verdict.head}\n`);
-            return EXIT.ok;
-          }
-          io.err(
-            `ledger chain BROKEN at event ${verdict.brokenAt}: ${verdict.reason} (${verdict.checked} events verified before it)\n`,
-          );
-          return EXIT.failure;
-        });
+      case 'verify': {
+        const { values } = parseArgs({ args: rest, options: { checkpoint: { type: 'string' } } });
+        return await withRuntime(io, (rt) => verifyLedger(rt, io, values.checkpoint));
+      }
       case 'jobs': {
         const { values } = parseArgs({
           args: rest,

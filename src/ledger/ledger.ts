@@ -6,6 +6,8 @@ import { randomBytes } from '../crypto/random';
 import { SigningKeys, type SigningUse } from '../crypto/signing-keys';
 import { eventHash, GENESIS_HASH, verifyRows, type ChainedRow, type ChainVerdict } from './chain';
 import { openDatabase, type Db } from './database';
+import { MerkleLog, type LeafRow } from './merkle-log';
+import { bindRecords, RECORD_EVENT } from './record-bindings';
 import { LedgerSecrets } from './secrets';
 
 import { isWithheldNumber, newConsentId, normalizeNumber, noticeIdOf } from './identifiers';
@@ -28,6 +30,8 @@ const CALL_FIELDS = new Set([
  */
 export class Ledger {
   readonly db: Db;
+  /** The event log as a Merkle tree (roots and proofs for checkpoints and exports). */
+  readonly merkle: MerkleLog;
   private readonly stmts: Record<string, Statement>;
   private lookupKeyCache: Buffer | null = null;
   private readonly derivedKeys = new Map<DerivedKeyUse, Buffer>();
@@ -42,7 +46,18 @@ export class Ledger {
     readonly keyRing: KeyRing,
   ) {
     this.db = openDatabase(file);
-    this.tx = this.db.transaction((fn: () => unknown) => fn());
+    this.merkle = new MerkleLog(this.db);
+    this.merkle.backfill();
+    this.tx = this.db.transaction((fn: () => unknown) => {
+      this.txDepth += 1;
+      try {
+        const value = fn();
+        this.bindTouched();
+        return value;
+      } finally {
+        this.txDepth -= 1;
+      }
+    });
     this.secrets = new LedgerSecrets(this.db, keyRing);
     this.signingKeys = new SigningKeys(this.secrets);
     const p = (sql: string): Statement => this.sql(sql);
@@ -170,6 +185,19 @@ export class Ledger {
     this.lookupKeyCache = null;
     this.derivedKeys.clear();
     this.signingKeys.forget();
+    this.merkle.forget();
+    this.touched.clear();
+  }
+
+  /** Consents an event of the open transaction is about: their rows are bound into the log before it commits. */
+  private readonly touched = new Set<string>();
+  private txDepth = 0;
+
+  private bindTouched(): void {
+    if (this.touched.size === 0) return;
+    const ids = [...this.touched];
+    this.touched.clear();
+    bindRecords(this, ids, new Date());
   }
 
   // ---- secrets kept in the ledger, wrapped by the key ring (see LedgerSecrets) ----
@@ -275,7 +303,9 @@ export class Ledger {
       const last = this.stmts.lastHash!.get() as { seq: number; hash: string } | undefined;
       let seq = last?.seq ?? 0;
       let prev = last?.hash ?? GENESIS_HASH;
+      const rows: Array<LeafRow & { hash: string }> = [];
       for (const e of events) {
+        if (e.consentId && e.type !== RECORD_EVENT) this.touched.add(e.consentId);
         seq += 1;
         const row = {
           seq,
@@ -296,9 +326,13 @@ export class Ledger {
           prev,
           hash,
         );
+        rows.push({ ...row, hash });
         prev = hash;
       }
+      this.merkle.appendEvents(last, rows);
     });
+    // Inside a transaction someone else opened, bind now: nothing here sees its commit.
+    if (this.txDepth === 0) this.bindTouched();
   }
 
   eventsForCall(callSid: string): ChainedRow[] {

@@ -232,4 +232,40 @@ ALTER TABLE approvals ADD COLUMN used_by TEXT;                             -- se
 ALTER TABLE approvals ADD COLUMN used_for TEXT;                            -- play | download | export | cli
 `,
   },
+  {
+    id: 4,
+    name: 'merkle log and signed checkpoints',
+    sql: `
+CREATE TABLE merkle_nodes (
+  level INTEGER NOT NULL,                         -- 0: the leaf of event seq idx+1
+  idx INTEGER NOT NULL,                           -- the subtree covers leaves [idx*2^level, (idx+1)*2^level)
+  hash BLOB NOT NULL,
+  PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TRIGGER merkle_nodes_no_update BEFORE UPDATE ON merkle_nodes BEGIN SELECT RAISE(ABORT, 'merkle nodes are append-only'); END;
+CREATE TRIGGER merkle_nodes_no_delete BEFORE DELETE ON merkle_nodes BEGIN SELECT RAISE(ABORT, 'merkle nodes are append-only'); END;
+
+CREATE TABLE checkpoints (
+  epoch INTEGER NOT NULL,                         -- 1, then one more after each acknowledged incident
+  size INTEGER NOT NULL,
+  origin TEXT NOT NULL,
+  root TEXT NOT NULL,                             -- base64, as in the note
+  note TEXT NOT NULL,                             -- the signed note, byte for byte as published
+  signed_at TEXT NOT NULL,
+  published_at TEXT,                              -- when the bucket copy was written
+  PRIMARY KEY (epoch, size)
+);
+
+CREATE TABLE ledger_incidents (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  detected_at TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  checkpoint_size INTEGER NOT NULL,
+  ledger_size INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  acknowledged_by TEXT,
+  acknowledged_at TEXT
+);
+`,
+  },
 ];

@@ -85,6 +85,7 @@ export async function startGateway(
     catalog: runtime.catalog,
     log,
     health: runtime.health,
+    checkpoints: runtime.checkpoints,
   });
   server.on('request', app);
   return {
