@@ -83,13 +83,11 @@ export function createApp(deps: AppDeps): Express {
       .check()
       .catch((error: Error) => ({ ok: false, checks: { health: error.message } }));
     // `ledger` also at the top: "ok", or why the ledger cannot be trusted (it still takes calls).
-    res
-      .status(result.ok ? 200 : 503)
-      .json({
-        status: result.ok ? 'ok' : 'degraded',
-        ledger: (result.checks as Record<string, string>).ledger ?? 'unknown',
-        ...result,
-      });
+    res.status(result.ok ? 200 : 503).json({
+      status: result.ok ? 'ok' : 'degraded',
+      ledger: (result.checks as Record<string, string>).ledger ?? 'unknown',
+      ...result,
+    });
   });
   if (deps.checkpoints) mountLedgerRoutes(app, deps.checkpoints);
   // Recorded prompts are public audio Twilio fetches for <Play>; they hold no personal data.
