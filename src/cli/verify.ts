@@ -65,7 +65,11 @@ export async function verifyLedger(rt: Runtime, io: Io, checkpointFile?: string)
   }
 
   if (problems.length > 0) {
-    io.err(`ledger verification FAILED:\n${problems.map((p) => `  - ${p}\n`).join('')}`);
+    const head =
+      audit.firstBadEvent === null
+        ? 'ledger verification FAILED'
+        : `ledger BROKEN at event ${audit.firstBadEvent}`;
+    io.err(`${head}:\n${problems.map((p) => `  - ${p}\n`).join('')}`);
     return 1;
   }
   io.out(
