@@ -8,6 +8,7 @@ import type { Catalog } from '../i18n/catalog';
 import { noticeIdOf, type Ledger } from '../ledger';
 import type { LedgerWriter } from '../ledger/writer';
 import type { TwimlRenderer } from '../twiml/render';
+import { withoutQuotes } from './caller-words';
 import { CallStateSeal } from './call-state';
 import type { AnswerWrite, CallWrites, NoticeRef } from './ledger-writes';
 import { ageOfConsent, chooseLocale, countryOf } from './locale';
@@ -122,6 +123,7 @@ export class CallService {
       country,
       locale: lng,
       notice: this.notice(lng, age),
+      stirVerstat: params.StirVerstat ?? null,
       at: now,
     });
     return this.d.renderer.incoming(lng, { state: this.seal.seal(state, callSid), age });
@@ -197,15 +199,22 @@ export class CallService {
                 t.sequenceEnded || t.events.some((e) => e.type === 'granted' || e.type === 'declined'),
             }
           : undefined,
-      withdrawAll: t.effects.includes('withdraw_all'),
+      // Art. 8: a child on a shared phone withdraws what they gave, not the household's consents.
+      withdraw: t.effects.includes('withdraw_all')
+        ? t.events.some((e) => e.type === 'minor_declared')
+          ? 'call'
+          : 'caller'
+        : null,
+      stirVerstat: params.StirVerstat ?? null,
       sendPrivacySms: t.effects.includes('send_privacy_sms') && Boolean(this.d.config.privacyUrl),
       question: instance,
       answer: {
         via: answer.via,
         intent: answer.intent,
-        reason: answer.reason,
+        reason: withoutQuotes(answer.reason),
         confidence: answer.confidence ?? null,
       },
+      words: answer.speech ? JSON.stringify({ speech: answer.speech, reason: answer.reason }) : null,
       events: t.events,
       call: this.callUpdate(t, answer),
     };

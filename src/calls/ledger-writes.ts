@@ -1,7 +1,11 @@
 import type { KeyEntry } from '../crypto/keyring';
 import type { FlowEvent } from '../flow/types';
 import type { CallRow, Ledger, Method, NewEvent } from '../ledger';
+import { attestationOf } from '../ledger/withdrawal-evidence';
 import { InlineWriter, siblingEntry, ThreadWriter, type LedgerWriter } from '../ledger/writer';
+import { withoutQuotes } from './caller-words';
+import { queuePrivacySms } from './privacy-sms';
+import { withdrawInCall, type CallWithdrawal, type WithdrawScope } from './withdrawal';
 
 /**
  * What the voice webhooks write, as commands of plain data: the webhook decides (flow, intents),
@@ -31,6 +35,8 @@ function startCall(
     country: string | null;
     locale: string;
     notice: NoticeRef;
+    /** Twilio's SHAKEN/STIR verdict on the caller ID, kept for a withdrawal later in the call. */
+    stirVerstat?: string | null;
     at: Date;
   },
 ): boolean {
@@ -42,7 +48,12 @@ function startCall(
         type: 'call_started',
         callSid: a.callSid,
         at: a.at,
-        data: { locale: a.locale, country: a.country, notice: storeNotice(ledger, a.notice) },
+        data: {
+          locale: a.locale,
+          country: a.country,
+          notice: storeNotice(ledger, a.notice),
+          attestation: attestationOf(a.stirVerstat),
+        },
       },
     ]);
   return created;
@@ -90,9 +101,14 @@ export interface AnswerWrite {
   };
   /** The open consent's purposes changed or the purpose questions ended. */
   purposes?: { granted: Record<string, boolean>; closesClip: boolean };
-  withdrawAll: boolean;
+  /** Key 0 (every consent of the number) or an under-age caller (this call's consent only). */
+  withdraw: WithdrawScope | null;
+  /** The StirVerstat Twilio sent with this request, if any. */
+  stirVerstat: string | null;
   sendPrivacySms: boolean;
   answer: Record<string, unknown>;
+  /** What the caller said and the classifier's full reason: stored only sealed with their key. */
+  words: string | null;
   events: FlowEvent[];
   call: Omit<CallFields, 'consent_id'>;
 }
@@ -130,32 +146,41 @@ function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
     });
   if (a.openConsentId && a.purposes)
     ledger.setConsentPurposes(a.openConsentId, a.purposes.granted, a.purposes.closesClip ? end : null, a.at);
-  const withdrawn = a.withdrawAll ? withdrawAll(ledger, call.caller_hash, a.openConsentId, a.at) : [];
-  if (a.sendPrivacySms)
-    ledger.enqueue(
-      'send_sms',
-      { callSid: a.callSid, locale: a.locale },
-      { dedupeKey: `sms:${a.callSid}:${end}` },
-    );
-  ledger.append([
-    { type: 'answer', callSid: a.callSid, consentId, at: a.at, data: { ...a.answer, question: a.question } },
+  const withdrawal = a.withdraw
+    ? withdrawInCall(ledger, {
+        callSid: a.callSid,
+        callerHash: call.caller_hash,
+        thisCallConsent: a.openConsentId,
+        scope: a.withdraw,
+        stirVerstat: a.stirVerstat,
+        at: a.at,
+      })
+    : null;
+  const wordsEnc = a.words ? ledger.sealFor(call.caller_hash, a.words) : null;
+  const events: NewEvent[] = [
+    {
+      type: 'answer',
+      callSid: a.callSid,
+      consentId,
+      at: a.at,
+      data: { ...a.answer, question: a.question, ...(wordsEnc ? { words_enc: wordsEnc } : {}) },
+    },
     ...a.events.map((e) =>
-      flowEvent(e, a.callSid, e.type === 'withdrawn' ? null : consentId, a.at, withdrawn),
+      flowEvent(e, a.callSid, e.type === 'withdrawn' ? null : consentId, a.at, withdrawal),
     ),
-  ]);
+  ];
+  // The minor path withdraws without a `withdrawn` flow event; the evidence needs one all the same.
+  if (withdrawal && withdrawal.consents.length > 0 && !a.events.some((e) => e.type === 'withdrawn'))
+    events.push({
+      type: 'withdrawn',
+      callSid: a.callSid,
+      at: a.at,
+      data: { reason: 'caller is under the age of consent (Art. 8 GDPR)', ...withdrawal },
+    });
+  ledger.append(events);
+  if (a.sendPrivacySms) queuePrivacySms(ledger, call, a.locale, a.at);
   ledger.updateCall(a.callSid, a.decision ? { ...a.call, consent_id: consentId } : a.call, a.at);
   return { consentId };
-}
-
-/**
- * Withdraws every active consent of the caller's number, and the one given in this call (all a
- * caller with a withheld number can be linked to), and queues the deletion of their clips.
- */
-function withdrawAll(ledger: Ledger, callerHash: string | null, thisCall: string | null, at: Date): string[] {
-  const ids = callerHash ? ledger.withdrawCaller(callerHash, at) : [];
-  if (thisCall && !ids.includes(thisCall) && ledger.withdrawConsent(thisCall, at)) ids.push(thisCall);
-  for (const id of ids) ledger.enqueue('delete_clip', { consentId: id }, { dedupeKey: `delete_clip:${id}` });
-  return ids;
 }
 
 function flowEvent(
@@ -163,15 +188,16 @@ function flowEvent(
   callSid: string,
   consentId: string | null,
   at: Date,
-  withdrawn: string[],
+  withdrawal: CallWithdrawal | null,
 ): NewEvent {
   const { type, ...data } = e;
+  if ('reason' in data) data.reason = withoutQuotes(data.reason);
   return {
     type,
     callSid,
     consentId,
     at,
-    data: type === 'withdrawn' ? { ...data, consents: withdrawn } : data,
+    data: type === 'withdrawn' ? { ...data, ...(withdrawal ?? { consents: [] }) } : data,
   };
 }
 

@@ -1,4 +1,6 @@
 import type { Ledger } from '../ledger';
+import { unlinkSubject } from '../ledger/erasure';
+import { consentEvidence } from '../ledger/withdrawal-evidence';
 
 export type Channel = 'web' | 'email' | 'phone' | 'letter' | 'cli';
 export const CHANNELS: Channel[] = ['web', 'email', 'phone', 'letter', 'cli'];
@@ -30,13 +32,14 @@ export function withdraw(
     for (const id of ids) {
       ledger.enqueue('delete_clip', { consentId: id }, { dedupeKey: `delete_clip:${id}` });
       const consent = ledger.getConsent(id);
+      const evidence = consentEvidence(ledger, id);
       ledger.append([
         {
           type: 'withdrawn',
           callSid: consent?.call_sid ?? null,
           consentId: id,
           at,
-          data: { channel, reason: `withdrawn via ${channel}` },
+          data: { channel, reason: `withdrawn via ${channel}`, evidence: evidence ? [evidence] : [] },
         },
       ]);
     }
@@ -57,8 +60,9 @@ export function erase(ledger: Ledger, caller: string, channel: Channel, at: Date
       .pluck()
       .all(hash) as string[])
       ledger.enqueue('delete_clip', { consentId: id }, { dedupeKey: `delete_clip:${id}` });
-    ledger.shredSubject(hash, at);
-    ledger.append([{ type: 'erased', at, data: { channel, subject: hash.slice(0, 12) } }]);
+    // No part of the caller hash goes into the event: it would link the erasure to the number.
+    const erasure = unlinkSubject(ledger, hash, at);
+    ledger.append([{ type: 'erased', at, data: { channel, erasure } }]);
   });
   return { withdrawn };
 }
