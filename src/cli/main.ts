@@ -156,7 +156,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
           return await withRuntime(io, async (rt) => {
             const result = rotateKeys(rt.ledger);
             io.out(
-              `re-wrapped ${result.rewrapped} keys under "${rt.ledger.keyRing.active.id}"; still needed key ids: ${result.stillNeeded.join(', ') || 'none but the active one'}\n`,
+              `re-wrapped ${result.rewrapped} secrets under "${rt.ledger.keyRing.active.id}"` +
+                `${Object.entries(result.byColumn)
+                  .map(([col, n]) => `\n  ${col}: ${n}`)
+                  .join('')}` +
+                `\nstill needed key ids: ${result.stillNeeded.join(', ') || 'none but the active one (every other entry can be dropped)'}\n`,
             );
             return EXIT.ok;
           });

@@ -1,47 +1,108 @@
 import type { Ledger } from '../ledger';
 import { wrappedKeyId } from '../crypto/keyring';
 
+/** Append-only tables: a wrapped key there could not be re-wrapped (none is kept there by design). */
+const APPEND_ONLY = new Set(['events', 'access_log']);
+/** What a key-ring wrapping looks like (`v1:<keyId>:<iv>:<tag>:<ciphertext>`), for a first filter in SQL. */
+const WRAPPED_LIKE = 'v1:%:%:%:%';
+
+export interface RotationResult {
+  rewrapped: number;
+  /** Per table.column, how many values were re-wrapped. */
+  byColumn: Record<string, number>;
+  /** Key ids some stored value still needs (empty: every other ring entry can be dropped). */
+  stillNeeded: string[];
+}
+
+interface Column {
+  table: string;
+  column: string;
+  /** The table's key-id column to keep in step (clips.key_id). */
+  keyIdColumn: string | null;
+}
+
 /**
- * Re-wraps every data key (clips, per-caller keys, ledger secrets) under the active key, without
- * touching the audio objects; afterwards older ring entries can be dropped.
+ * Every column of every table that holds a value wrapped by the key ring: found by looking, not by
+ * a list, so a secret some later feature wraps (clip data keys, per-caller keys, ledger secrets,
+ * TOTP secrets of portal users, ...) is never skipped.
  */
-export function rotateKeys(ledger: Ledger): { rewrapped: number; stillNeeded: string[] } {
-  const active = ledger.keyRing.active.id;
-  let rewrapped = 0;
-  const rewrap = (wrapped: string): string => {
-    rewrapped += 1;
-    return ledger.keyRing.wrap(ledger.keyRing.unwrap(wrapped));
-  };
-  ledger.transaction(() => {
-    const clips = ledger.db
-      .prepare('SELECT consent_id, wrapped_key FROM clips WHERE wrapped_key IS NOT NULL')
-      .all() as Array<{ consent_id: string; wrapped_key: string }>;
-    const updateClip = ledger.db.prepare('UPDATE clips SET wrapped_key = ?, key_id = ? WHERE consent_id = ?');
-    for (const c of clips)
-      if (wrappedKeyId(c.wrapped_key) !== active) updateClip.run(rewrap(c.wrapped_key), active, c.consent_id);
-    const subjects = ledger.db
-      .prepare('SELECT subject_hash, wrapped_key FROM subject_keys WHERE wrapped_key IS NOT NULL')
-      .all() as Array<{ subject_hash: string; wrapped_key: string }>;
-    const updateSubject = ledger.db.prepare('UPDATE subject_keys SET wrapped_key = ? WHERE subject_hash = ?');
-    for (const s of subjects)
-      if (wrappedKeyId(s.wrapped_key) !== active) updateSubject.run(rewrap(s.wrapped_key), s.subject_hash);
-    const secrets = ledger.db.prepare('SELECT name, wrapped_key FROM secrets').all() as Array<{
+function wrappedColumns(ledger: Ledger): Column[] {
+  const tables = ledger.db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .all() as string[];
+  const out: Column[] = [];
+  for (const table of tables) {
+    const columns = ledger.db.prepare(`PRAGMA table_info("${table}")`).all() as Array<{
       name: string;
-      wrapped_key: string;
+      type: string;
     }>;
-    const updateSecret = ledger.db.prepare('UPDATE secrets SET wrapped_key = ? WHERE name = ?');
-    for (const s of secrets)
-      if (wrappedKeyId(s.wrapped_key) !== active) updateSecret.run(rewrap(s.wrapped_key), s.name);
-    ledger.append([{ type: 'keys_rotated', at: new Date(), data: { active, rewrapped } }]);
-  });
-  const ids = new Set<string>();
-  for (const table of ['clips', 'subject_keys', 'secrets']) {
-    for (const w of ledger.db
-      .prepare(`SELECT wrapped_key FROM ${table} WHERE wrapped_key IS NOT NULL`)
-      .pluck()
-      .all() as string[])
-      ids.add(wrappedKeyId(w));
+    const names = new Set(columns.map((c) => c.name));
+    for (const c of columns) {
+      if (c.type && !/TEXT|CHAR|CLOB/i.test(c.type)) continue;
+      const holds = ledger.db
+        .prepare(`SELECT 1 FROM "${table}" WHERE "${c.name}" LIKE ? LIMIT 1`)
+        .get(WRAPPED_LIKE);
+      if (!holds) continue;
+      out.push({
+        table,
+        column: c.name,
+        keyIdColumn: c.name === 'wrapped_key' && names.has('key_id') ? 'key_id' : null,
+      });
+    }
   }
-  ids.delete(active);
-  return { rewrapped, stillNeeded: [...ids] };
+  return out;
+}
+
+function keyIdOf(value: string): string | null {
+  try {
+    return wrappedKeyId(value);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Re-wraps every wrapped secret under the active key, without touching the audio objects, in one
+ * transaction; afterwards every other ring entry can be dropped (the result says if one cannot).
+ */
+export function rotateKeys(ledger: Ledger): RotationResult {
+  const ring = ledger.keyRing;
+  const active = ring.active.id;
+  const byColumn: Record<string, number> = {};
+  let rewrapped = 0;
+  ledger.transaction(() => {
+    for (const col of wrappedColumns(ledger)) {
+      if (APPEND_ONLY.has(col.table)) continue;
+      const rows = ledger.db
+        .prepare(
+          `SELECT rowid AS rid, "${col.column}" AS value FROM "${col.table}" WHERE "${col.column}" LIKE ?`,
+        )
+        .all(WRAPPED_LIKE) as Array<{ rid: number; value: string }>;
+      const update = ledger.db.prepare(
+        `UPDATE "${col.table}" SET "${col.column}" = ?${col.keyIdColumn ? `, "${col.keyIdColumn}" = ?` : ''} WHERE rowid = ?`,
+      );
+      for (const row of rows) {
+        const id = keyIdOf(row.value);
+        if (id === null || id === active) continue;
+        const fresh = ring.wrap(ring.unwrap(row.value));
+        if (col.keyIdColumn) update.run(fresh, active, row.rid);
+        else update.run(fresh, row.rid);
+        const name = `${col.table}.${col.column}`;
+        byColumn[name] = (byColumn[name] ?? 0) + 1;
+        rewrapped += 1;
+      }
+    }
+    ledger.append([{ type: 'keys_rotated', at: new Date(), data: { active, rewrapped, byColumn } }]);
+  });
+  const needed = new Set<string>();
+  for (const col of wrappedColumns(ledger))
+    for (const value of ledger.db
+      .prepare(`SELECT "${col.column}" FROM "${col.table}" WHERE "${col.column}" LIKE ?`)
+      .pluck()
+      .all(WRAPPED_LIKE) as string[]) {
+      const id = keyIdOf(value);
+      if (id !== null && id !== active) needed.add(id);
+    }
+  return { rewrapped, byColumn, stillNeeded: [...needed] };
 }
