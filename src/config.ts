@@ -89,7 +89,8 @@ export type EnvName = keyof typeof ENV_VARIABLES;
 
 const purposeSchema = z.object({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'purpose ids are lower-case words'),
-  retentionDays: z.number().int().positive(),
+  /** Fractions allowed, so an operator can try a schedule in minutes. */
+  retentionDays: z.number().positive().finite(),
   legalBasis: z.string().default('Art. 6(1)(a) GDPR (consent)'),
 });
 

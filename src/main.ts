@@ -3,6 +3,7 @@ import { createApp } from './app';
 import { createAuditRouter } from './http/audit';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { scheduleRetention } from './lifecycle/retention-job';
 import { openRuntime } from './runtime';
 import { tickMsFor } from './ledger/checkpoints-runtime';
 
@@ -26,6 +27,9 @@ async function main(): Promise<void> {
   runtime.jobs.start();
   // The start-up check against the bucket's checkpoints, before the first call is taken.
   await runtime.checkpoints.start(tickMsFor(config));
+  // Retention applies at start and then every hour, as a durable job (see lifecycle/retention-job).
+  scheduleRetention(runtime.ledger, new Date());
+  runtime.jobs.poke();
   const app = createApp({
     config,
     ledger: runtime.ledger,

@@ -7,6 +7,7 @@ import { threadedCallWriter, inlineCallWriter, type CallWrites } from './calls/l
 import { Catalog } from './i18n/catalog';
 import { createJobHandlers } from './jobs/handlers';
 import { JobRunner } from './jobs/queue';
+import { RETENTION_JOB, retentionJobHandler } from './lifecycle/retention-job';
 import { Ledger } from './ledger';
 import type { LedgerWriter } from './ledger/writer';
 import { resolveFfmpeg } from './recording/ffmpeg';
@@ -82,6 +83,11 @@ export async function openRuntime(
     log,
     company: config.operator.company,
     privacyUrl: config.privacyUrl,
+  });
+  handlers[RETENTION_JOB] = retentionJobHandler({
+    ledger,
+    schedule: config.operator.purposes,
+    log: log.child({ module: 'retention' }),
   });
   const jobs = new JobRunner(ledger, handlers, log.child({ module: 'jobs' }));
   const health: HealthSource = {

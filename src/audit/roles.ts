@@ -14,6 +14,8 @@ export const PERMISSION_NAMES = [
   'seeAccountChanges',
   'statistics',
   'configCheck',
+  /** What retention will end in the next 30 days: consent IDs and dates, no caller data. */
+  'retentionSchedule',
   'manageUsers',
   'readAccessLog',
 ] as const;
@@ -25,8 +27,16 @@ export type Permission = (typeof PERMISSION_NAMES)[number];
  */
 export const ROLE_PERMISSIONS = {
   admin: ['manageUsers', 'readAccessLog'],
-  auditor: ['searchConsents', 'readConsent', 'playClip', 'exportEvidence', 'approve', 'seeAccountChanges'],
-  ops: ['statistics', 'configCheck'],
+  auditor: [
+    'searchConsents',
+    'readConsent',
+    'playClip',
+    'exportEvidence',
+    'approve',
+    'seeAccountChanges',
+    'retentionSchedule',
+  ],
+  ops: ['statistics', 'configCheck', 'retentionSchedule'],
 } as const satisfies Record<string, readonly Permission[]>;
 
 export type Role = keyof typeof ROLE_PERMISSIONS;
@@ -45,6 +55,7 @@ export const NAV: ReadonlyArray<{ href: string; label: Key; permission: Permissi
   { href: '/audit/approvals', label: 'approvals', permission: 'approve' },
   { href: '/audit/stats', label: 'stats', permission: 'statistics' },
   { href: '/audit/config', label: 'config', permission: 'configCheck' },
+  { href: '/audit/retention', label: 'retention', permission: 'retentionSchedule' },
   { href: '/audit/users', label: 'users', permission: 'manageUsers' },
   { href: '/audit/tokens', label: 'tokens', permission: null },
   { href: '/audit/access-log', label: 'accessLog', permission: 'readAccessLog' },

@@ -1,4 +1,4 @@
-import type { Ledger } from '../ledger';
+import type { ConsentRow, Ledger } from '../ledger';
 
 export interface CallReport {
   callSid: string;
@@ -15,7 +15,7 @@ export interface CallReport {
     storedAt?: string;
     deletedAt?: string;
   };
-  consentStatus: 'active' | 'declined' | 'withdrawn' | null;
+  consentStatus: ConsentRow['status'] | null;
   notice: string | null;
   events: Array<{ type: string; at: string }>;
 }
@@ -34,7 +34,7 @@ export function callReport(ledger: Ledger, callSid: string): CallReport | null {
     if (clipRow.stored_at) clip.storedAt = clipRow.stored_at;
     if (clipRow.deleted_at) clip.deletedAt = clipRow.deleted_at;
   } else if (consent?.decision === 'granted') {
-    clip = { status: consent.status === 'withdrawn' ? 'deleted' : 'pending' };
+    clip = { status: consent.status === 'withdrawn' || consent.status === 'expired' ? 'deleted' : 'pending' };
   } else {
     clip = { status: 'none' };
   }

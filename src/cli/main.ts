@@ -9,6 +9,7 @@ import { readClip } from '../jobs/handlers';
 import { createLogger } from '../logger';
 import { openRuntime, type Runtime } from '../runtime';
 import { callReport } from './call-report';
+import { retentionCommand } from './retention';
 import { rotateKeys } from './rotate';
 import { verifyLedger } from './verify';
 import { simulate } from './simulate';
@@ -32,6 +33,7 @@ const USAGE = `consent — consent gateway command line
   consent withdraw <consentId> | --caller <number> [--channel web|email|phone|letter]
                                          withdraw consents received outside the call; deletes their clips
   consent erase --caller <number>        withdraw, delete clips and destroy the caller's key (Art. 17)
+  consent retention run [--dry-run] [--json]   apply the retention schedule now; deletes expired clips
   consent simulate [--lang de] [--press 9,1,2] [--say "ja gerne"]...  hear a call on the command line
 `;
 
@@ -206,6 +208,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
           );
           return command === 'withdraw' && ids.length === 0 && positionals[0] ? EXIT.notFound : EXIT.ok;
         });
+      }
+      case 'retention': {
+        if (rest[0] !== 'run') return usage(io);
+        await withRuntime(io, (rt) => retentionCommand(rt, rest.slice(1), io));
+        return EXIT.ok;
       }
       case 'simulate':
         return await simulate(rest, io);

@@ -75,7 +75,7 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
             consent_id: consent.id,
             call_sid: callSid,
             recording_sid: recordingSid,
-            status: consent.status === 'withdrawn' ? 'deleted' : 'none',
+            status: consent.status === 'withdrawn' || consent.status === 'expired' ? 'deleted' : 'none',
           });
         ledger.append([
           {
@@ -160,8 +160,8 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
           { recordingSid, callSid },
           { dedupeKey: `delete_recording:${recordingSid}` },
         );
-        // Withdrawn while we were uploading: the deletion job removes what was just stored.
-        if (fresh?.status === 'withdrawn')
+        // Withdrawn (or expired) while we were uploading: the deletion job removes what was just stored.
+        if (fresh?.status === 'withdrawn' || fresh?.status === 'expired')
           ledger.enqueue(
             'delete_clip',
             { consentId: consent.id },
@@ -198,6 +198,8 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
         call_sid: consent.call_sid,
         status: 'deleted',
         deleted_at: now().toISOString(),
+        // The clip's data key goes with the object: a copy of the ciphertext elsewhere stays unreadable.
+        wrapped_key: null,
       });
       ledger.append([
         {

@@ -72,17 +72,23 @@ export class JobRunner {
     this.timer.unref();
   }
 
-  /** One pass over every due job; resolves when they have all been tried once. */
-  async runDue(): Promise<number> {
+  /**
+   * One pass over every due job (or only those of the given kinds, for a command that wants its
+   * own work done now); resolves when they have all been tried once.
+   */
+  async runDue(only?: { kinds: string[] }): Promise<number> {
     if (this.running) return 0;
     this.running = true;
     let ran = 0;
     try {
       for (;;) {
         if (this.halting) break;
+        const kinds = only ? ` AND kind IN (${only.kinds.map(() => '?').join(', ') || "''"})` : '';
         const job = this.ledger.db
-          .prepare("SELECT * FROM jobs WHERE status = 'pending' AND run_at <= ? ORDER BY run_at, id LIMIT 1")
-          .get(this.now()) as JobRow | undefined;
+          .prepare(
+            `SELECT * FROM jobs WHERE status = 'pending' AND run_at <= ?${kinds} ORDER BY run_at, id LIMIT 1`,
+          )
+          .get(this.now(), ...(only?.kinds ?? [])) as JobRow | undefined;
         if (!job) break;
         await this.runOne(job);
         ran += 1;

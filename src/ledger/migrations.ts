@@ -268,4 +268,13 @@ CREATE TABLE ledger_incidents (
 );
 `,
   },
+  {
+    id: 5,
+    name: 'retention: purposes end, consents expire',
+    sql: `
+ALTER TABLE consents ADD COLUMN purposes_ended TEXT NOT NULL DEFAULT '{}'; -- purpose id -> when its retention ended it
+ALTER TABLE consents ADD COLUMN expired_at TEXT;                           -- when no granted purpose was left
+CREATE INDEX consents_status ON consents(status, created_at);
+`,
+  },
 ];

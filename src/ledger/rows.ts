@@ -35,8 +35,11 @@ export interface ConsentRow {
   notice_id: string;
   decision: 'granted' | 'declined';
   purposes: string;
-  status: 'active' | 'declined' | 'withdrawn';
+  status: 'active' | 'declined' | 'withdrawn' | 'expired';
   withdrawn_at: string | null;
+  /** Purpose id → when its retention ended it (JSON). */
+  purposes_ended: string;
+  expired_at: string | null;
   clip_start_ms: number | null;
   clip_end_ms: number | null;
 }

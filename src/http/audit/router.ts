@@ -7,6 +7,7 @@ import { mountConsentRoutes } from './consent-routes';
 import { mountHomeRoutes } from './home-routes';
 import { createKit, type AuditDeps, type Ctx, type PortalKit } from './kit';
 import { mountOpsRoutes } from './ops-routes';
+import { mountRetentionRoutes } from './retention-routes';
 import { mountLoginRoutes, mountPrincipal } from './session-routes';
 
 /**
@@ -18,6 +19,7 @@ const SIGNED_IN_ROUTES: ReadonlyArray<(kit: PortalKit) => void> = [
   mountConsentRoutes,
   mountApprovalRoutes,
   mountOpsRoutes,
+  mountRetentionRoutes,
   mountAdminRoutes,
   mountAccessLogRoutes,
 ];
