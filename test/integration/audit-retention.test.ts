@@ -1,3 +1,5 @@
+jest.setTimeout(60_000);
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

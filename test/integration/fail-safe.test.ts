@@ -4,6 +4,8 @@
  * recorded" must be true when the caller hears it (§ 201 StGB). Driven through the Twilio
  * emulator, in every shipped locale.
  */
+jest.setTimeout(60_000);
+
 import { startGateway, type Gateway } from '../support/gateway';
 import { LOCALES, localeNumbers, openingOf, speechOf, writeOperatorFile } from '../support/shipped-locales';
 import { childElements, parseXml, type XmlElement } from '../support/twiml-parser';

@@ -4,6 +4,8 @@
  * `consent call --json` say so. Driven with the real `consent` binary against a ledger real calls
  * wrote, with retention periods of a second (fractions of a day are allowed for exactly this).
  */
+jest.setTimeout(60_000);
+
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
