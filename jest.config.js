@@ -26,8 +26,6 @@ module.exports = {
       testTimeout: 180000,
     },
   ],
-  // Jest reads testTimeout from the top level only (inside a project it is ignored): the longest applies.
-  testTimeout: 30000,
   maxWorkers: 2,
   // Jest reads testTimeout from the global config only (the projects' values above are ignored);
   // on a loaded two-core machine a test that runs clip jobs with ffmpeg needs more than the 5 s default.
