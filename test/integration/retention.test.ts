@@ -160,6 +160,10 @@ test('running it again expires nothing twice', async () => {
   expect(types.filter((t) => t === 'expired')).toHaveLength(1);
   expect(types.filter((t) => t === 'clip_deleted')).toHaveLength(1);
   expect(gw.report(withTraining.callSid).events.filter((e) => e.type === 'purpose_expired')).toHaveLength(1);
+  // What retention changed is itself in the log: the ledger still verifies.
+  const verify = await consent('verify');
+  expect(verify.stdout + verify.stderr).not.toMatch(/broken|mismatch/i);
+  expect(verify.status).toBe(0);
 });
 
 test('several processes scheduling the hourly run enqueue one job per hour, and the job applies the schedule', async () => {
