@@ -8,7 +8,7 @@ import type { Ledger } from './ledger';
 import type { LedgerWriter } from './ledger/writer';
 import { mountVoiceRoutes } from './http/voice';
 import { mountLedgerRoutes, type CheckpointSource } from './http/ledger-routes';
-import { TwimlRenderer } from './twiml/render';
+import { TwimlRenderer, type RenderSettings } from './twiml/render';
 
 export interface HealthSource {
   /** Named problems that stop the service from taking calls or doing its background work. */
@@ -32,9 +32,10 @@ export interface AppDeps {
   mount?: (app: Express) => void;
 }
 
-export function createRenderer(config: Config, catalog: Catalog): TwimlRenderer {
+/** What every spoken text is rendered with; shared by the webhooks and `consent prompts`. */
+export function renderSettings(config: Config): RenderSettings {
   const o = config.operator;
-  return new TwimlRenderer(catalog, {
+  return {
     baseUrl: config.publicBaseUrl,
     company: o.company,
     assistantName: o.assistantName,
@@ -47,7 +48,11 @@ export function createRenderer(config: Config, catalog: Catalog): TwimlRenderer 
     humanAgent: config.humanAgent,
     assistantUrl: config.assistantUrl,
     defaultLocale: config.defaultLocale,
-  });
+  };
+}
+
+export function createRenderer(config: Config, catalog: Catalog): TwimlRenderer {
+  return new TwimlRenderer(catalog, renderSettings(config));
 }
 
 /** Wires the routers; does no I/O, so tests build as many apps as they like. */

@@ -9,6 +9,7 @@ import { readClip } from '../jobs/handlers';
 import { createLogger } from '../logger';
 import { openRuntime, type Runtime } from '../runtime';
 import { callReport } from './call-report';
+import { promptsCommand } from './prompts';
 import { retentionCommand } from './retention';
 import { rotateKeys } from './rotate';
 import { verifyLedger } from './verify';
@@ -29,6 +30,8 @@ const USAGE = `consent — consent gateway command line
   consent keys public                    the Ed25519 public keys (PEM), each after a # line naming its use
   consent keys rotate                    re-wrap every stored data key under the first CONSENT_KEYS entry
   consent locales check                  validate locales/<lng>/prompts.json and lexicon.json
+  consent prompts build [--lang de] [--engine espeak] [--dir prompts]   telephone WAVs from the locale texts
+  consent prompts check [--lang de] [--dir prompts]   format, rate, loudness and length of recorded prompts
   consent users add --email <e> --role admin|auditor|ops | list   portal accounts (password on stdin)
   consent withdraw <consentId> | --caller <number> [--channel web|email|phone|letter]
                                          withdraw consents received outside the call; deletes their clips
@@ -216,6 +219,8 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       }
       case 'simulate':
         return await simulate(rest, io);
+      case 'prompts':
+        return await promptsCommand(rest, io, loadConfig());
       case 'users':
         return await withRuntime(io, (rt) => usersCommand(rest, io, rt.ledger, readStdin));
       case undefined:

@@ -87,6 +87,12 @@ export class Catalog {
     return this.i18n.exists(key, { lng });
   }
 
+  /** The text as written in prompts.json, placeholders unfilled; undefined when the key is not a text. */
+  template(lng: string, key: string): string | undefined {
+    const value: unknown = this.i18n.getResource(lng, 'translation', key);
+    return typeof value === 'string' ? value : undefined;
+  }
+
   lexicon(lng: string): Lexicon {
     const lexicon = this.lexicons.get(lng);
     if (!lexicon) throw new Error(`no lexicon for locale ${lng}`);
