@@ -47,11 +47,12 @@ export interface CallServiceDeps {
 }
 
 /**
- * Twilio's speech confidence, as sent. Missing stays undefined and anything but a number becomes
- * NaN: neither is ever read as a confident recognition (the classifier treats both as low).
+ * Twilio's speech confidence, as sent; never a default. Speech comes with a Confidence, so speech
+ * without one (or with one that is not a number) is NaN: never a confident recognition, whatever
+ * the classifier does with a missing value. Without speech there is nothing to be confident about.
  */
-export function confidenceOf(raw: string | undefined): number | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
+export function confidenceOf(raw: string | undefined, speech: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return speech ? Number.NaN : undefined;
   return Number(raw);
 }
 
@@ -165,7 +166,7 @@ export class CallService {
     const input = {
       digits: params.Digits || undefined,
       speech: params.SpeechResult || undefined,
-      confidence: confidenceOf(params.Confidence),
+      confidence: confidenceOf(params.Confidence, params.SpeechResult || undefined),
     };
     const classification = classify(input, this.d.catalog.lexicon(state.lng), {
       minConfidence: this.d.config.minSpeechConfidence,
