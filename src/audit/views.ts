@@ -122,7 +122,7 @@ export function consentPage(
         : `<form method="post" action="/audit/consents/${id}/approval">${csrfField(clip.csrf)}<button type="submit">${t('requestApproval')}</button></form>`
     }`;
   else
-    clipHtml = `<audio id="clip" controls preload="metadata" src="/audit/consents/${id}/clip" aria-label="${t('clip')}"></audio>
+    clipHtml = `<audio id="clip" controls preload="none" src="/audit/consents/${id}/clip" aria-label="${t('clip')}"></audio>
 <p><a id="download" href="/audit/consents/${id}/clip?download=1">${t('download')}</a> · SHA-256 ${e(d.clip.plain_sha256 ?? '—')}</p>`;
   return `<table>${rows.map(([k, v]) => `<tr><th scope="row">${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>
 <p><a id="export" href="/audit/consents/${id}/export">${t('export')}</a></p>

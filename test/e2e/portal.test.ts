@@ -31,6 +31,8 @@ beforeAll(async () => {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      // play() from the test is not a user gesture; without this, Chromium would refuse it.
+      '--autoplay-policy=no-user-gesture-required',
     ],
   });
 }, 30_000);
@@ -63,13 +65,25 @@ test('An auditor signs in with TOTP, states a reason, finds a consent, plays its
   await page.waitForURL(new RegExp(seeded.consentId));
   expect(await page.textContent('main')).toContain(seeded.transcript);
 
-  // A string, because the test compiles without the DOM library; it runs inside the page.
+  // Opening the page is a view: the player fetches nothing until play is pressed.
+  await page.waitForLoadState('networkidle');
+  const actions = (): string[] =>
+    portal.rt.ledger.db
+      .prepare('SELECT type FROM access_log WHERE consent_id = ? ORDER BY seq')
+      .pluck()
+      .all(seeded.consentId) as string[];
+  expect(actions()).toContain('view_consent');
+  expect(actions()).not.toContain('play_clip');
+
+  // Strings, because the test compiles without the DOM library; they run inside the page.
+  await page.evaluate(`document.querySelector('audio').play()`);
   const duration = await page.waitForFunction(
     `(() => { const a = document.querySelector('audio'); return a && Number.isFinite(a.duration) && a.duration > 0 ? a.duration : null; })()`,
     undefined,
     { timeout: 15_000 },
   );
   expect(await duration.jsonValue()).toBeGreaterThan(2);
+  expect(actions()).toContain('play_clip');
 
   const [clipDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
   expect(fs.readFileSync(await clipDownload.path()).equals(testMp3())).toBe(true);
