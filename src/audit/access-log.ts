@@ -3,7 +3,8 @@ import { eventHash, GENESIS_HASH, verifyRows, type ChainedRow, type ChainVerdict
 
 export interface AccessEntry {
   action: string;
-  userId: number;
+  /** The portal user; null on the command line, where `email` holds the operating-system user. */
+  userId: number | null;
   email: string;
   role: string;
   ip: string | null;
@@ -12,7 +13,7 @@ export interface AccessEntry {
   callSid?: string | null;
   /** What was read, beyond the consent: a search's criteria, an export's hash. Never personal data in clear. */
   detail?: Record<string, unknown>;
-  via: 'portal' | 'api';
+  via: 'portal' | 'api' | 'cli';
 }
 
 export interface AccessRecord {
@@ -41,32 +42,57 @@ export class AccessLog {
   ) {}
 
   append(e: AccessEntry): void {
-    this.ledger.transaction(() => {
-      const last = this.ledger.sql('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1').get() as
+    this.appendAll([e]);
+  }
+
+  /**
+   * Entries in one transaction that takes the write lock before it reads the chain's head, so a
+   * CLI process and the server appending at the same time wait for each other instead of failing.
+   */
+  appendAll(entries: AccessEntry[]): void {
+    if (entries.length === 0) return;
+    const write = (): void => {
+      let last = this.ledger.sql('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1').get() as
         { seq: number; hash: string } | undefined;
-      const row = {
-        seq: (last?.seq ?? 0) + 1,
-        call_sid: e.callSid ?? null,
-        consent_id: e.consentId ?? null,
-        type: e.action,
-        at: this.now().toISOString(),
-        data: JSON.stringify({
-          userId: e.userId,
-          user: e.email,
-          role: e.role,
-          ip: e.ip,
-          reason: e.reason,
-          via: e.via,
-          detail: e.detail ?? {},
-        }),
-      };
-      const prev = last?.hash ?? GENESIS_HASH;
-      this.ledger
-        .sql(
-          'INSERT INTO access_log (seq, call_sid, consent_id, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data, prev, eventHash(prev, row));
-    });
+      for (const e of entries) {
+        const row = {
+          seq: (last?.seq ?? 0) + 1,
+          call_sid: e.callSid ?? null,
+          consent_id: e.consentId ?? null,
+          type: e.action,
+          at: this.now().toISOString(),
+          data: JSON.stringify({
+            userId: e.userId,
+            user: e.email,
+            role: e.role,
+            ip: e.ip,
+            reason: e.reason,
+            via: e.via,
+            detail: e.detail ?? {},
+          }),
+        };
+        const prev = last?.hash ?? GENESIS_HASH;
+        const hash = eventHash(prev, row);
+        this.ledger
+          .sql(
+            'INSERT INTO access_log (seq, call_sid, consent_id, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data, prev, hash);
+        last = { seq: row.seq, hash };
+      }
+    };
+    if (this.ledger.db.inTransaction) write();
+    else this.ledger.db.transaction(write).immediate();
+  }
+
+  /** Entries of the given actions, newest first (the auditors' overview of account changes). */
+  byActions(actions: readonly string[], limit = 50): AccessRecord[] {
+    const rows = this.ledger
+      .sql(
+        `SELECT * FROM access_log WHERE type IN (${actions.map(() => '?').join(', ')}) ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(...actions, limit) as ChainedRow[];
+    return rows.map(toRecord);
   }
 
   list(opts: { limit?: number; offset?: number } = {}): AccessRecord[] {

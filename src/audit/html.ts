@@ -78,6 +78,26 @@ const EN = {
   home: 'Overview',
   skip: 'Skip to content',
   secret: 'Scan this with your authenticator app:',
+  enrol: 'Set up your account',
+  enrolHelp:
+    'Choose your password, scan the QR code with your authenticator app, and enter the code it shows.',
+  enrolLink: 'One-time enrolment link (valid 72 hours). Give it to the person only:',
+  enrolDone: 'Your account is ready. You can sign in now.',
+  passwordRepeat: 'Password again',
+  kind: 'Kind',
+  serviceName: 'Service account name',
+  addService: 'Add service account',
+  disable: 'Disable',
+  enable: 'Enable',
+  changeRole: 'Change role',
+  newLink: 'New enrolment link',
+  revoke: 'Revoke',
+  expires: 'Expires',
+  owner: 'Holder',
+  myself: 'myself',
+  accountChanges: 'Account changes',
+  accountChangesHelp:
+    'Accounts created, enrolled, given a new role or disabled: an account nobody expected is a reason to ask.',
 } as const;
 
 export type Key = keyof typeof EN;
@@ -156,6 +176,26 @@ const DE: Record<Key, string> = {
   home: 'Übersicht',
   skip: 'Zum Inhalt springen',
   secret: 'Mit der Authenticator-App scannen:',
+  enrol: 'Konto einrichten',
+  enrolHelp:
+    'Passwort wählen, den QR-Code mit der Authenticator-App scannen und den angezeigten Code eingeben.',
+  enrolLink: 'Einmaliger Einrichtungslink (72 Stunden gültig). Nur an die Person selbst geben:',
+  enrolDone: 'Ihr Konto ist eingerichtet. Sie können sich jetzt anmelden.',
+  passwordRepeat: 'Passwort wiederholen',
+  kind: 'Art',
+  serviceName: 'Name des Dienstkontos',
+  addService: 'Dienstkonto anlegen',
+  disable: 'Sperren',
+  enable: 'Entsperren',
+  changeRole: 'Rolle ändern',
+  newLink: 'Neuer Einrichtungslink',
+  revoke: 'Widerrufen',
+  expires: 'Läuft ab',
+  owner: 'Inhaber',
+  myself: 'ich selbst',
+  accountChanges: 'Kontoänderungen',
+  accountChangesHelp:
+    'Angelegte, eingerichtete, umgestufte oder gesperrte Konten: ein unerwartetes Konto ist ein Grund nachzufragen.',
 };
 
 export type T = (key: Key) => string;

@@ -66,6 +66,11 @@ export class SessionStore {
   destroy(cookie: string): void {
     this.ledger.sql('DELETE FROM sessions WHERE id_hash = ?').run(sha256(cookie));
   }
+
+  /** Signs a user out everywhere (disabled, or given another role). */
+  destroyAllOf(userId: number): void {
+    this.ledger.sql('DELETE FROM sessions WHERE user_id = ?').run(userId);
+  }
 }
 
 export interface ApiTokenRow {
@@ -73,49 +78,81 @@ export interface ApiTokenRow {
   user_id: number;
   name: string;
   created_at: string;
+  expires_at: number;
   last_used_at: string | null;
   revoked_at: string | null;
 }
 
-/** Bearer tokens for the JSON API: shown once at creation, stored as a hash, bound to one user and role. */
+export type ApiTokenListing = ApiTokenRow & { email: string; kind: string; created_by_email: string | null };
+
+/**
+ * Bearer tokens for the JSON API: shown once at creation, stored as a hash, bound to one user and
+ * role, and expiring. The routes decide who may mint for whom (oneself, or a service account).
+ */
 export class ApiTokenStore {
   constructor(
     private readonly ledger: Ledger,
     private readonly now: () => Date = () => new Date(),
+    private readonly ttlMs = 90 * 86_400_000,
   ) {}
 
-  create(userId: number, name: string, createdBy: number): string {
+  create(userId: number, name: string, createdBy: number): { secret: string; id: number; expiresAt: number } {
     const secret = `cgt_${token()}`;
-    this.ledger
+    const expiresAt = this.now().getTime() + this.ttlMs;
+    const info = this.ledger
       .sql(
-        'INSERT INTO api_tokens (token_hash, user_id, name, created_by, created_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO api_tokens (token_hash, user_id, name, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
       )
-      .run(sha256(secret), userId, name, createdBy, this.now().toISOString());
-    return secret;
+      .run(sha256(secret), userId, name, createdBy, this.now().toISOString(), expiresAt);
+    return { secret, id: Number(info.lastInsertRowid), expiresAt };
   }
 
-  userFor(secret: string): number | null {
+  /** The token's owner, when the token is neither revoked nor expired. */
+  find(secret: string): { userId: number; tokenId: number } | null {
     const row = this.ledger
-      .sql('SELECT id, user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL')
-      .get(sha256(secret)) as { id: number; user_id: number } | undefined;
+      .sql(
+        'SELECT id, user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?',
+      )
+      .get(sha256(secret), this.now().getTime()) as { id: number; user_id: number } | undefined;
     if (!row) return null;
     this.ledger
       .sql('UPDATE api_tokens SET last_used_at = ? WHERE id = ?')
       .run(this.now().toISOString(), row.id);
-    return row.user_id;
+    return { userId: row.user_id, tokenId: row.id };
   }
 
-  list(): Array<ApiTokenRow & { email: string }> {
+  get(id: number): ApiTokenRow | undefined {
     return this.ledger
       .sql(
-        'SELECT t.id, t.user_id, t.name, t.created_at, t.last_used_at, t.revoked_at, u.email FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id',
+        'SELECT id, user_id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens WHERE id = ?',
       )
-      .all() as Array<ApiTokenRow & { email: string }>;
+      .get(id) as ApiTokenRow | undefined;
   }
 
-  revoke(id: number): void {
-    this.ledger
-      .sql('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
-      .run(this.now().toISOString(), id);
+  /** Every token, or only those a user holds or made (what a non-admin sees). */
+  list(forUser?: number): ApiTokenListing[] {
+    const rows = this.ledger
+      .sql(
+        `SELECT t.id, t.user_id, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, u.email, u.kind,
+                c.email AS created_by_email
+         FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN users c ON c.id = t.created_by
+         WHERE @user IS NULL OR t.user_id = @user OR t.created_by = @user ORDER BY t.id`,
+      )
+      .all({ user: forUser ?? null }) as ApiTokenListing[];
+    return rows;
+  }
+
+  revoke(id: number): boolean {
+    return (
+      this.ledger
+        .sql('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
+        .run(this.now().toISOString(), id).changes === 1
+    );
+  }
+
+  revokeAllOf(userId: number): number {
+    return this.ledger
+      .sql('UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
+      .run(this.now().toISOString(), userId).changes;
   }
 }

@@ -3,7 +3,6 @@ import type { ConsentDetail, ConsentSummary, SearchQuery } from './consents';
 import { csrfField, escapeHtml as e, field, select, type T } from './html';
 import { can, NAV, type Role } from './roles';
 import type { Statistics } from './stats';
-import type { PublicUser } from './users';
 
 export function navLinks(t: T, role: Role): Array<[string, string]> {
   return [
@@ -178,65 +177,6 @@ export function checksPage(checks: Array<{ name: string; ok: boolean; detail: st
         `<tr><th scope="row">${e(c.name)}</th><td class="${c.ok ? 'ok' : 'error'}">${c.ok ? 'ok' : '!'}</td><td>${e(c.detail)}</td></tr>`,
     )
     .join('')}</tbody></table>`;
-}
-
-export function usersPage(
-  t: T,
-  csrf: string,
-  users: PublicUser[],
-  created: { email: string; otpauth: string; qr: string } | null,
-  error: string | null,
-): string {
-  return `${error ? `<p class="error" role="alert">${e(error)}</p>` : ''}${
-    created
-      ? `<section aria-live="polite"><p>${t('secret')} ${e(created.email)}</p><img src="${e(created.qr)}" alt="TOTP QR code"><pre>${e(created.otpauth)}</pre></section>`
-      : ''
-  }
-<table><thead><tr><th>${t('email')}</th><th>${t('role')}</th><th>${t('created')}</th><th></th></tr></thead><tbody>${users
-    .map(
-      (u) =>
-        `<tr><td>${e(u.email)}</td><td>${e(u.role)}</td><td>${e(u.created_at)}</td><td>${u.locked ? 'locked' : ''}${u.disabled ? ' disabled' : ''}</td></tr>`,
-    )
-    .join('')}</tbody></table>
-<h2>${t('addUser')}</h2><form method="post" action="/audit/users">${csrfField(csrf)}
-${field('email', t('email'), { type: 'email', required: true, autocomplete: 'off' })}
-${select(
-  'role',
-  t('role'),
-  [
-    ['auditor', 'auditor'],
-    ['ops', 'ops'],
-    ['admin', 'admin'],
-  ],
-  'auditor',
-)}
-${field('password', t('password'), { type: 'password', required: true, autocomplete: 'new-password', extra: ' minlength="12"' })}
-<div><button type="submit">${t('addUser')}</button></div></form>`;
-}
-
-export function tokensPage(
-  t: T,
-  csrf: string,
-  tokens: Array<{
-    id: number;
-    name: string;
-    email: string;
-    created_at: string;
-    last_used_at: string | null;
-    revoked_at: string | null;
-  }>,
-  created: string | null,
-): string {
-  return `${created ? `<p role="status">${t('tokenOnce')}</p><pre id="new-token">${e(created)}</pre>` : ''}
-<table><tbody>${tokens
-    .map(
-      (k) =>
-        `<tr><td>${k.id}</td><td>${e(k.name)}</td><td>${e(k.email)}</td><td>${e(k.created_at)}</td><td>${e(k.last_used_at ?? '')}</td><td>${e(k.revoked_at ?? '')}</td></tr>`,
-    )
-    .join('')}</tbody></table>
-<h2>${t('createToken')}</h2><form method="post" action="/audit/tokens">${csrfField(csrf)}
-${field('email', t('email'), { type: 'email', required: true })}${field('name', t('tokenName'), { required: true })}
-<div><button type="submit">${t('createToken')}</button></div></form>`;
 }
 
 export function accessLogPage(t: T, records: AccessRecord[], verdict: string): string {

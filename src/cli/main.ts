@@ -9,6 +9,8 @@ import { readClip } from '../jobs/handlers';
 import { createLogger } from '../logger';
 import { openRuntime, type Runtime } from '../runtime';
 import { callReport } from './call-report';
+import { logCliAccess } from './cli-access';
+import { releaseForCli } from './clip-release';
 import { promptsCommand } from './prompts';
 import { retentionCommand } from './retention';
 import { rotateKeys } from './rotate';
@@ -21,8 +23,11 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 4 } as const;
 
 const USAGE = `consent — consent gateway command line
 
-  consent call <CallSid> [--json]        what happened in one call (exit 4: unknown call)
-  consent clip <consentId> --out <file>  write the decrypted consent snippet (exit 4: no stored clip)
+  consent call <CallSid> [--json] [--reason <why>]   what happened in one call (exit 4: unknown call)
+  consent clip <consentId> --out <file> [--reason <why>] [--approval <id>]
+                                         write the decrypted consent snippet (exit 4: no stored clip);
+                                         with AUDIT_FOUR_EYES=true it needs an approved, unused approval
+  (both are written to the portal's access log with your operating-system user)
   consent verify [--checkpoint <file>]   check the event log (chain, Merkle tree, bound rows) against the
                                          latest signed checkpoint in the bucket and the one given
   consent jobs [--all]                   pending and failed background work, with the last error
@@ -62,7 +67,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         const { positionals, values } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { json: { type: 'boolean' } },
+          options: { json: { type: 'boolean' }, reason: { type: 'string' } },
         });
         const sid = positionals[0];
         if (!sid) return usage(io);
@@ -72,6 +77,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
             io.err(`unknown call ${sid}\n`);
             return EXIT.notFound;
           }
+          logCliAccess(rt.ledger, 'view_call', {
+            callSid: sid,
+            consentId: report.consentId,
+            reason: values.reason,
+          });
           if (values.json) io.out(`${JSON.stringify(report)}\n`);
           else {
             io.out(
@@ -86,18 +96,32 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         const { positionals, values } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { out: { type: 'string' } },
+          options: { out: { type: 'string' }, reason: { type: 'string' }, approval: { type: 'string' } },
         });
         const id = positionals[0];
         if (!id || !values.out) return usage(io);
         const outFile = values.out;
-        return await withRuntime(io, async (rt) => {
+        return await withRuntime(io, async (rt, config) => {
+          if (rt.ledger.getClip(id)?.status !== 'stored') {
+            io.err(`no stored clip for consent ${id}\n`);
+            return EXIT.notFound;
+          }
+          const released = releaseForCli(rt.ledger, config, id, values.approval);
+          if (!released.ok) {
+            io.err(`${released.error}\n`);
+            return EXIT.failure;
+          }
           const clip = await readClip(rt.ledger, rt.store, id);
           if (!clip) {
             io.err(`no stored clip for consent ${id}\n`);
             return EXIT.notFound;
           }
           fs.writeFileSync(outFile, clip.audio, { mode: 0o600 });
+          logCliAccess(rt.ledger, 'download_clip', {
+            consentId: id,
+            reason: values.reason ?? released.reason,
+            detail: { approval: released.approval },
+          });
           rt.ledger.append([
             {
               type: 'clip_exported',

@@ -3,6 +3,7 @@ import qrcodeTerminal from 'qrcode-terminal';
 import { isRole, ROLES } from '../audit/roles';
 import { UserStore } from '../audit/users';
 import type { Ledger } from '../ledger';
+import { logCliAccess } from './cli-access';
 
 type Io = { out(s: string): void; err(s: string): void };
 
@@ -38,7 +39,11 @@ export async function usersCommand(
     }
     const password = (await readPassword()).replace(/\r?\n$/, '');
     try {
-      const { otpauth } = await store.add(values.email, values.role, password);
+      const { otpauth, user } = await store.add(values.email, values.role, password);
+      // Shown to every auditor on their overview, like accounts made in the portal.
+      logCliAccess(ledger, 'user_created', {
+        detail: { email: user.email, role: user.role, kind: 'person', userId: user.id },
+      });
       io.out(`added ${values.email} (${values.role})\n`);
       io.out(`scan with an authenticator app (TOTP is required to sign in):\n${otpauth}\n`);
       io.out(await terminalQr(otpauth));

@@ -1,3 +1,5 @@
+import { ApiTokenStore } from '../../src/audit/sessions';
+import { UserStore } from '../../src/audit/users';
 import { usersCommand } from '../../src/cli/users';
 import { addUser, Client, seedConsent, startPortal, type Portal, type Seeded } from './audit-support';
 
@@ -73,5 +75,72 @@ describe('consent users (CLI)', () => {
         async () => 'short',
       ),
     ).toBe(1);
+  });
+});
+
+describe('approvals expire and are used up', () => {
+  const tokenFor = async (): Promise<{ token: string; id: number }> => {
+    const u = await addUser(portal, 'auditor');
+    const id = new UserStore(portal.rt.ledger).byEmail(u.email)?.id ?? 0;
+    return { token: new ApiTokenStore(portal.rt.ledger).create(id, 't', id).secret, id };
+  };
+  const call = (path: string, token: string, method = 'GET'): Promise<Response> =>
+    fetch(`${portal.url}/audit/api${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'x-audit-reason': 'Complaint, ticket 9' },
+    });
+  const approved = async (asker: string, approver: string): Promise<void> => {
+    expect((await call(`/consents/${seeded.consentId}/approval`, asker, 'POST')).status).toBe(202);
+    const { pending } = (await (await call('/approvals', approver)).json()) as {
+      pending: Array<{ id: number }>;
+    };
+    const last = pending[pending.length - 1]?.id ?? 0;
+    expect((await call(`/approvals/${last}/approve`, approver, 'POST')).status).toBe(200);
+  };
+
+  test('When an approved download has happened, then a second download needs a new approval', async () => {
+    const [asker, approver] = [await tokenFor(), await tokenFor()];
+    await approved(asker.token, approver.token);
+    const clip = `/consents/${seeded.consentId}/clip?download=1`;
+    expect((await call(clip, asker.token)).status).toBe(200);
+    expect((await call(clip, asker.token)).status).toBe(403);
+    expect((await call(`/consents/${seeded.consentId}/export`, asker.token)).status).toBe(200);
+    const zip = await (await call(`/consents/${seeded.consentId}/export`, asker.token)).arrayBuffer();
+    // The evidence still goes out, but without the audio the approval no longer covers.
+    expect(Buffer.from(zip).includes(Buffer.from('clip.mp3'))).toBe(false);
+  });
+
+  test('When an approval is more than 24 hours old, then it no longer releases the clip', async () => {
+    const [asker, approver] = [await tokenFor(), await tokenFor()];
+    await approved(asker.token, approver.token);
+    portal.advance(25 * 3600_000);
+    try {
+      expect((await call(`/consents/${seeded.consentId}/clip`, asker.token)).status).toBe(403);
+    } finally {
+      portal.advance(-25 * 3600_000);
+    }
+  });
+
+  test('When a player asks for several ranges of one play, then they all come from one approval', async () => {
+    const [asker, approver] = [await tokenFor(), await tokenFor()];
+    await approved(asker.token, approver.token);
+    const clip = `/consents/${seeded.consentId}/clip`;
+    for (const range of ['bytes=0-', 'bytes=1000-', 'bytes=0-99'])
+      expect(
+        (
+          await fetch(`${portal.url}/audit/api${clip}`, {
+            headers: {
+              authorization: `Bearer ${asker.token}`,
+              'x-audit-reason': 'Complaint, ticket 9',
+              range,
+            },
+          })
+        ).status,
+      ).toBe(206);
+    const used = portal.rt.ledger.db
+      .prepare("SELECT COUNT(*) FROM approvals WHERE requester_id = ? AND status = 'used'")
+      .pluck()
+      .get(asker.id);
+    expect(used).toBe(1);
   });
 });

@@ -22,6 +22,8 @@ export function mountAccessLogRoutes(kit: PortalKit): void {
           .send(accessLogCsv(records));
       return res.json({ chain: verdict, records });
     }
+    // The log names who read which consent and why: reading it is itself an access.
+    kit.audit(res, { action: 'view_access_log' });
     kit.page(
       res,
       c,

@@ -3,13 +3,26 @@ import { consentDetail, hasCriteria, searchConsents, searchSchema } from '../../
 import { buildEvidenceZip } from '../../audit/evidence';
 import * as views from '../../audit/views';
 import { readClip } from '../../jobs/handlers';
-import { approvalPending, fourEyesOk } from './four-eyes';
-import { str, type Authed, type PortalKit } from './kit';
+import { accessKey, str, type Authed, type PortalKit } from './kit';
 import { sendBytes } from './send-bytes';
 
 /** The auditor's reading of personal data: the reason, search, one consent, its clip, its evidence. */
 export function mountConsentRoutes(kit: PortalKit): void {
-  const { router, ledger, config, now } = kit;
+  const { router, ledger, config, now, approvals } = kit;
+
+  /**
+   * With four eyes on, audio is released only by an approval of this reason, which the access
+   * uses up (playing: the range requests of one play). Without four eyes, always.
+   */
+  const release = (
+    c: Authed,
+    id: string,
+    use: 'play' | 'download' | 'export',
+  ): { approval: number | null } | null => {
+    if (!config.auditFourEyes) return { approval: null };
+    const approval = approvals.consume(id, c.p.user.id, c.p.reason, accessKey(c.p), use);
+    return approval === null ? null : { approval };
+  };
 
   router.get('/reason', (req, res) => {
     const c = kit.ctx(res) as Authed;
@@ -87,7 +100,16 @@ export function mountConsentRoutes(kit: PortalKit): void {
     const id = str(req.params.id);
     const d = consentDetail(ledger, id);
     if (!d) return kit.fail(res, 404, 'notFound');
-    kit.audit(res, { action: 'view_consent', consentId: id, callSid: d.consent.callSid });
+    // The page also shows the caller's other consents and calls: each is a read of its own.
+    const shown = new Map<string, { consentId: string | null; callSid: string | null }>();
+    for (const h of d.history)
+      if (h.callSid !== d.consent.callSid || (h.consentId !== null && h.consentId !== id))
+        shown.set(`${h.consentId ?? ''}|${h.callSid ?? ''}`, { consentId: h.consentId, callSid: h.callSid });
+    kit.audit(
+      res,
+      { action: 'view_consent', consentId: id, callSid: d.consent.callSid },
+      ...[...shown.values()].map((h) => ({ action: 'view_history', ...h, detail: { shownWith: id } })),
+    );
     if (c.p.api) return res.json(d);
     kit.page(
       res,
@@ -95,8 +117,8 @@ export function mountConsentRoutes(kit: PortalKit): void {
       200,
       `${c.t('consent')} ${id}`,
       views.consentPage(c.t, d, {
-        allowed: fourEyesOk(kit, c.p.user.id, id, c.p.reason),
-        pending: approvalPending(kit, c.p.user.id, id, c.p.reason),
+        allowed: !config.auditFourEyes || approvals.available(id, c.p.user.id, c.p.reason, accessKey(c.p)),
+        pending: approvals.pending(id, c.p.user.id, c.p.reason),
         csrf: c.p.session?.csrf ?? '',
       }),
     );
@@ -105,16 +127,17 @@ export function mountConsentRoutes(kit: PortalKit): void {
   kit.both('get', '/consents/:id/clip', 'playClip', async (req, res, c) => {
     if (kit.needReason(req, res, c)) return;
     const id = str(req.params.id);
-    if (!ledger.getConsent(id)) return kit.fail(res, 404, 'notFound');
-    if (!fourEyesOk(kit, c.p.user.id, id, c.p.reason))
-      return kit.fail(res, 403, 'forbidden', 'four-eyes approval required');
+    if (!ledger.getConsent(id) || ledger.getClip(id)?.status !== 'stored')
+      return kit.fail(res, 404, 'notFound');
+    const download = req.query.download === '1';
+    const released = release(c, id, download ? 'download' : 'play');
+    if (!released) return kit.fail(res, 403, 'forbidden', 'four-eyes approval required');
     const clip = await readClip(ledger, kit.deps.store, id);
     if (!clip) return kit.fail(res, 404, 'notFound');
-    const download = req.query.download === '1';
     kit.audit(res, {
       action: download ? 'download_clip' : 'play_clip',
       consentId: id,
-      detail: { range: req.headers.range ?? null },
+      detail: { range: req.headers.range ?? null, approval: released.approval },
     });
     sendBytes(req, res, clip.audio, clip.format, download ? `${id}.mp3` : null);
   });
@@ -123,9 +146,9 @@ export function mountConsentRoutes(kit: PortalKit): void {
     if (kit.needReason(req, res, c)) return;
     const id = str(req.params.id);
     if (!ledger.getConsent(id)) return kit.fail(res, 404, 'notFound');
-    const clip = fourEyesOk(kit, c.p.user.id, id, c.p.reason)
-      ? await readClip(ledger, kit.deps.store, id)
-      : null;
+    // Without a released clip the evidence goes out without audio, saying so in its manifest.
+    const released = ledger.getClip(id)?.status === 'stored' ? release(c, id, 'export') : null;
+    const clip = released ? await readClip(ledger, kit.deps.store, id) : null;
     const built = await buildEvidenceZip({
       ledger,
       config,
@@ -138,7 +161,11 @@ export function mountConsentRoutes(kit: PortalKit): void {
     kit.audit(res, {
       action: 'export_evidence',
       consentId: id,
-      detail: { manifestSha256: built.manifestSha256, clip: clip !== null },
+      detail: {
+        manifestSha256: built.manifestSha256,
+        clip: clip !== null,
+        approval: released?.approval ?? null,
+      },
     });
     res
       .status(200)

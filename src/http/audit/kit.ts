@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { AccessLog, type AccessEntry } from '../../audit/access-log';
+import { Approvals } from '../../audit/approvals';
 import { layout, type Lang, type T } from '../../audit/html';
 import { can, type Permission } from '../../audit/roles';
 import { ApiTokenStore, SessionStore, type SessionRow } from '../../audit/sessions';
@@ -26,7 +27,13 @@ export interface Principal {
   api: boolean;
   reason: string | null;
   ip: string | null;
+  /** The API token this request came with (null in the portal). */
+  tokenId: number | null;
 }
+
+/** Who made an access, for binding a used-up approval to it: this session, or this token. */
+export const accessKey = (p: Principal): string =>
+  p.session ? `session:${p.session.id_hash.slice(0, 16)}` : `token:${p.tokenId ?? 0}`;
 
 export interface Ctx {
   lang: Lang;
@@ -58,12 +65,13 @@ export interface PortalKit {
   sessions: SessionStore;
   tokens: ApiTokenStore;
   accessLog: AccessLog;
+  approvals: Approvals;
   cookie(name: string, value: string, maxAgeMs: number): string;
   ctx(res: Response): Ctx;
   page(res: Response, c: Ctx, status: number, title: string, body: string): void;
   fail(res: Response, status: number, key: 'forbidden' | 'notFound', message?: string): void;
-  /** Writes an access-log entry in the name of the request's principal. */
-  audit(res: Response, entry: AccessEntryOfRequest): void;
+  /** Writes access-log entries in the name of the request's principal, in one transaction. */
+  audit(res: Response, ...entries: AccessEntryOfRequest[]): void;
   both(method: 'get' | 'post', path: string, permission: Permission | null, handler: Handler): void;
   /** Personal data is shown only once a reason is on record for this session (or this API call). */
   needReason(req: Request, res: Response, c: Authed): boolean;
@@ -130,25 +138,28 @@ export function createKit(deps: AuditDeps): PortalKit {
     secure,
     users: new UserStore(ledger, now),
     sessions: new SessionStore(ledger, now),
-    tokens: new ApiTokenStore(ledger, now),
+    tokens: new ApiTokenStore(ledger, now, config.apiTokenTtlDays * 86_400_000),
     accessLog,
+    approvals: new Approvals(ledger, now),
     cookie: (name, value, maxAgeMs) =>
       `${name}=${encodeURIComponent(value)}; Path=/audit; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(maxAgeMs / 1000)}${secure ? '; Secure' : ''}`,
     ctx,
     page,
     fail,
-    audit(res, entry) {
+    audit(res, ...entries) {
       const p = ctx(res).p;
       if (!p) throw new Error('access-log entry without a signed-in principal');
-      accessLog.append({
-        ...entry,
-        userId: p.user.id,
-        email: p.user.email,
-        role: p.user.role,
-        ip: p.ip,
-        reason: p.reason,
-        via: p.api ? 'api' : 'portal',
-      });
+      accessLog.appendAll(
+        entries.map((entry) => ({
+          ...entry,
+          userId: p.user.id,
+          email: p.user.email,
+          role: p.user.role,
+          ip: p.ip,
+          reason: p.reason,
+          via: p.api ? 'api' : 'portal',
+        })),
+      );
     },
     both(method, path, permission, handler) {
       const h = async (req: Request, res: Response, next: NextFunction): Promise<void> => {

@@ -4,11 +4,13 @@ import { mountAccessLogRoutes } from './access-log-routes';
 import { mountAdminRoutes } from './admin-routes';
 import { mountApprovalRoutes } from './approval-routes';
 import { mountConsentRoutes } from './consent-routes';
+import { mountEnrolRoutes } from './enrol-routes';
 import { mountHomeRoutes } from './home-routes';
 import { createKit, type AuditDeps, type Ctx, type PortalKit } from './kit';
 import { mountOpsRoutes } from './ops-routes';
 import { mountRetentionRoutes } from './retention-routes';
 import { mountLoginRoutes, mountPrincipal } from './session-routes';
+import { mountTokenRoutes } from './token-routes';
 
 /**
  * The route groups behind sign-in, in order. A new group of pages is a new file beside these
@@ -21,6 +23,7 @@ const SIGNED_IN_ROUTES: ReadonlyArray<(kit: PortalKit) => void> = [
   mountOpsRoutes,
   mountRetentionRoutes,
   mountAdminRoutes,
+  mountTokenRoutes,
   mountAccessLogRoutes,
 ];
 
@@ -45,6 +48,7 @@ export function createAuditRouter(deps: AuditDeps): express.Router {
   router.use(express.json({ limit: '16kb' }));
 
   mountLoginRoutes(kit);
+  mountEnrolRoutes(kit);
   mountPrincipal(kit);
   for (const mount of SIGNED_IN_ROUTES) mount(kit);
 

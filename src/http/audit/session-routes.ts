@@ -71,12 +71,12 @@ export function mountPrincipal(kit: PortalKit): void {
     const ip = req.ip ?? null;
     if (req.path.startsWith('/api/')) {
       const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-      const userId = m?.[1] ? tokens.userFor(m[1]) : null;
-      const user = userId === null ? undefined : users.byId(userId);
-      if (!user || user.disabled)
+      const found = m?.[1] ? tokens.find(m[1]) : null;
+      const user = found ? users.byId(found.userId) : undefined;
+      if (!found || !user || user.disabled)
         return void res.status(401).json({ error: 'a valid bearer token is required' });
       const reason = str(req.headers['x-audit-reason']).trim().slice(0, 500) || null;
-      c.p = { user, session: null, api: true, reason, ip };
+      c.p = { user, session: null, api: true, reason, ip, tokenId: found.tokenId };
       return next();
     }
     const sid = cookies(req)[SESSION_COOKIE];
@@ -91,7 +91,7 @@ export function mountPrincipal(kit: PortalKit): void {
       if (!token || !safeEqual(token, session.csrf))
         return kit.fail(res, 403, 'forbidden', 'CSRF token missing or wrong');
     }
-    c.p = { user, session, api: false, reason: session.reason, ip };
+    c.p = { user, session, api: false, reason: session.reason, ip, tokenId: null };
     next();
   });
 
