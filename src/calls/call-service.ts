@@ -174,7 +174,11 @@ export class CallService {
     const answer: Answer = { ...classification, ...input };
     const t = transition(state, answer, this.flow);
     const age = this.ageOf(state, callSid);
-    const next: CallState = t.step.kind === 'ask' ? { ...t.state, at: now.getTime() } : t.state;
+    // A question asked again (after a miss, or after layer 2) is a new question instance with its
+    // own start: an answer to it is never taken for Twilio repeating the answer before it. After
+    // layer 2 the clip starts with the information the caller heard before answering.
+    const asksAgain = t.step.kind === 'ask' || t.step.kind === 'info';
+    const next: CallState = asksAgain ? { ...t.state, at: now.getTime() } : t.state;
 
     const write: AnswerWrite = {
       callSid,

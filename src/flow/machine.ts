@@ -7,6 +7,14 @@ export interface FlowConfig {
 }
 
 export const MAX_MISSES = 2;
+/**
+ * The key that asks for the privacy page by SMS: a key of its own, so that 1 means yes to the
+ * consent question everywhere, also right after the information layer.
+ */
+export const SMS_KEY = '3';
+
+const isSmsKey = (answer: Answer, config: FlowConfig): boolean =>
+  config.privacySms && answer.via === 'dtmf' && answer.digits === SMS_KEY;
 
 export function initialState(lng: string): CallState {
   return { lng, q: 'main', pi: 0, miss: 0, ans: {} };
@@ -109,6 +117,7 @@ export function transition(state: CallState, answer: Answer, config: FlowConfig)
         { type: 'language_changed', from: s.lng, to: chosen },
       ]);
     }
+    // A state from before the SMS had a key of its own (a call in progress during a deploy).
     case 'sms': {
       const back: CallState = { ...s, q: s.back ?? 'main', miss: 0, back: undefined };
       if (answer.intent === 'yes')
@@ -122,12 +131,19 @@ export function transition(state: CallState, answer: Answer, config: FlowConfig)
       break;
   }
 
+  // Layer 2, then the same question again: the answer to it is an answer to the question.
   if (answer.intent === 'info') {
     const back = s.q === 'purpose' ? 'purpose' : 'main';
-    const next: CallState = config.privacySms ? { ...s, q: 'sms', back, miss: 0 } : { ...s, miss: 0 };
+    const next: CallState = { ...s, miss: 0 };
     return base(next, { kind: 'info', back, smsOffer: config.privacySms }, [
       { type: 'info_requested', question: questionName },
     ]);
+  }
+  if (isSmsKey(answer, config)) {
+    const next: CallState = { ...s, miss: 0 };
+    return base(next, ask(next, config, ['smsSent']), [{ type: 'sms_requested' }], {
+      effects: ['send_privacy_sms'],
+    });
   }
   if (answer.intent === 'language' && s.q === 'main') {
     return base({ ...s, q: 'lang', back: 'main' }, { kind: 'languageMenu' }, [{ type: 'language_menu' }]);

@@ -16,6 +16,7 @@ export const REQUIRED_KEYS = [
   'purposeFallback',
   'info',
   'smsOffer',
+  'smsHint',
   'smsSent',
   'smsBody',
   'reprompt',

@@ -202,14 +202,9 @@ export class TwimlRenderer {
     const g = this.gather(r, lng, `/voice/answer?s=${STATE}`);
     this.speak(g, lng, 'info', vars);
     if (step.smsOffer) this.speak(g, lng, 'smsOffer', vars);
-    else
-      this.sayQuestion(
-        g,
-        lng,
-        step.back,
-        this.s.purposes[step.back === 'main' ? 0 : state.pi]?.id ?? 'call',
-        vars,
-      );
+    const purposeId = this.s.purposes[step.back === 'main' ? 0 : state.pi]?.id ?? 'call';
+    this.sayQuestion(g, lng, step.back, purposeId, vars);
+    if (step.smsOffer) this.speak(g, lng, 'smsHint', vars);
     r.redirect({ method: 'POST' }, this.url(`/voice/answer?s=${STATE}`));
     return r.toString();
   }

@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { SMS_KEY } from '../flow/machine';
 import type { Catalog, Vars } from '../i18n/catalog';
 
 export type VoiceResponse = twilio.twiml.VoiceResponse;
@@ -54,6 +55,7 @@ export class Speaker {
       authority: this.s.supervisoryAuthority,
       retentionDays: Math.min(...this.s.purposes.map((p) => p.retentionDays)),
       key: this.s.languageKey,
+      smsKey: SMS_KEY,
       age,
       purposeList: this.s.purposes.map((p) => this.purposeName(lng, p.id)).join(', '),
     };

@@ -18,10 +18,10 @@ const notSent = (callSid: string): string[] =>
       .all(callSid) as string[]
   ).map((d) => (JSON.parse(d) as { reason: string }).reason);
 
-/** Information (9), then yes to the SMS offer (1): one request for the privacy page by SMS. */
+/** Information (9), then the SMS offer's own key (3): one request for the privacy page by SMS. */
 async function askForSms(call: ReturnType<Gateway['emulator']['placeCall']>): Promise<void> {
   await call.press('9');
-  await call.press('1');
+  await call.press('3');
 }
 
 describe('privacy SMS pumping', () => {

@@ -130,14 +130,14 @@ describe.each(Object.keys(CALLERS) as Array<keyof typeof CALLERS>)('a caller in 
 });
 
 describe('the consent conversation', () => {
-  test('when the caller presses 9, layer 2 names the controller and rights, the SMS with the privacy page is sent on request, then the question comes again', async () => {
+  test('when the caller presses 9, layer 2 names the controller and rights, the SMS with the privacy page is sent on 3, then the question comes again', async () => {
     const call = place('de');
     await call.start();
     await call.press('9');
     expect(said(call.heard)).toMatch(/Artikel 13/);
     expect(said(call.heard)).toMatch(/Beispiel GmbH, Musterstraße/);
     expect(said(call.heard)).toMatch(/widerrufen/);
-    await call.press('1');
+    await call.press('3');
     await gw.runJobs();
     expect(gw.emulator.messages.find((m) => m.to === CALLERS.de.from)).toMatchObject({
       from: '+4930123456',
@@ -215,7 +215,7 @@ describe('the consent conversation', () => {
     const second = place('de', { from });
     await second.start();
     await second.press('9');
-    await second.press('1');
+    await second.press('3');
     await gw.runJobs();
     // The privacy SMS needs the number: it reaches the caller on the new call.
     expect(gw.emulator.messages.filter((m) => m.to === from)).toHaveLength(1);
@@ -247,7 +247,7 @@ describe('the consent conversation', () => {
     const call = place('de', { from: 'anonymous' });
     await call.start();
     await call.press('9');
-    await call.press('1');
+    await call.press('3');
     const before = gw.emulator.messages.length;
     await gw.runJobs();
     expect(gw.emulator.messages).toHaveLength(before);

@@ -280,23 +280,29 @@ test('the locales under test are the shipped locale folders, each with a complet
 describe.each(LOCALES)('a caller in %s', (lng) => {
   const other = LOCALES[(LOCALES.indexOf(lng) + 1) % LOCALES.length] as string;
 
-  test('pressing 9 gives layer 2 (Art. 13) and the SMS offer; accepting texts the privacy link in their language, then the question comes again and 2 declines', async () => {
+  test('pressing 9 gives layer 2 (Art. 13) and the question again with the SMS on a key of its own; 3 texts the privacy link in their language, then the question comes again and 2 declines', async () => {
     const from = newCaller();
     const c = await call(lng, from);
     expect(times(c.heard, lng, 'age')).toBe(1);
 
     await c.press('9');
     said1(c.heard, lng, 'info');
-    said1(c.heard, lng, 'smsOffer');
-    expect(indexOf(c.heard, lng, 'info')).toBeLessThan(indexOf(c.heard, lng, 'smsOffer'));
+    said1(c.heard, lng, 'smsOffer', { smsKey: '3' });
+    said1(c.heard, lng, 'smsHint', { smsKey: '3' });
+    // Layer 2, the SMS offer, then the same question again, its SMS key last.
+    expect(indexOf(c.heard, lng, 'info')).toBeLessThan(indexOf(c.heard, lng, 'smsOffer', { smsKey: '3' }));
+    const afterInfo = c.heard.slice(indexOf(c.heard, lng, 'info'));
+    said1(afterInfo, lng, 'main');
+    expect(indexOf(afterInfo, lng, 'main')).toBeLessThan(indexOf(afterInfo, lng, 'smsHint', { smsKey: '3' }));
     expect(gw.report(c.callSid)).toMatchObject({ outcome: null, consentId: null });
 
-    await c.press('1');
+    await c.press('3');
     said1(c.heard, lng, 'smsSent');
     // The main question is asked again, after the confirmation.
-    expect(times(c.heard, lng, 'main')).toBe(2);
+    expect(times(c.heard, lng, 'main')).toBe(3);
     const afterSms = c.heard.slice(indexOf(c.heard, lng, 'smsSent'));
     said1(afterSms, lng, 'main');
+    expect(gw.report(c.callSid)).toMatchObject({ outcome: null, consentId: null });
 
     await gw.runJobs();
     const sms = gw.emulator.messages.filter((m) => m.to === from);
@@ -320,6 +326,20 @@ describe.each(LOCALES)('a caller in %s', (lng) => {
     expect(report.events.map((e) => e.type)).not.toContain('granted');
     said1(c.heard, lng, 'declined');
     expectHuman(c, 'whisper.none');
+  });
+
+  test('after pressing 9, pressing 1 consents: 1 means yes to the question everywhere, and no SMS is sent', async () => {
+    const from = newCaller();
+    const c = await call(lng, from);
+    await c.press('9');
+    await c.press('1');
+    const report = gw.report(c.callSid);
+    expect(report).toMatchObject({ locale: lng, outcome: null, consentStatus: 'active' });
+    expect(report.purposes.call).toBe(true);
+    expect(report.events.map((e) => e.type)).not.toContain('sms_requested');
+    said1(c.heard, lng, 'granted');
+    await gw.runJobs();
+    expect(gw.emulator.messages.filter((m) => m.to === from)).toHaveLength(0);
   });
 
   test('pressing 0 on a later call withdraws every earlier consent of that number, confirms it in their language, and tells the agent', async () => {

@@ -72,13 +72,35 @@ describe('call flow', () => {
     expect(all.some((t) => t.decision === 'granted')).toBe(false);
   });
 
-  test('when the caller asks for information, layer 2 plays, the SMS is offered, then the question comes again', () => {
+  test('when the caller asks for information, layer 2 plays and the same question comes again, where 1 still means yes', () => {
     const { all, state } = run([key('info', '9'), yes]);
     expect(all[0]!.step).toEqual({ kind: 'info', back: 'main', smsOffer: true });
     expect(all[0]!.events).toEqual([{ type: 'info_requested', question: 'call' }]);
+    expect(all[0]!.state.q).toBe('main');
+    expect(all[1]!.decision).toBe('granted');
+    expect(all[1]!.effects).toEqual([]);
+    expect(state.ans).toEqual({ call: true });
+  });
+
+  test('the privacy SMS has a key of its own (3): it is sent, and the question is asked again', () => {
+    const { all } = run([key('info', '9'), key('unclear', '3'), yes]);
     expect(all[1]!.effects).toEqual(['send_privacy_sms']);
+    expect(all[1]!.events).toEqual([{ type: 'sms_requested' }]);
     expect(all[1]!.step).toMatchObject({ kind: 'ask', question: 'main', lead: ['smsSent'] });
-    expect(state.q).toBe('main');
+    expect(all[1]!.decision).toBeUndefined();
+    expect(all[2]!.decision).toBe('granted');
+  });
+
+  test('after information on an extra purpose, 1 grants that purpose', () => {
+    const { all, state } = run([yes, key('info', '9'), yes]);
+    expect(all[1]!.step).toEqual({ kind: 'info', back: 'purpose', smsOffer: true });
+    expect(state.ans).toEqual({ call: true, ai_training: true });
+  });
+
+  test('without a privacy page, 3 is a key with no meaning: asked again, nothing sent', () => {
+    const t = transition(initialState('de'), key('unclear', '3'), { ...config, privacySms: false });
+    expect(t.effects).toEqual([]);
+    expect(t.step).toMatchObject({ kind: 'ask', lead: ['reprompt'] });
   });
 
   test('when no privacy page is configured, information is followed directly by the question', () => {
