@@ -83,6 +83,18 @@ export const ENV_VARIABLES = {
     doc: 'reverse proxies in front of the service whose X-Forwarded-For is believed; 0: none',
   },
   API_TOKEN_TTL_DAYS: { default: '90', doc: 'days until a portal API token expires' },
+  CRM_WEBHOOK_URL: {
+    default: '',
+    doc: 'where consent events are POSTed (Standard Webhooks); unset: no deliveries',
+  },
+  CRM_WEBHOOK_SECRET: {
+    default: '',
+    doc: 'signing secret of the CRM webhooks: whsec_ + base64 of at least 24 random bytes',
+  },
+  RECEIPT_SMS: {
+    default: 'false',
+    doc: 'true: every consenting caller gets a consent receipt by SMS (consent ID, how to withdraw)',
+  },
 } as const;
 
 export type EnvName = keyof typeof ENV_VARIABLES;
@@ -166,6 +178,9 @@ export interface Config {
   /** Proxy hops whose X-Forwarded-For is believed for the client address (0: the socket's). */
   trustProxyHops: number;
   apiTokenTtlDays: number;
+  /** Consent events to the CRM (Standard Webhooks); null when CRM_WEBHOOK_URL is unset. */
+  crm: { url: string; secret: string } | null;
+  receiptSms: boolean;
   operator: OperatorConfig;
   /** Things running on development defaults, said once in the start-up log. */
   defaultsInUse: string[];
@@ -316,6 +331,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const apiTokenTtlDays = Number(get('API_TOKEN_TTL_DAYS') || '90');
   if (!(apiTokenTtlDays > 0 && apiTokenTtlDays <= 3650))
     problems.push('API_TOKEN_TTL_DAYS: must be a number of days above 0 (at most 3650)');
+  const crm = crmConfig(get('CRM_WEBHOOK_URL'), get('CRM_WEBHOOK_SECRET'), production, problems);
+  const receiptSms = get('RECEIPT_SMS') || 'false';
+  if (!['true', 'false'].includes(receiptSms)) problems.push('RECEIPT_SMS: must be true or false');
 
   let operator: OperatorConfig = operatorSchema.parse({});
   const operatorFile = path.resolve(cwd, get('GATEWAY_CONFIG') || './gateway.config.json');
@@ -358,9 +376,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     auditFourEyes: fourEyes === 'true',
     trustProxyHops,
     apiTokenTtlDays,
+    crm,
+    receiptSms: receiptSms === 'true',
     operator,
     defaultsInUse,
   };
+}
+
+/**
+ * The CRM secret is the Standard Webhooks form: `whsec_` and the base64 of the HMAC key, which must
+ * be at least 24 bytes (the spec's minimum). A URL without a secret would send unsigned events.
+ */
+function crmConfig(url: string, secret: string, production: boolean, problems: string[]): Config['crm'] {
+  if (!url) {
+    if (secret) problems.push('CRM_WEBHOOK_SECRET: set, but CRM_WEBHOOK_URL is not');
+    return null;
+  }
+  let ok = true;
+  if (!/^https?:\/\/\S+$/.test(url) || (production && !url.startsWith('https://'))) {
+    problems.push(`CRM_WEBHOOK_URL: must be an ${production ? 'https' : 'http(s)'} URL`);
+    ok = false;
+  }
+  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
+  const bytes = m?.[1] ? Buffer.from(m[1], 'base64') : Buffer.alloc(0);
+  if (!m || bytes.length < 24 || bytes.toString('base64').replace(/=+$/, '') !== m[1]?.replace(/=+$/, '')) {
+    problems.push(
+      'CRM_WEBHOOK_SECRET: required with CRM_WEBHOOK_URL: whsec_ + base64 of at least 24 random bytes',
+    );
+    ok = false;
+  }
+  return ok ? { url, secret } : null;
 }
 
 /** Locales and prompts ship beside `src/`, found the same way from `src/` (tests) and `dist/src/` (built). */

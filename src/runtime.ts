@@ -9,6 +9,8 @@ import { createJobHandlers } from './jobs/handlers';
 import { JobRunner } from './jobs/queue';
 import { RETENTION_JOB, retentionJobHandler } from './lifecycle/retention-job';
 import { Ledger } from './ledger';
+import { createLifecycleHandlers } from './lifecycle/handlers';
+import { PrivacyTexts } from './privacy/texts';
 import type { LedgerWriter } from './ledger/writer';
 import { resolveFfmpeg } from './recording/ffmpeg';
 import type { ClipStore } from './storage/clip-store';
@@ -25,6 +27,8 @@ export interface Runtime {
   /** Where the voice webhooks write. */
   writer: LedgerWriter<CallWrites>;
   catalog: Catalog;
+  /** The privacy pages' and receipts' texts (locales/<lng>/privacy.json). */
+  privacyTexts: PrivacyTexts;
   store: ClipStore;
   twilio: TwilioApi;
   jobs: JobRunner;
@@ -89,7 +93,9 @@ export async function openRuntime(
     schedule: config.operator.purposes,
     log: log.child({ module: 'retention' }),
   });
-  const jobs = new JobRunner(ledger, handlers, log.child({ module: 'jobs' }));
+  const privacyTexts = PrivacyTexts.load(localesDir(), config.defaultLocale);
+  const lifecycle = createLifecycleHandlers({ ledger, store, twilio, texts: privacyTexts, config, log });
+  const jobs = new JobRunner(ledger, { ...handlers, ...lifecycle }, log.child({ module: 'jobs' }));
   const health: HealthSource = {
     async check() {
       const checks: Record<string, string> = {};
@@ -121,6 +127,7 @@ export async function openRuntime(
     ledger,
     writer,
     catalog,
+    privacyTexts,
     store,
     twilio,
     jobs,

@@ -10,6 +10,7 @@ import type { LedgerWriter } from '../ledger/writer';
 import type { TwimlRenderer } from '../twiml/render';
 import { withoutQuotes } from './caller-words';
 import { CallStateSeal } from './call-state';
+import { outboundOf } from '../outbound/outbound';
 import type { AnswerWrite, CallWrites, NoticeRef } from './ledger-writes';
 import { ageOfConsent, chooseLocale, countryOf } from './locale';
 
@@ -222,6 +223,7 @@ export class CallService {
       words: answer.speech ? JSON.stringify({ speech: answer.speech, reason: answer.reason }) : null,
       events: t.events,
       call: this.callUpdate(t, answer),
+      outbound: outboundOf(this.d.config),
     };
     const { consentId } = await this.d.writer.run('answer', write);
     if (t.decision === 'granted') next.cid = consentId ?? undefined;

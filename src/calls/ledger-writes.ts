@@ -3,6 +3,8 @@ import type { FlowEvent } from '../flow/types';
 import type { CallRow, Ledger, Method, NewEvent } from '../ledger';
 import { attestationOf } from '../ledger/withdrawal-evidence';
 import { InlineWriter, siblingEntry, ThreadWriter, type LedgerWriter } from '../ledger/writer';
+import { callChanges } from '../lifecycle/call-changes';
+import { NO_OUTBOUND, type Outbound } from '../outbound/crm-events';
 import { withoutQuotes } from './caller-words';
 import { queuePrivacySms } from './privacy-sms';
 import { withdrawInCall, type CallWithdrawal, type WithdrawScope } from './withdrawal';
@@ -111,6 +113,8 @@ export interface AnswerWrite {
   words: string | null;
   events: FlowEvent[];
   call: Omit<CallFields, 'consent_id'>;
+  /** Which other systems hear of decisions and withdrawals (CRM, receipts). */
+  outbound?: Outbound;
 }
 
 function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
@@ -146,7 +150,7 @@ function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
     });
   if (a.openConsentId && a.purposes)
     ledger.setConsentPurposes(a.openConsentId, a.purposes.granted, a.purposes.closesClip ? end : null, a.at);
-  const withdrawal = a.withdraw
+  const withdrawnInCall = a.withdraw
     ? withdrawInCall(ledger, {
         callSid: a.callSid,
         callerHash: call.caller_hash,
@@ -156,6 +160,14 @@ function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
         at: a.at,
       })
     : null;
+  // The CRM events, receipt and deletion certificates of this answer, in the same transaction.
+  const { reference } = callChanges(ledger, a.outbound ?? NO_OUTBOUND, {
+    events: a.events,
+    consentId,
+    withdrawn: withdrawnInCall?.consents ?? [],
+    at: a.at,
+  });
+  const withdrawal = withdrawnInCall && reference ? { ...withdrawnInCall, reference } : withdrawnInCall;
   const wordsEnc = a.words ? ledger.sealFor(call.caller_hash, a.words) : null;
   const events: NewEvent[] = [
     {
@@ -188,7 +200,7 @@ function flowEvent(
   callSid: string,
   consentId: string | null,
   at: Date,
-  withdrawal: CallWithdrawal | null,
+  withdrawal: (CallWithdrawal & { reference?: string }) | null,
 ): NewEvent {
   const { type, ...data } = e;
   if ('reason' in data) data.reason = withoutQuotes(data.reason);

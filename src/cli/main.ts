@@ -13,10 +13,12 @@ import { logCliAccess } from './cli-access';
 import { releaseForCli } from './clip-release';
 import { promptsCommand } from './prompts';
 import { retentionCommand } from './retention';
+import { certificateCommand } from './certificate';
 import { rotateKeys } from './rotate';
 import { verifyLedger } from './verify';
 import { simulate } from './simulate';
 import { CHANNELS, erase, withdraw, type Channel } from './withdraw';
+import { outboundOf } from '../outbound/outbound';
 import { readStdin, usersCommand } from './users';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 4 } as const;
@@ -38,10 +40,12 @@ const USAGE = `consent — consent gateway command line
   consent prompts build [--lang de] [--engine espeak] [--dir prompts]   telephone WAVs from the locale texts
   consent prompts check [--lang de] [--dir prompts]   format, rate, loudness and length of recorded prompts
   consent users add --email <e> --role admin|auditor|ops | list   portal accounts (password on stdin)
-  consent withdraw <consentId> | --caller <number> [--channel web|email|phone|letter]
+  consent withdraw <consentId> | --caller <number> --channel web|email|phone|letter
                                          withdraw consents received outside the call; deletes their clips
-  consent erase --caller <number>        withdraw, delete clips and destroy the caller's key (Art. 17)
   consent retention run [--dry-run] [--json]   apply the retention schedule now; deletes expired clips
+  consent erase --caller <number> --channel web|email|phone|letter
+                                         withdraw, delete clips and destroy the caller's key (Art. 17)
+  consent certificate <consentId> [--json]  the signed deletion certificate (exit 4: none)
   consent simulate [--lang de] [--press 9,1,2] [--say "ja gerne"]...  hear a call on the command line
 `;
 
@@ -214,15 +218,22 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
           allowPositionals: true,
           options: { caller: { type: 'string' }, channel: { type: 'string' } },
         });
-        const channel = (values.channel ?? 'cli') as Channel;
+        // Every withdrawal names how it was received: the CRM and the certificate say so.
+        const channel = values.channel as Channel;
         if (!CHANNELS.includes(channel)) return usage(io);
         if (command === 'erase' ? !values.caller : !values.caller && !positionals[0]) return usage(io);
         return await withRuntime(io, async (rt) => {
           const now = new Date();
           const ids =
             command === 'erase'
-              ? erase(rt.ledger, values.caller as string, channel, now).withdrawn
-              : withdraw(rt.ledger, { caller: values.caller, consentId: positionals[0] }, channel, now);
+              ? erase(rt.ledger, values.caller as string, channel, now, outboundOf(rt.config)).withdrawn
+              : withdraw(
+                  rt.ledger,
+                  { caller: values.caller, consentId: positionals[0] },
+                  channel,
+                  now,
+                  outboundOf(rt.config),
+                );
           // Delete the clips now; what fails (S3 down) stays queued for the service's job runner.
           await rt.jobs.runDue();
           const pending = rt.ledger
@@ -241,6 +252,8 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         await withRuntime(io, (rt) => retentionCommand(rt, rest.slice(1), io));
         return EXIT.ok;
       }
+      case 'certificate':
+        return await withRuntime(io, async (rt) => certificateCommand(rest, io, rt.ledger));
       case 'simulate':
         return await simulate(rest, io);
       case 'prompts':

@@ -7,6 +7,20 @@ export type JobResult = { retryInMs: number; reason: string };
 
 export class PermanentJobError extends Error {}
 
+/**
+ * A failed attempt whose handler keeps its own schedule (the CRM's retries span a day and more):
+ * it counts as an attempt, waits `retryInMs`, and ends `failed` only when `giveUp` says so.
+ */
+export class RetryJobError extends Error {
+  constructor(
+    message: string,
+    readonly retryInMs: number,
+    readonly giveUp = false,
+  ) {
+    super(message);
+  }
+}
+
 export const MAX_ATTEMPTS = 12;
 const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 10 * 60_000;
@@ -132,10 +146,12 @@ export class JobRunner {
     } catch (error) {
       const attempts = job.attempts + 1;
       const message = (error as Error).message?.slice(0, 500) ?? String(error);
-      const permanent = error instanceof PermanentJobError || attempts >= MAX_ATTEMPTS;
+      const retry = error instanceof RetryJobError ? error : null;
+      const permanent =
+        error instanceof PermanentJobError || (retry ? retry.giveUp : attempts >= MAX_ATTEMPTS);
       db.prepare('UPDATE jobs SET status = ?, run_at = ?, last_error = ?, updated_at = ? WHERE id = ?').run(
         permanent ? 'failed' : 'pending',
-        this.now() + backoffMs(attempts),
+        this.now() + (retry ? retry.retryInMs : backoffMs(attempts)),
         message,
         at,
         job.id,

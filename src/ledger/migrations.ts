@@ -277,4 +277,48 @@ ALTER TABLE consents ADD COLUMN expired_at TEXT;                           -- wh
 CREATE INDEX consents_status ON consents(status, created_at);
 `,
   },
+  {
+    id: 6,
+    name: 'data-subject lifecycle: deletions, privacy codes, rate limits',
+    sql: `
+CREATE TABLE deletions (
+  consent_id TEXT PRIMARY KEY REFERENCES consents(id),
+  reason TEXT NOT NULL,                           -- withdrawn | expired | erased
+  channel TEXT NOT NULL,
+  reference TEXT NOT NULL,                        -- the withdrawal reference the caller or staff is given
+  requested_at TEXT NOT NULL,
+  completed_at TEXT                               -- NULL until every item is done
+);
+
+CREATE TABLE deletion_items (
+  consent_id TEXT NOT NULL REFERENCES deletions(consent_id),
+  system TEXT NOT NULL,                           -- s3 | twilio | keyring | ledger | crm
+  object TEXT NOT NULL,                           -- object key, recording SID, key id, webhook id (no personal data)
+  action TEXT NOT NULL,
+  result TEXT,                                    -- NULL while pending
+  done_at TEXT,
+  PRIMARY KEY (consent_id, system, object)
+);
+
+CREATE TABLE privacy_codes (
+  id TEXT PRIMARY KEY,                            -- random handle in the form; names no number
+  caller_hash TEXT,                               -- NULL when the number has no consents (no SMS sent)
+  code_hash TEXT NOT NULL,
+  locale TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0,
+  session_hash TEXT,                              -- sha256 of the cookie a right code opens (until expires_at)
+  used_at INTEGER
+);
+CREATE INDEX privacy_codes_session ON privacy_codes(session_hash);
+
+CREATE TABLE rate_limits (
+  bucket TEXT NOT NULL,                           -- keyed hash of what is limited (client, number)
+  window_start INTEGER NOT NULL,
+  hits INTEGER NOT NULL,
+  PRIMARY KEY (bucket, window_start)
+);
+`,
+  },
 ];

@@ -7,6 +7,8 @@ export interface TwilioApi {
   downloadRecording(recordingSid: string, toFile: string): Promise<number>;
   deleteRecording(recordingSid: string): Promise<void>;
   sendSms(p: { to: string; from: string; body: string }): Promise<void>;
+  /** Asks Twilio whether it still holds a recording: a deletion certificate checks, not assumes. */
+  recordingExists(recordingSid: string): Promise<boolean>;
 }
 
 export class TwilioRestError extends Error {
@@ -59,6 +61,13 @@ export function createTwilioApi(p: {
       // Already gone counts as done: deletion is idempotent.
       if (!res.ok && res.status !== 404)
         throw new TwilioRestError(`delete recording: HTTP ${res.status}`, res.status);
+    },
+    async recordingExists(recordingSid) {
+      const res = await call('GET', `${account}/Recordings/${encodeURIComponent(recordingSid)}.json`);
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.status === 404) return false;
+      if (res.ok) return true;
+      throw new TwilioRestError(`recording lookup: HTTP ${res.status}`, res.status);
     },
     async sendSms({ to, from, body }) {
       const res = await call(

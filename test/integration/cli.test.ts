@@ -165,7 +165,9 @@ describe('the consent command', () => {
     expect(report.clip.status).toBe('deleted');
     expect(report.consentStatus).toBe('withdrawn');
     expect((await consent('clip', granted.consentId, '--out', path.join(dir, 'gone.mp3'))).status).toBe(4);
-    expect((await consent('withdraw', granted.consentId)).status).toBe(4);
+    expect((await consent('withdraw', granted.consentId, '--channel', 'email')).status).toBe(4);
+    // Every withdrawal names its channel: the CRM and the certificate say how it came.
+    expect((await consent('withdraw', granted.consentId)).status).toBe(2);
   });
 
   test('consent erase destroys the caller key: the number is unreadable, the chain still verifies', async () => {

@@ -1,0 +1,7 @@
+import type { Config } from '../config';
+import type { Outbound } from './crm-events';
+
+/** Which outbound messages a deployment sends, from its configuration. */
+export function outboundOf(config: Pick<Config, 'crm' | 'receiptSms'>): Outbound {
+  return { crm: config.crm !== null, receipts: config.receiptSms };
+}
