@@ -22,6 +22,7 @@ export interface DeletionRow {
 }
 
 export const CERTIFY_JOB = 'certify_deletion';
+const CERTIFY_DELAY_MS = 3_000;
 
 /** The reference a caller or staff member is given for a withdrawal: no personal data, easy to read out. */
 export function newReference(at: Date): string {
@@ -75,10 +76,15 @@ export function requestDeletion(
     );
   if (r.crmWebhookId) item.run(r.consentId, 'crm', r.crmWebhookId, 'notify', null, null);
   if (r.erasure) item.run(r.consentId, 'keyring', `caller key of ${r.erasure}`, 'shred', null, null);
+  // A moment later: the deletions queued in the same transaction go first, and a command-line
+  // withdrawal returns after those without waiting on Twilio's checks (the service does them).
   ledger.enqueue(
     CERTIFY_JOB,
     { consentId: r.consentId },
-    { dedupeKey: `${CERTIFY_JOB}:${r.consentId}:${r.at.getTime()}:${crypto.randomBytes(3).toString('hex')}` },
+    {
+      dedupeKey: `${CERTIFY_JOB}:${r.consentId}:${r.at.getTime()}:${crypto.randomBytes(3).toString('hex')}`,
+      runAt: r.at.getTime() + CERTIFY_DELAY_MS,
+    },
   );
 }
 

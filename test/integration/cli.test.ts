@@ -168,7 +168,7 @@ describe('the consent command', () => {
     expect((await consent('withdraw', granted.consentId, '--channel', 'email')).status).toBe(4);
     // Every withdrawal names its channel: the CRM and the certificate say how it came.
     expect((await consent('withdraw', granted.consentId)).status).toBe(2);
-  });
+  }, 30_000);
 
   test('consent erase destroys the caller key: the number is unreadable, the chain still verifies', async () => {
     const r = await consent('erase', '--caller', '+4915100000202', '--channel', 'web');

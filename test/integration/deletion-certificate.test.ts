@@ -63,6 +63,8 @@ test('a withdrawal by key 0 gets a signed certificate: pending until the CRM ack
   await receiver.down();
   await withdrawByKeyZero(from);
   await gw.runJobs();
+  timePasses();
+  await gw.runJobs();
 
   const pending = certificate(consentId)!;
   expect(pending).toMatchObject({ consentId, reason: 'withdrawn', status: 'pending', completedAt: null });
@@ -105,7 +107,7 @@ test('a withdrawal by key 0 gets a signed certificate: pending until the CRM ack
   // No personal data: the number appears nowhere in it.
   expect(JSON.stringify(done)).not.toContain(from.slice(3));
   expect(done.keyId).toBe(certificateSigningKey(gw.runtime.ledger).keyId);
-});
+}, 30_000);
 
 test('consent certificate --json verifies offline with the README’s openssl commands, as written; an active or unknown consent exits 4', async () => {
   const from = number();
@@ -140,4 +142,4 @@ test('consent certificate --json verifies offline with the README’s openssl co
   const t = spawnSync('bash', ['-uo', 'pipefail', '-c', tampered], { cwd: work, env, encoding: 'utf8' });
   expect(`${t.stdout}${t.stderr}`).toMatch(/Signature Verification Failure/);
   fs.rmSync(work, { recursive: true, force: true });
-});
+}, 60_000);
