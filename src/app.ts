@@ -2,12 +2,14 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { CallService } from './calls/call-service';
 import { inlineCallWriter, type CallWrites } from './calls/ledger-writes';
-import { promptsDir, type Config } from './config';
+import { localesDir, promptsDir, type Config } from './config';
 import type { Catalog } from './i18n/catalog';
 import type { Ledger } from './ledger';
 import type { LedgerWriter } from './ledger/writer';
+import { mountPrivacyRoutes } from './http/privacy';
 import { mountVoiceRoutes } from './http/voice';
 import { mountLedgerRoutes, type CheckpointSource } from './http/ledger-routes';
+import { PrivacyTexts } from './privacy/texts';
 import { TwimlRenderer, type RenderSettings } from './twiml/render';
 
 export interface HealthSource {
@@ -30,6 +32,8 @@ export interface AppDeps {
   checkpoints?: CheckpointSource;
   /** Extra routers (the auditor portal) mounted by main. */
   mount?: (app: Express) => void;
+  /** Texts of the caller's /privacy pages; read from the locale folders when not given. */
+  privacyTexts?: PrivacyTexts;
 }
 
 /** What every spoken text is rendered with; shared by the webhooks and `consent prompts`. */
@@ -97,6 +101,14 @@ export function createApp(deps: AppDeps): Express {
   if (deps.checkpoints) mountLedgerRoutes(app, deps.checkpoints);
   // Recorded prompts are public audio Twilio fetches for <Play>; they hold no personal data.
   app.use('/prompts', express.static(promptsDir(), { index: false, dotfiles: 'ignore', maxAge: '1h' }));
+  mountPrivacyRoutes(app, {
+    ledger: deps.ledger,
+    config: deps.config,
+    texts: deps.privacyTexts ?? PrivacyTexts.load(localesDir(), deps.config.defaultLocale),
+    log: deps.log,
+    onJob: deps.onJob,
+    clock: deps.clock,
+  });
   deps.mount?.(app);
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     ledger: runtime.ledger,
     writer: runtime.writer,
     catalog: runtime.catalog,
+    privacyTexts: runtime.privacyTexts,
     log,
     health: runtime.health,
     checkpoints: runtime.checkpoints,

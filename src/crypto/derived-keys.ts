@@ -11,6 +11,8 @@ export const DERIVED_KEY_USES = {
   'call-state': 'consent-gateway/call-state/v1',
   /** HMAC naming a clip's S3 object (no personal data in the key, the same key on every retry). */
   'clip-object-key': 'consent-gateway/clip-object-key/v1',
+  /** HMAC of the /privacy pages: one-time codes, their sessions, CSRF tokens, rate-limit buckets. */
+  privacy: 'consent-gateway/privacy/v1',
 } as const;
 
 export type DerivedKeyUse = keyof typeof DERIVED_KEY_USES;

@@ -5,6 +5,7 @@ import type { Ledger } from '../ledger';
 import { createCrmDelivery } from '../outbound/crm-delivery';
 import { CRM_JOB } from '../outbound/crm-events';
 import { createReceiptJob, RECEIPT_JOB } from '../outbound/receipts';
+import { CODE_SMS_JOB, createCodeSmsJob } from '../privacy/code-sms';
 import type { PrivacyTexts } from '../privacy/texts';
 import type { ClipStore } from '../storage/clip-store';
 import type { TwilioApi } from '../twilio/rest';
@@ -31,6 +32,7 @@ export function createLifecycleHandlers(d: {
       publicBaseUrl: d.config.publicBaseUrl,
       clock: d.clock,
     }),
+    [CODE_SMS_JOB]: createCodeSmsJob({ ledger: d.ledger, twilio: d.twilio, clock: d.clock }),
     [CERTIFY_JOB]: createCertifyJob({
       ledger: d.ledger,
       store: d.store,

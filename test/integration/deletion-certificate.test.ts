@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +30,23 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** Asynchronous, so the gateway in this process keeps serving while the command runs. */
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd?: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 const number = () => `+49151${crypto.randomInt(1e6, 1e7)}`;
 const timePasses = () =>
   gw.runtime.ledger.db.prepare("UPDATE jobs SET run_at = 0 WHERE status = 'pending'").run();
@@ -39,7 +56,19 @@ const certificate = (id: string) =>
 async function consentWithStoredClip(from: string): Promise<{ consentId: string; recordingSid: string }> {
   const call = gw.emulator.placeCall({ from, to: '+4930123456', fromCountry: 'DE', recordingSeconds: 20 });
   await call.start();
-  for (const k of ['1', '1', '1']) await call.press(k);
+  for (const k of ['1', '1', '1']) {
+    try {
+      await call.press(k);
+    } catch (e) {
+      console.log(
+        JSON.stringify(call.heard.map((h) => h.text ?? h.verb)),
+        gw.emulator.webhooks
+          .filter((w) => w.callSid === call.callSid)
+          .map((w) => w.status + ' ' + w.url.slice(20, 90) + ' ' + w.body.slice(0, 400)),
+      );
+      throw e;
+    }
+  }
   await gw.emulator.settle();
   await gw.runJobs();
   await gw.runJobs();
@@ -52,7 +81,18 @@ async function consentWithStoredClip(from: string): Promise<{ consentId: string;
 async function withdrawByKeyZero(from: string): Promise<void> {
   const call = gw.emulator.placeCall({ from, to: '+4930123456', fromCountry: 'DE' });
   await call.start();
-  await call.press('0');
+  try {
+    await call.press('0');
+  } catch (error) {
+    // Say what the caller heard and what the service answered: a bare "no <Gather>" explains nothing.
+    const answers = gw.emulator.webhooks
+      .filter((w) => w.callSid === call.callSid)
+      .map((w) => `${w.status} ${w.body}`);
+    throw new Error(
+      `${(error as Error).message}; heard ${JSON.stringify(call.heard)}; answers ${answers.join(' | ')}`,
+      { cause: error },
+    );
+  }
   await gw.emulator.settle();
 }
 
@@ -118,9 +158,10 @@ test('consent certificate --json verifies offline with the README’s openssl co
     CONSENT_KEYS: KEYS,
     LOG_LEVEL: 'silent',
   };
-  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
-  expect(cli('certificate', consentId, '--json').status).toBe(4);
-  expect(cli('certificate', 'CNS-20260101-000000000000', '--json').status).toBe(4);
+  expect((await run(process.execPath, [BIN, 'certificate', consentId, '--json'], env)).status).toBe(4);
+  expect((await run(process.execPath, [BIN, 'certificate', 'CNS-20260101-000000000000'], env)).status).toBe(
+    4,
+  );
 
   await withdrawByKeyZero(from);
   await gw.runJobs();
@@ -130,7 +171,7 @@ test('consent certificate --json verifies offline with the README’s openssl co
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-'));
   // `npx consent` is the package's own bin; here it runs from the project with this test's ledger.
   const script = block!.replace(/^ID=.*$/m, `ID=${consentId}`).replace(/npx consent/g, `node ${BIN}`);
-  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: work, env, encoding: 'utf8' });
+  const r = await run('bash', ['-euo', 'pipefail', '-c', script], env, work);
   expect(r.stderr).not.toMatch(/fail/i);
   expect(r.stdout).toMatch(/Signature Verified Successfully/);
 
@@ -139,7 +180,7 @@ test('consent certificate --json verifies offline with the README’s openssl co
   fs.writeFileSync(path.join(work, 'certificate.json'), JSON.stringify({ ...cert, reason: 'expired' }));
   const tampered = script.replace(/^.* certificate "\$ID" --json.*$/m, '');
   expect(tampered).not.toEqual(script);
-  const t = spawnSync('bash', ['-uo', 'pipefail', '-c', tampered], { cwd: work, env, encoding: 'utf8' });
+  const t = await run('bash', ['-uo', 'pipefail', '-c', tampered], env, work);
   expect(`${t.stdout}${t.stderr}`).toMatch(/Signature Verification Failure/);
   fs.rmSync(work, { recursive: true, force: true });
 }, 60_000);

@@ -83,6 +83,7 @@ export async function startGateway(
     ledger: runtime.ledger,
     writer: runtime.writer,
     catalog: runtime.catalog,
+    privacyTexts: runtime.privacyTexts,
     log,
     health: runtime.health,
     checkpoints: runtime.checkpoints,

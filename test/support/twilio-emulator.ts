@@ -522,6 +522,15 @@ export class TwilioEmulator {
       return sendJson(res, 200, { recordings: list.map((x) => this.recordingJson(x)) });
     }
     if (rest === 'Messages.json' && method === 'POST') return this.createMessage(res, body);
+    if (rest === 'Messages.json' && method === 'GET') {
+      // Twilio lists messages newest first, filtered by To and From when given.
+      const to = url.searchParams.get('To');
+      const from = url.searchParams.get('From');
+      const list = this.messages.filter((m) => (!to || m.to === to) && (!from || m.from === from)).reverse();
+      return sendJson(res, 200, {
+        messages: list.map((m) => ({ sid: m.sid, to: m.to, from: m.from, body: m.body, status: 'sent' })),
+      });
+    }
     if ((r = /^Calls\/(CA[0-9a-f]{32})\.json$/.exec(rest)))
       return this.callResource(res, method, r[1] ?? '', body);
     return twilioError(res, 404, 20404, 'The requested resource was not found');
