@@ -10,6 +10,7 @@ import { JobRunner } from './jobs/queue';
 import { RETENTION_JOB, retentionJobHandler } from './lifecycle/retention-job';
 import { Ledger } from './ledger';
 import { createLifecycleHandlers } from './lifecycle/handlers';
+import { outboundOf } from './outbound/outbound';
 import { PrivacyTexts } from './privacy/texts';
 import type { LedgerWriter } from './ledger/writer';
 import { resolveFfmpeg } from './recording/ffmpeg';
@@ -92,6 +93,7 @@ export async function openRuntime(
     ledger,
     schedule: config.operator.purposes,
     log: log.child({ module: 'retention' }),
+    outbound: outboundOf(config),
   });
   const privacyTexts = PrivacyTexts.load(localesDir(), config.defaultLocale);
   const lifecycle = createLifecycleHandlers({ ledger, store, twilio, texts: privacyTexts, config, log });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { applyRetention } from '../lifecycle/retention-sweep';
+import { outboundOf } from '../outbound/outbound';
 import type { Runtime } from '../runtime';
 
 /**
@@ -17,7 +18,10 @@ export async function retentionCommand(
     options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
   });
   const dryRun = values['dry-run'] === true;
-  const outcome = applyRetention(rt.ledger, rt.config.operator.purposes, new Date(), { dryRun });
+  const outcome = applyRetention(rt.ledger, rt.config.operator.purposes, new Date(), {
+    dryRun,
+    outbound: outboundOf(rt.config),
+  });
   let clipsDeleted = outcome.clipsToDelete.length;
   if (!dryRun && outcome.expired.length > 0) {
     await rt.jobs.runDue({ kinds: ['delete_clip'] });

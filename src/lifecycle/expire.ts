@@ -1,4 +1,6 @@
 import type { ConsentRow, Ledger } from '../ledger';
+import { enqueueCrmEvent, NO_OUTBOUND, type Outbound } from '../outbound/crm-events';
+import { newReference, requestDeletion } from './deletion';
 
 /**
  * The one way a consent ends by retention. Everything that must happen when a consent expires is
@@ -13,7 +15,7 @@ import type { ConsentRow, Ledger } from '../ledger';
 export function expireConsent(
   ledger: Ledger,
   consentId: string,
-  a: { at: Date; purposes: string[] },
+  a: { at: Date; purposes: string[]; outbound?: Outbound },
 ): boolean {
   return ledger.transaction(() => {
     const at = a.at.toISOString();
@@ -40,13 +42,19 @@ export function expireConsent(
         data: { purposes: a.purposes, channel: 'retention', reason: 'retention period elapsed' },
       },
     ]);
+    // Before the shredding: the CRM event carries the number, read while it still can be.
+    tellOthers(ledger, consent, a.at, a.outbound ?? NO_OUTBOUND, null);
     shredHeldOnlyFor(ledger, consent, a.at);
     return true;
   });
 }
 
 /** Some granted purposes of a consent ended while others go on: the consent and its clip stay. */
-export function endPurposes(ledger: Ledger, consentId: string, a: { at: Date; purposes: string[] }): boolean {
+export function endPurposes(
+  ledger: Ledger,
+  consentId: string,
+  a: { at: Date; purposes: string[]; outbound?: Outbound },
+): boolean {
   return ledger.transaction(() => {
     const consent = ledger.getConsent(consentId);
     if (!consent || consent.status !== 'active' || a.purposes.length === 0) return false;
@@ -62,7 +70,41 @@ export function endPurposes(ledger: Ledger, consentId: string, a: { at: Date; pu
         data: { purposes: fresh, channel: 'retention' },
       },
     ]);
+    tellOthers(ledger, consent, a.at, a.outbound ?? NO_OUTBOUND, fresh);
     return true;
+  });
+}
+
+/**
+ * The CRM hears `consent.expired` (the ended purposes false; all of them when the consent ended),
+ * and a deletion certificate is started, as for a withdrawal.
+ */
+function tellOthers(
+  ledger: Ledger,
+  consent: ConsentRow,
+  at: Date,
+  outbound: Outbound,
+  ended: string[] | null,
+): void {
+  const purposes = JSON.parse(consent.purposes) as Record<string, boolean>;
+  for (const p of Object.keys(purposes)) if (ended === null || ended.includes(p)) purposes[p] = false;
+  const reference = newReference(at);
+  const webhookId = enqueueCrmEvent(ledger, outbound, {
+    type: 'consent.expired',
+    consent: { ...consent, purposes: JSON.stringify(purposes) },
+    channel: 'retention',
+    at,
+    reference,
+    status: ended === null ? 'expired' : 'active',
+  });
+  requestDeletion(ledger, {
+    consentId: consent.id,
+    reason: 'expired',
+    channel: 'retention',
+    reference,
+    at,
+    crmWebhookId: webhookId,
+    purposes: ended ?? undefined,
   });
 }
 

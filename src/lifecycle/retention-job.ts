@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { JobHandler } from '../jobs/queue';
 import type { Ledger } from '../ledger';
+import type { Outbound } from '../outbound/crm-events';
 import { applyRetention } from './retention-sweep';
 import type { RetentionPurpose } from './retention';
 
@@ -30,10 +31,12 @@ export function retentionJobHandler(d: {
   schedule: readonly RetentionPurpose[];
   log: Logger;
   clock?: () => Date;
+  /** Which other systems hear of expiries (the CRM). */
+  outbound?: Outbound;
 }): JobHandler {
   return async (payload) => {
     const now = d.clock ? d.clock() : new Date();
-    const outcome = applyRetention(d.ledger, d.schedule, now);
+    const outcome = applyRetention(d.ledger, d.schedule, now, { outbound: d.outbound });
     if (payload.trigger === 'hourly') enqueueNextSlot(d.ledger, now);
     if (outcome.expired.length > 0 || outcome.purposesEnded.length > 0)
       d.log.info(

@@ -1,4 +1,5 @@
 import type { ConsentRow, Ledger } from '../ledger';
+import type { Outbound } from '../outbound/crm-events';
 import { endedOf, endPurposes, expireConsent } from './expire';
 import { consentExpiresAt, retentionVerdict, type RetentionPurpose } from './retention';
 
@@ -37,7 +38,7 @@ export function applyRetention(
   ledger: Ledger,
   schedule: readonly RetentionPurpose[],
   now: Date,
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; outbound?: Outbound } = {},
 ): RetentionOutcome {
   const outcome: RetentionOutcome = { expired: [], purposesEnded: [], clipsToDelete: [] };
   for (const row of activeConsents(ledger)) {
@@ -45,11 +46,19 @@ export function applyRetention(
     if (!verdict) continue;
     if (verdict.expires) {
       const stored = ledger.getClip(row.id)?.status === 'stored';
-      if (!options.dryRun && !expireConsent(ledger, row.id, { at: now, purposes: verdict.ending })) continue;
+      if (
+        !options.dryRun &&
+        !expireConsent(ledger, row.id, { at: now, purposes: verdict.ending, outbound: options.outbound })
+      )
+        continue;
       outcome.expired.push(row.id);
       if (stored) outcome.clipsToDelete.push(row.id);
     } else {
-      if (!options.dryRun && !endPurposes(ledger, row.id, { at: now, purposes: verdict.ending })) continue;
+      if (
+        !options.dryRun &&
+        !endPurposes(ledger, row.id, { at: now, purposes: verdict.ending, outbound: options.outbound })
+      )
+        continue;
       outcome.purposesEnded.push({ consentId: row.id, purposes: verdict.ending });
     }
   }
