@@ -42,7 +42,7 @@ export const ENV_VARIABLES = {
   },
   HUMAN_AGENT_NUMBER: {
     default: '',
-    doc: 'E.164 number or sip: URI of the human team; unset: apologise and end the call',
+    doc: 'E.164 number or sip: URI of the human team; required in production (development: apologise and end the call)',
   },
   ASSISTANT_URL: {
     default: '',
@@ -294,6 +294,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const humanAgent = get('HUMAN_AGENT_NUMBER') || null;
   if (humanAgent && !E164_OR_SIP.test(humanAgent))
     problems.push('HUMAN_AGENT_NUMBER: must be an E.164 number (+4930...) or a sip: URI');
+  // Refusing must never mean no service: a caller who says no is handed to a person.
+  else if (!humanAgent && production)
+    problems.push(
+      'HUMAN_AGENT_NUMBER: required in production (callers who refuse, withdraw or ask for a person are put through to it)',
+    );
+  else if (!humanAgent)
+    defaultsInUse.push(
+      'no HUMAN_AGENT_NUMBER: a caller who refuses or asks for a person hears an apology and is hung up on (development only)',
+    );
   const assistantUrl = get('ASSISTANT_URL') || null;
   if (
     assistantUrl &&

@@ -121,6 +121,10 @@ export async function openRuntime(
         .get() as number;
       checks.jobs = `${pending} pending, ${failed} failed`;
       checks.clipStore = config.s3 ? 's3' : 'embedded';
+      // Development only (production refuses to start without it): callers who refuse get no person.
+      checks.humanAgent = config.humanAgent
+        ? 'ok'
+        : 'missing: callers who refuse or ask for a person are apologised to and hung up on (HUMAN_AGENT_NUMBER)';
       return { ok, checks };
     },
   };

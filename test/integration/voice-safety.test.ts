@@ -196,3 +196,19 @@ describe('with a media-stream assistant', () => {
     }
   });
 });
+
+describe('refusing never means no service', () => {
+  test('in development without HUMAN_AGENT_NUMBER, /healthz names the missing human team', async () => {
+    const bare = await startGateway({ HUMAN_AGENT_NUMBER: '' });
+    try {
+      const res = await fetch(`${bare.url}/healthz`);
+      const body = (await res.json()) as { checks: Record<string, string> };
+      expect(body.checks.humanAgent).toMatch(/^missing: .*HUMAN_AGENT_NUMBER/);
+      expect(bare.config.defaultsInUse.join('\n')).toMatch(/HUMAN_AGENT_NUMBER/);
+    } finally {
+      await bare.close();
+    }
+    const res = await fetch(`${gw.url}/healthz`);
+    expect(((await res.json()) as { checks: Record<string, string> }).checks.humanAgent).toBe('ok');
+  });
+});

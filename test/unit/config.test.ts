@@ -25,11 +25,30 @@ describe('configuration', () => {
     expect(config.keyRing.generated).toBe(true);
     expect(config.defaultsInUse.join('\n')).toMatch(/S3_BUCKET/);
     expect(config.defaultsInUse.join('\n')).toMatch(/CONSENT_KEYS/);
+    expect(config.defaultsInUse.join('\n')).toMatch(/HUMAN_AGENT_NUMBER/);
+  });
+
+  test('refusing never means no service: production without HUMAN_AGENT_NUMBER does not start, naming it', () => {
+    const found = problems({
+      NODE_ENV: 'production',
+      PUBLIC_BASE_URL: 'https://ivr.example.com',
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'x',
+      S3_BUCKET: 'clips',
+      CONSENT_KEYS: `k1:${key()}`,
+    });
+    expect(found).toEqual([expect.stringMatching(/^HUMAN_AGENT_NUMBER: required in production/)]);
   });
 
   test('in production, every missing variable is named in one error', () => {
     const found = problems({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://ivr.example.com' });
-    for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'S3_BUCKET', 'CONSENT_KEYS'])
+    for (const name of [
+      'TWILIO_ACCOUNT_SID',
+      'TWILIO_AUTH_TOKEN',
+      'S3_BUCKET',
+      'CONSENT_KEYS',
+      'HUMAN_AGENT_NUMBER',
+    ])
       expect(found.some((p) => p.startsWith(name))).toBe(true);
   });
 
@@ -41,6 +60,7 @@ describe('configuration', () => {
       TWILIO_AUTH_TOKEN: 'x',
       S3_BUCKET: 'clips',
       CONSENT_KEYS: `k2:${key()},k1:${key()}`,
+      HUMAN_AGENT_NUMBER: '+4930123456',
     } as NodeJS.ProcessEnv);
     expect(config.publicBaseUrl).toBe('https://ivr.example.com');
     expect(config.keyRing.entries.map((e) => e.id)).toEqual(['k2', 'k1']);
