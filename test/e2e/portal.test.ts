@@ -94,3 +94,47 @@ test('An auditor signs in with TOTP, states a reason, finds a consent, plays its
   expect(verdict.files).toContain('clip.mp3');
   await context.close();
 }, 45_000);
+
+test('An admin invites an auditor by link; the auditor sets their own password and TOTP in the browser and signs in', async () => {
+  const admin = await addUser(portal, 'admin');
+  const adminContext = await browser.newContext({ locale: 'en-GB' });
+  const adminPage = await adminContext.newPage();
+  await adminPage.goto(`${portal.url}/audit/login`);
+  await adminPage.getByLabel('E-mail').fill(admin.email);
+  await adminPage.getByLabel('Password').fill(admin.password);
+  await adminPage.getByLabel('One-time code').fill(authenticator.generate(admin.secret));
+  await adminPage.getByRole('button', { name: 'Sign in' }).click();
+  await adminPage.waitForURL(/\/audit\/$/);
+  await adminPage.getByRole('link', { name: 'Users' }).first().click();
+  await adminPage.locator('#email').fill('invited.auditor@example.com');
+  await adminPage.locator('#role').selectOption('auditor');
+  await adminPage.getByRole('button', { name: 'Add user' }).click();
+  const link = ((await adminPage.locator('#enrol-link').textContent()) ?? '').trim();
+  expect(link).toContain('/audit/enrol/');
+  // The admin's page holds a link, never a secret or a password.
+  expect(await adminPage.content()).not.toMatch(/otpauth|secret=/);
+  await adminContext.close();
+
+  const context = await browser.newContext({ locale: 'en-GB' });
+  const page = await context.newPage();
+  await page.goto(link);
+  const otpauth = (await page.locator('details pre').textContent()) ?? '';
+  const secret = new URL(otpauth).searchParams.get('secret') ?? '';
+  await page.getByLabel('Password', { exact: true }).fill('my very own passphrase');
+  await page.getByLabel('Password again').fill('my very own passphrase');
+  await page.getByLabel('One-time code').fill(authenticator.generate(secret));
+  await page.getByRole('button', { name: 'Set up your account' }).click();
+  await page.getByText('Your account is ready').waitFor();
+
+  await page.goto(`${portal.url}/audit/login`);
+  await page.getByLabel('E-mail').fill('invited.auditor@example.com');
+  await page.getByLabel('Password').fill('my very own passphrase');
+  // The code typed at enrolment is spent: the app's next one signs in.
+  await page
+    .getByLabel('One-time code')
+    .fill(authenticator.clone({ epoch: Date.now() + 30_000 }).generate(secret));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/audit\/$/);
+  expect(await page.locator('#account-changes').textContent()).toContain('invited.auditor@example.com');
+  await context.close();
+}, 45_000);
