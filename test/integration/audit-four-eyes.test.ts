@@ -56,6 +56,14 @@ describe('consent users (CLI)', () => {
     expect([code, err.join('')]).toEqual([0, '']);
     expect(out.join('')).toMatch(/otpauth:\/\/totp\/Consent%20Gateway:root%40example\.com\?secret=[A-Z2-7]+/);
     expect(out.join('')).toMatch(/[▀▄█]/);
+    // The operator's bootstrap account is in the access log like one made in the portal.
+    const created = portal.rt.ledger.db
+      .prepare("SELECT data FROM access_log WHERE type = 'user_created'")
+      .pluck()
+      .all() as string[];
+    expect(created.map((d) => JSON.parse(d) as { via: string; detail: { email: string } })).toContainEqual(
+      expect.objectContaining({ via: 'cli', detail: expect.objectContaining({ email: 'root@example.com' }) }),
+    );
     out.length = 0;
     expect(await usersCommand(['list'], io, portal.rt.ledger, async () => '')).toBe(0);
     expect(out.join('')).toMatch(/root@example\.com\tadmin/);

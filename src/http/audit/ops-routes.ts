@@ -50,6 +50,15 @@ export function mountOpsRoutes(kit: PortalKit): void {
       },
       { name: 'AUDIT_FOUR_EYES', ok: true, detail: String(config.auditFourEyes) },
       {
+        name: 'TRUST_PROXY_HOPS',
+        ok: true,
+        detail:
+          config.trustProxyHops > 0
+            ? `${config.trustProxyHops} proxy hop(s) may name the client address`
+            : 'X-Forwarded-For ignored: the connection address is the client',
+      },
+      { name: 'API_TOKEN_TTL_DAYS', ok: true, detail: `${config.apiTokenTtlDays} days` },
+      {
         name: 'purposes',
         ok: true,
         detail: config.operator.purposes.map((p) => `${p.id} (${p.retentionDays} d)`).join(', '),
