@@ -56,6 +56,7 @@ export const NAV: ReadonlyArray<{ href: string; label: Key; permission: Permissi
   { href: '/audit/stats', label: 'stats', permission: 'statistics' },
   { href: '/audit/config', label: 'config', permission: 'configCheck' },
   { href: '/audit/retention', label: 'retention', permission: 'retentionSchedule' },
+  { href: '/audit/withdrawals', label: 'withdrawals', permission: 'searchConsents' },
   { href: '/audit/users', label: 'users', permission: 'manageUsers' },
   { href: '/audit/tokens', label: 'tokens', permission: null },
   { href: '/audit/access-log', label: 'accessLog', permission: 'readAccessLog' },

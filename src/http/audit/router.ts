@@ -11,6 +11,7 @@ import { mountOpsRoutes } from './ops-routes';
 import { mountRetentionRoutes } from './retention-routes';
 import { mountLoginRoutes, mountPrincipal } from './session-routes';
 import { mountTokenRoutes } from './token-routes';
+import { mountWithdrawalRoutes } from './withdrawal-routes';
 
 /**
  * The route groups behind sign-in, in order. A new group of pages is a new file beside these
@@ -22,6 +23,7 @@ const SIGNED_IN_ROUTES: ReadonlyArray<(kit: PortalKit) => void> = [
   mountApprovalRoutes,
   mountOpsRoutes,
   mountRetentionRoutes,
+  mountWithdrawalRoutes,
   mountAdminRoutes,
   mountTokenRoutes,
   mountAccessLogRoutes,
