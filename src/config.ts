@@ -19,7 +19,7 @@ export const ENV_VARIABLES = {
   TWILIO_ACCOUNT_SID: { default: '', doc: 'account SID for REST calls (required in production)' },
   TWILIO_AUTH_TOKEN: {
     default: '',
-    doc: 'auth token: webhook signature validation and REST auth (required in production)',
+    doc: 'auth token: webhook signature validation and REST auth (required unless NODE_ENV is development or test)',
   },
   TWILIO_API_BASE: {
     default: 'https://api.twilio.com',
