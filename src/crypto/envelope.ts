@@ -12,6 +12,9 @@ import { Transform, type TransformCallback } from 'node:stream';
  * Layout: "CGE1" | version (1 byte) | chunk size (uint32 BE) | nonce prefix (7 bytes) |
  *         chunks, each ciphertext ‖ 16-byte tag; every chunk but the last holds exactly chunk size
  *         plaintext bytes, the last holds 0..chunk size (an empty input still has one).
+ * Version 2 binds a context that is not stored (for clips: the consent ID and the object key):
+ * the AAD is header ‖ context, so a clip opened for another consent or under another key fails.
+ * Version 1 (no context) stays readable.
  */
 
 export interface KeyEntry {
@@ -22,6 +25,7 @@ export interface KeyEntry {
 
 const MAGIC = Buffer.from('CGE1');
 const VERSION = 1;
+const VERSION_BOUND = 2;
 const PREFIX_LEN = 7;
 const HEADER_LEN = MAGIC.length + 1 + 4 + PREFIX_LEN;
 const TAG_LEN = 16;
@@ -34,6 +38,17 @@ const KEY_LEN = 32;
  * Readers take the size from the header, so changing it never affects stored clips.
  */
 export const DEFAULT_CHUNK = 1024 * 1024;
+/** The context a clip is bound to: not secret, never stored in the object, supplied again to open it. */
+export function clipContext(consentId: string, objectKey: string): Buffer {
+  return Buffer.from(`consent-clip\n${consentId}\n${objectKey}`, 'utf8');
+}
+
+export interface EnvelopeOptions {
+  chunkSize?: number;
+  /** Bound into every chunk's AAD (version 2); omitted, the envelope is version 1. */
+  context?: Buffer;
+}
+
 /** Bounds what a crafted header can make a reader buffer. */
 const MAX_CHUNK = 16 * 1024 * 1024;
 const MAX_CHUNKS = 0xffffffff;
@@ -177,12 +192,14 @@ const byteLength = (parts: readonly Buffer[]): number => parts.reduce((sum, p) =
 
 class Sealer {
   readonly header: Buffer;
+  private readonly aad: Buffer;
   private readonly prefix: Buffer;
   private counter = 0;
 
   constructor(
     private readonly key: Buffer,
     readonly chunkSize: number,
+    context?: Buffer,
   ) {
     checkKey(key, 'data key');
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK)
@@ -190,16 +207,17 @@ class Sealer {
     this.prefix = crypto.randomBytes(PREFIX_LEN);
     this.header = Buffer.allocUnsafe(HEADER_LEN);
     MAGIC.copy(this.header, 0);
-    this.header[4] = VERSION;
+    this.header[4] = context ? VERSION_BOUND : VERSION;
     this.header.writeUInt32BE(chunkSize, 5);
     this.prefix.copy(this.header, 9);
+    this.aad = context ? Buffer.concat([this.header, context]) : this.header;
   }
 
   /** Emits ciphertext per input piece and the tag separately: joining them would copy every chunk again. */
   seal(plain: readonly Buffer[], last: boolean, out: (b: Buffer) => void): void {
     if (this.counter > MAX_CHUNKS) throw new Error('input too long for one envelope');
     const cipher = crypto.createCipheriv('aes-256-gcm', this.key, nonceFor(this.prefix, this.counter, last));
-    cipher.setAAD(this.header);
+    cipher.setAAD(this.aad);
     this.counter += 1;
     for (const piece of plain) {
       const ct = cipher.update(piece);
@@ -212,11 +230,15 @@ class Sealer {
 
 class Opener {
   private header: Buffer | null = null;
+  private aad: Buffer = EMPTY;
   private prefix: Buffer = EMPTY;
   private counter = 0;
   frameSize = 0;
 
-  constructor(private readonly key: Buffer) {
+  constructor(
+    private readonly key: Buffer,
+    private readonly context?: Buffer,
+  ) {
     checkKey(key, 'data key');
   }
 
@@ -226,12 +248,17 @@ class Opener {
 
   readHeader(header: Buffer): void {
     if (!header.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not an encrypted clip (bad magic)');
-    if (header[4] !== VERSION) throw new Error(`encrypted clip has unsupported version ${header[4]}`);
+    const version = header[4];
+    if (version !== VERSION && version !== VERSION_BOUND)
+      throw new Error(`encrypted clip has unsupported version ${version}`);
+    if (version === VERSION_BOUND && !this.context)
+      throw new Error('encrypted clip is bound to a consent: open it with its context');
     const chunkSize = header.readUInt32BE(5);
     if (chunkSize < 1 || chunkSize > MAX_CHUNK)
       throw new Error(`encrypted clip has invalid chunk size ${chunkSize}`);
     // A copy, so the AAD does not pin (or change with) the writer's buffer.
     this.header = Buffer.from(header);
+    this.aad = version === VERSION_BOUND ? Buffer.concat([this.header, this.context as Buffer]) : this.header;
     this.prefix = this.header.subarray(9, 9 + PREFIX_LEN);
     this.frameSize = chunkSize + TAG_LEN;
   }
@@ -245,7 +272,7 @@ class Opener {
     if (index > MAX_CHUNKS) throw new Error('encrypted clip has too many chunks');
     const [ciphertext, tag] = splitAt(frame, size - TAG_LEN);
     const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, nonceFor(this.prefix, index, last));
-    decipher.setAAD(this.header as Buffer);
+    decipher.setAAD(this.aad);
     decipher.setAuthTag(tag.length === 1 ? (tag[0] as Buffer) : Buffer.concat(tag));
     this.counter += 1;
     const plain: Buffer[] = [];
@@ -258,7 +285,7 @@ class Opener {
     } catch {
       throw new Error(
         `encrypted clip failed authentication at chunk ${index}${last ? ' (final)' : ''}: ` +
-          'altered, reordered, truncated, or the wrong key',
+          'altered, reordered, truncated, the wrong key, or opened for another consent',
       );
     }
     return plain;
@@ -268,8 +295,8 @@ class Opener {
 const asBuffer = (chunk: unknown): Buffer =>
   Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
 
-export function createEncryptStream(dataKey: Buffer, options: { chunkSize?: number } = {}): Transform {
-  const sealer = new Sealer(dataKey, options.chunkSize ?? DEFAULT_CHUNK);
+export function createEncryptStream(dataKey: Buffer, options: EnvelopeOptions = {}): Transform {
+  const sealer = new Sealer(dataKey, options.chunkSize ?? DEFAULT_CHUNK, options.context);
   const { chunkSize } = sealer;
   const queue = new ByteQueue();
   let headerSent = false;
@@ -301,8 +328,8 @@ export function createEncryptStream(dataKey: Buffer, options: { chunkSize?: numb
   });
 }
 
-export function createDecryptStream(dataKey: Buffer): Transform {
-  const opener = new Opener(dataKey);
+export function createDecryptStream(dataKey: Buffer, options: { context?: Buffer } = {}): Transform {
+  const opener = new Opener(dataKey, options.context);
   const queue = new ByteQueue();
   return new Transform({
     transform(chunk: unknown, _enc, cb: TransformCallback) {
@@ -337,10 +364,10 @@ export async function encryptBuffer(
   dataKey: Buffer,
   plain: Buffer,
   // A bare number is the chunk size, as the first version of this function took it.
-  options: { chunkSize?: number } | number = {},
+  options: EnvelopeOptions | number = {},
 ): Promise<Buffer> {
-  const chunkSize = typeof options === 'number' ? options : options.chunkSize;
-  const sealer = new Sealer(dataKey, chunkSize ?? DEFAULT_CHUNK);
+  const o = typeof options === 'number' ? { chunkSize: options } : options;
+  const sealer = new Sealer(dataKey, o.chunkSize ?? DEFAULT_CHUNK, o.context);
   const parts: Buffer[] = [sealer.header];
   const push = (b: Buffer): void => void parts.push(b);
   let off = 0;
@@ -352,8 +379,12 @@ export async function encryptBuffer(
   return Buffer.concat(parts);
 }
 
-export async function decryptBuffer(dataKey: Buffer, ct: Buffer): Promise<Buffer> {
-  const opener = new Opener(dataKey);
+export async function decryptBuffer(
+  dataKey: Buffer,
+  ct: Buffer,
+  options: { context?: Buffer } = {},
+): Promise<Buffer> {
+  const opener = new Opener(dataKey, options.context);
   if (ct.length < HEADER_LEN) throw new Error('encrypted clip is truncated (incomplete header)');
   opener.readHeader(ct.subarray(0, HEADER_LEN));
   const parts: Buffer[] = [];

@@ -11,11 +11,9 @@ import crypto from 'node:crypto';
 
 export const HASH_BYTES = 32;
 
-const sha256 = (...parts: Uint8Array[]): Buffer => {
-  const h = crypto.createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
+// One-shot hashing (no Hash object per call): the log hashes every event twice on the writer thread.
+const sha256 = (...parts: Uint8Array[]): Buffer =>
+  crypto.hash('sha256', parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts), 'buffer');
 
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { decryptBuffer, encryptBuffer, generateDataKey } from '../crypto/envelope';
+import { clipContext, decryptBuffer, encryptBuffer, generateDataKey } from '../crypto/envelope';
 import { wrappedKeyId } from '../crypto/keyring';
 import type { Catalog } from '../i18n/catalog';
 import type { ConsentRow, Ledger } from '../ledger';
@@ -119,9 +119,10 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
       const { durationSec } = await cutClip({ ffmpeg, input: wav, startSec, endSec, output: mp3 });
       const plain = fs.readFileSync(mp3);
       const dataKey = generateDataKey();
-      const cipher = await encryptBuffer(dataKey, plain);
-      const wrapped = ledger.keyRing.wrap(dataKey);
       const key = objectKeyFor(ledger, consent.id);
+      // Bound to its consent and key: a clip row pointing at another consent's object fails to open.
+      const cipher = await encryptBuffer(dataKey, plain, { context: clipContext(consent.id, key) });
+      const wrapped = ledger.keyRing.wrap(dataKey);
       await d.store.put(key, cipher);
       const head = await d.store.head(key);
       if (!head || head.size !== cipher.length)
@@ -261,7 +262,9 @@ export async function readClip(
   const cipher = await store.get(clip.object_key);
   if (clip.cipher_sha256 && sha256(cipher) !== clip.cipher_sha256)
     throw new Error('stored clip does not match its recorded hash');
-  const audio = await decryptBuffer(ledger.keyRing.unwrap(clip.wrapped_key), cipher);
+  const audio = await decryptBuffer(ledger.keyRing.unwrap(clip.wrapped_key), cipher, {
+    context: clipContext(consentId, clip.object_key),
+  });
   if (clip.plain_sha256 && sha256(audio) !== clip.plain_sha256)
     throw new Error('decrypted clip does not match its recorded hash');
   return { audio, format: clip.format ?? 'audio/mpeg' };

@@ -15,12 +15,12 @@ export interface ChainedRow {
 
 /** Each event's hash covers its content and its predecessor's hash, so any edit breaks every later link. */
 export function eventHash(prevHash: string, row: Omit<ChainedRow, 'hash' | 'prev_hash'>): string {
-  return crypto
-    .createHash('sha256')
-    .update(prevHash)
-    .update('\n')
-    .update(JSON.stringify([row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data]))
-    .digest('hex');
+  // One-shot: the same bytes as hashing prevHash, "\n" and the JSON one after the other.
+  return crypto.hash(
+    'sha256',
+    `${prevHash}\n${JSON.stringify([row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data])}`,
+    'hex',
+  );
 }
 
 export type ChainVerdict =

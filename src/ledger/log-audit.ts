@@ -2,7 +2,7 @@ import { MemoryTree } from '../crypto/merkle';
 import type { CheckpointBody } from '../crypto/signed-note';
 import { eventHash, GENESIS_HASH, type ChainedRow } from './chain';
 import type { Db } from './database';
-import { eventLeafHash } from './merkle-log';
+import { eventLeafHash, subtreeId, subtreeOf } from './merkle-log';
 
 /**
  * The whole-log check behind `consent verify`: every event against its chain link and its stored
@@ -28,7 +28,7 @@ export function auditLog(db: Db): LogAudit {
     if (problems.length < 20) problems.push(problem);
   };
   const tree = new MemoryTree();
-  const storedLeaf = db.prepare('SELECT hash FROM merkle_nodes WHERE level = 0 AND idx = ?').pluck();
+  const storedLeaf = db.prepare('SELECT hash FROM merkle_tree WHERE id = ?').pluck();
   let prev = GENESIS_HASH;
   let expected = 1;
   for (const row of db.prepare('SELECT * FROM events ORDER BY seq').iterate() as Iterable<ChainedRow>) {
@@ -37,36 +37,34 @@ export function auditLog(db: Db): LogAudit {
     if (eventHash(row.prev_hash, row) !== row.hash)
       bad(row.seq, `event ${row.seq} (${row.type}) was altered: its content does not match its hash`);
     const leaf = eventLeafHash(row);
-    const stored = storedLeaf.get(row.seq - 1) as Buffer | undefined;
+    const stored = storedLeaf.get(subtreeId(0, row.seq - 1)) as Buffer | undefined;
     if (stored && !stored.equals(leaf))
       bad(row.seq, `event ${row.seq} (${row.type}) differs from the Merkle leaf logged for it`);
     tree.push(leaf);
     prev = row.hash;
     expected = row.seq + 1;
   }
-  for (const node of db
-    .prepare('SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx')
-    .iterate() as Iterable<{
-    level: number;
-    idx: number;
+  for (const row of db.prepare('SELECT id, hash FROM merkle_tree ORDER BY id').iterate() as Iterable<{
+    id: number;
     hash: Buffer;
   }>) {
+    const node = subtreeOf(row.id);
     let mine: Buffer | null;
     try {
-      mine = tree.perfect(node.level, node.idx);
+      mine = tree.perfect(node.level, node.index);
     } catch {
       mine = null;
     }
     if (!mine) {
       bad(
         tree.size + 1,
-        `the Merkle log holds subtree ${node.level}/${node.idx} beyond the ${tree.size} events`,
+        `the Merkle log holds subtree ${node.level}/${node.index} beyond the ${tree.size} events`,
       );
       break;
     }
-    if (!mine.equals(node.hash)) {
-      const seq = node.idx * 2 ** node.level + 1;
-      bad(seq, `stored Merkle subtree ${node.level}/${node.idx} (events from ${seq}) was altered`);
+    if (!mine.equals(row.hash)) {
+      const seq = node.index * 2 ** node.level + 1;
+      bad(seq, `stored Merkle subtree ${node.level}/${node.index} (events from ${seq}) was altered`);
     }
   }
   return { ok: problems.length === 0, size: tree.size, tree, head: prev, problems, firstBadEvent };

@@ -28,6 +28,21 @@ export function eventEntry(row: LeafRow): Buffer {
   return Buffer.from(JSON.stringify([row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data]));
 }
 
+/** In-order number of subtree (level, index): leaves are even, and ids grow as the log does. */
+export function subtreeId(level: number, index: number): number {
+  return index * 2 ** (level + 1) + 2 ** level - 1;
+}
+
+export function subtreeOf(id: number): { level: number; index: number } {
+  let level = 0;
+  let n = id + 1;
+  while (n % 2 === 0) {
+    n /= 2;
+    level += 1;
+  }
+  return { level, index: (n - 1) / 2 };
+}
+
 export const eventLeafHash = (row: LeafRow): Buffer => leafHash(eventEntry(row));
 
 /**
@@ -37,29 +52,26 @@ export const eventLeafHash = (row: LeafRow): Buffer => leafHash(eventEntry(row))
  * frontier (the perfect subtrees of the current size) is known to match the committed log.
  */
 export class MerkleLog implements SubtreeSource {
-  private readonly insert: Statement;
+  private readonly insertNode: Statement;
   private readonly select: Statement;
   /** frontier[level] is the pending left subtree of that level, present where size has that bit. */
   private cache: { size: number; lastHash: string; frontier: Array<Buffer | undefined> } | null = null;
 
   constructor(private readonly db: Db) {
-    this.insert = db.prepare('INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)');
-    this.select = db.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?').pluck();
+    this.insertNode = db.prepare('INSERT INTO merkle_tree (id, hash) VALUES (?, ?)');
+    this.select = db.prepare('SELECT hash FROM merkle_tree WHERE id = ?').pluck();
   }
 
   perfect(level: number, index: number): Buffer {
-    const hash = this.select.get(level, index) as Buffer | undefined;
+    const hash = this.select.get(subtreeId(level, index)) as Buffer | undefined;
     if (!hash) throw new Error(`the Merkle log has no subtree ${level}/${index}`);
     return hash;
   }
 
   /** Leaves in the tree: the events whose subtrees are stored. */
   size(): number {
-    // The primary key's order makes this one index probe, not a count.
-    return this.db
-      .prepare('SELECT COALESCE(MAX(idx) + 1, 0) FROM merkle_nodes WHERE level = 0')
-      .pluck()
-      .get() as number;
+    // The last leaf has the largest id (2(n-1)): one probe of the key, not a count.
+    return this.db.prepare('SELECT COALESCE(MAX(id) / 2 + 1, 0) FROM merkle_tree').pluck().get() as number;
   }
 
   root(size: number): Buffer {
@@ -104,23 +116,23 @@ export class MerkleLog implements SubtreeSource {
     this.cache = null;
   }
 
+  /** Updates `frontier` in place (the cache is cleared while it is being changed). */
   private push(frontier: Array<Buffer | undefined>, index: number, leaf: Buffer): Array<Buffer | undefined> {
-    const next = frontier.slice();
     let hash = leaf;
     let level = 0;
     let at = index;
-    this.insert.run(0, at, hash);
+    this.insertNode.run(subtreeId(0, at), hash);
     while (at % 2 === 1) {
-      const left = next[level];
+      const left = frontier[level];
       if (!left) throw new Error(`the Merkle frontier lacks level ${level} at size ${index}`);
       hash = nodeHash(left, hash);
-      next[level] = undefined;
+      frontier[level] = undefined;
       level += 1;
       at = Math.floor(at / 2);
-      this.insert.run(level, at, hash);
+      this.insertNode.run(subtreeId(level, at), hash);
     }
-    next[level] = hash;
-    return next;
+    frontier[level] = hash;
+    return frontier;
   }
 
   private loadFrontier(size: number): Array<Buffer | undefined> {

@@ -321,4 +321,20 @@ CREATE TABLE rate_limits (
 );
 `,
   },
+  {
+    id: 7,
+    name: 'merkle subtrees in append order',
+    sql: `
+-- One integer key per subtree in in-order numbering (leaf i is 2i): the subtrees an append completes
+-- sit next to each other, so a commit writes one page of them instead of one per tree level.
+-- The ledger rebuilds the table from the events when it opens.
+DROP TABLE merkle_nodes;
+CREATE TABLE merkle_tree (
+  id INTEGER PRIMARY KEY,                         -- subtree (level l, index i) is i*2^(l+1) + 2^l - 1
+  hash BLOB NOT NULL
+);
+CREATE TRIGGER merkle_tree_no_update BEFORE UPDATE ON merkle_tree BEGIN SELECT RAISE(ABORT, 'the merkle tree is append-only'); END;
+CREATE TRIGGER merkle_tree_no_delete BEFORE DELETE ON merkle_tree BEGIN SELECT RAISE(ABORT, 'the merkle tree is append-only'); END;
+`,
+  },
 ];

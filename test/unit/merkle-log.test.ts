@@ -6,7 +6,7 @@ import { KeyRing } from '../../src/crypto/keyring';
 import { Ledger } from '../../src/ledger';
 import { eventHash } from '../../src/ledger/chain';
 import { auditLog } from '../../src/ledger/log-audit';
-import { eventLeafHash, type LeafRow } from '../../src/ledger/merkle-log';
+import { eventLeafHash, subtreeId, subtreeOf, type LeafRow } from '../../src/ledger/merkle-log';
 
 const ring = (): KeyRing => new KeyRing([{ id: 'k1', key: Buffer.alloc(32, 1) }]);
 let dir: string;
@@ -60,10 +60,19 @@ describe('the event log as a Merkle tree', () => {
     b.close();
   });
 
+  test('subtree ids are the in-order numbering, and decode back', () => {
+    expect([subtreeId(0, 0), subtreeId(0, 1), subtreeId(1, 0), subtreeId(2, 0), subtreeId(1, 1)]).toEqual([
+      0, 2, 1, 3, 5,
+    ]);
+    for (let level = 0; level < 8; level += 1)
+      for (let index = 0; index < 40; index += 1)
+        expect(subtreeOf(subtreeId(level, index))).toEqual({ level, index });
+  });
+
   test('a ledger whose events predate the Merkle log gets its tree when opened', () => {
     const ledger = new Ledger(file, ring());
     append(ledger, 9, 'old');
-    ledger.db.exec('DROP TRIGGER merkle_nodes_no_delete; DELETE FROM merkle_nodes');
+    ledger.db.exec('DROP TRIGGER merkle_tree_no_delete; DELETE FROM merkle_tree');
     ledger.close();
     const reopened = new Ledger(file, ring());
     expect(reopened.merkle.size()).toBe(9);
