@@ -41,7 +41,16 @@ async function main(): Promise<void> {
     checkpoints: runtime.checkpoints,
     onJob: () => runtime.jobs.poke(),
     mount: (app) =>
-      app.use('/audit', createAuditRouter({ ledger: runtime.ledger, store: runtime.store, config, log })),
+      app.use(
+        '/audit',
+        createAuditRouter({
+          ledger: runtime.ledger,
+          store: runtime.store,
+          config,
+          log,
+          checkpoints: runtime.checkpoints,
+        }),
+      ),
   });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;

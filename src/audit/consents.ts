@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CallRow, ClipRow, ConsentRow, Ledger } from '../ledger';
 import { eventHash, type ChainedRow } from '../ledger/chain';
+import { proveConsent } from '../ledger/consent-proof';
 
 export const searchSchema = z.object({
   number: z.string().trim().max(40).optional(),
@@ -140,7 +141,8 @@ export function consentDetail(ledger: Ledger, id: string): ConsentDetail | null 
   const call = ledger.getCall(c.call_sid) ?? null;
   const notice = ledger.getNotice(c.notice_id);
   const events = ledger.eventsForCall(c.call_sid);
-  const verdict = ledger.verifyChain();
+  // A proof per entry against the latest checkpoint, never a walk over the whole log.
+  const proof = proveConsent(ledger, id);
   const history: ConsentDetail['history'] = [];
   if (c.caller_hash) {
     const sids = ledger.db
@@ -209,9 +211,13 @@ export function consentDetail(ledger: Ledger, id: string): ConsentDetail | null 
         }
       : null,
     chain: {
-      ok: verdict.ok,
-      checked: verdict.checked,
-      detail: verdict.ok ? `head ${verdict.head}` : verdict.reason,
+      ok: proof?.ok ?? false,
+      checked: proof?.entries.length ?? 0,
+      detail: !proof
+        ? 'no proof'
+        : proof.ok
+          ? `${proof.entries.length} entries proven included in checkpoint ${proof.checkpoint?.size ?? '-'} (signed ${proof.checkpoint?.signed_at ?? '-'})${proof.pending.length ? `; ${proof.pending.length} newer, covered by the next checkpoint` : ''}`
+          : proof.problems.join('; '),
       callEventsLinked: eventsIntact(events),
     },
   };

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Ledger } from '../ledger';
 import type { ChainedRow } from '../ledger/chain';
 import { consentDetail, type ConsentDetail } from './consents';
+import { proveConsent, type ConsentProof } from '../ledger/consent-proof';
 import { escapeHtml } from './html';
 
 export const sha256hex = (b: Buffer | string): string => crypto.createHash('sha256').update(b).digest('hex');
@@ -15,6 +16,8 @@ export interface EvidenceInput {
   clip: { audio: Buffer; format: string } | null;
   exportedBy: string;
   at: Date;
+  /** Signs a checkpoint covering the newest entries before the bundle is made. */
+  checkpoints?: { tick(force: boolean): Promise<void> };
 }
 
 /** ISO/IEC TS 27560 / Kantara consent-receipt fields, filled from the ledger. */
@@ -86,6 +89,20 @@ function summaryHtml(d: ConsentDetail, record: Record<string, unknown>, exported
 <p>Verify: see signature.json and manifest.json.</p></body></html>`;
 }
 
+/** The consent's log entries with their inclusion proofs against checkpoint.txt (see README). */
+function logEntries(proof: ConsentProof | null): Record<string, unknown> {
+  return {
+    description:
+      'Each entry is a leaf of the RFC 9162 Merkle tree of the event log: leaf hash = SHA-256(0x00 || UTF-8 of ' +
+      'JSON [seq, call_sid, consent_id, type, at, data]), leaf index = seq - 1; inclusionProof is the audit path ' +
+      '(base64, leaf side first) to the root in checkpoint.txt. "record" entries hold the consent and clip rows.',
+    checkpointSize: proof?.checkpoint?.size ?? null,
+    verified: proof ? { ok: proof.ok, problems: proof.problems } : null,
+    entries: proof?.entries ?? [],
+    notYetCheckpointed: proof?.pending ?? [],
+  };
+}
+
 /**
  * The evidence bundle for one consent. manifest.json lists every other file's SHA-256;
  * signature.json signs the manifest's SHA-256 with the ledger's Ed25519 key.
@@ -93,6 +110,8 @@ function summaryHtml(d: ConsentDetail, record: Record<string, unknown>, exported
 export async function buildEvidenceZip(
   input: EvidenceInput,
 ): Promise<{ zip: Buffer; manifestSha256: string } | null> {
+  // A checkpoint now, so that the entries of a call just made are covered by the export's proofs.
+  await input.checkpoints?.tick(true);
   const d = consentDetail(input.ledger, input.consentId);
   if (!d) return null;
   const record = consentRecord(d, input.config, input.at);
@@ -116,6 +135,9 @@ export async function buildEvidenceZip(
       )}\n`,
     ),
   );
+  const proof = proveConsent(input.ledger, d.consent.id);
+  if (proof?.checkpoint) files.set('checkpoint.txt', Buffer.from(proof.checkpoint.note));
+  files.set('log-entries.json', Buffer.from(`${JSON.stringify(logEntries(proof), null, 2)}\n`));
   if (input.clip) files.set(`clip.${input.clip.format.includes('wav') ? 'wav' : 'mp3'}`, input.clip.audio);
   const manifest = {
     consentId: d.consent.id,

@@ -60,4 +60,5 @@ export const NAV: ReadonlyArray<{ href: string; label: Key; permission: Permissi
   { href: '/audit/users', label: 'users', permission: 'manageUsers' },
   { href: '/audit/tokens', label: 'tokens', permission: null },
   { href: '/audit/access-log', label: 'accessLog', permission: 'readAccessLog' },
+  { href: '/audit/ledger', label: 'ledger', permission: null },
 ];

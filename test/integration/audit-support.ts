@@ -51,7 +51,17 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Por
     log,
     health: rt.health,
     mount: (a) =>
-      a.use('/audit', createAuditRouter({ ledger: rt.ledger, store: rt.store, config, log, clock })),
+      a.use(
+        '/audit',
+        createAuditRouter({
+          ledger: rt.ledger,
+          store: rt.store,
+          config,
+          log,
+          clock,
+          checkpoints: rt.checkpoints,
+        }),
+      ),
   });
   server.on('request', app);
   return {

@@ -156,6 +156,7 @@ export function mountConsentRoutes(kit: PortalKit): void {
       clip,
       exportedBy: c.p.user.email,
       at: now(),
+      checkpoints: kit.deps.checkpoints,
     });
     if (!built) return kit.fail(res, 404, 'notFound');
     kit.audit(res, {

@@ -10,6 +10,7 @@ import { UserStore, type UserRow } from '../../audit/users';
 import * as views from '../../audit/views';
 import type { Config } from '../../config';
 import type { Ledger } from '../../ledger';
+import type { Checkpoints } from '../../ledger/checkpoints';
 import type { ClipStore } from '../../storage/clip-store';
 
 export interface AuditDeps {
@@ -18,6 +19,8 @@ export interface AuditDeps {
   config: Config;
   log: Logger;
   clock?: () => Date;
+  /** Signed ledger checkpoints: the overview, the acknowledgement of an incident, exports. */
+  checkpoints?: Checkpoints;
 }
 
 /** Who is asking: a signed-in portal user (session) or an API caller (bearer token). */

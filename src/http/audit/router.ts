@@ -6,6 +6,7 @@ import { mountApprovalRoutes } from './approval-routes';
 import { mountConsentRoutes } from './consent-routes';
 import { mountEnrolRoutes } from './enrol-routes';
 import { mountHomeRoutes } from './home-routes';
+import { mountLedgerStatusRoutes } from './ledger-status-routes';
 import { createKit, type AuditDeps, type Ctx, type PortalKit } from './kit';
 import { mountOpsRoutes } from './ops-routes';
 import { mountRetentionRoutes } from './retention-routes';
@@ -27,6 +28,7 @@ const SIGNED_IN_ROUTES: ReadonlyArray<(kit: PortalKit) => void> = [
   mountAdminRoutes,
   mountTokenRoutes,
   mountAccessLogRoutes,
+  mountLedgerStatusRoutes,
 ];
 
 /** The auditor portal and its JSON API (mounted at /audit). Every route checks its role here, on the server. */
