@@ -23,6 +23,8 @@ const CONSENT_FIELDS = [
   'purposes',
   'status',
   'withdrawn_at',
+  'purposes_ended',
+  'expired_at',
   'clip_start_ms',
   'clip_end_ms',
 ] as const;

@@ -177,20 +177,24 @@ export async function seedConsent(
     const cipher = await encryptBuffer(dataKey, audio);
     const key = objectKeyFor(ledger, consentId);
     await rt.store.put(key, cipher);
-    ledger.upsertClip({
-      consent_id: consentId,
-      call_sid: callSid,
-      status: 'stored',
-      object_key: key,
-      wrapped_key: ledger.keyRing.wrap(dataKey),
-      key_id: ledger.keyRing.active.id,
-      format: 'audio/mpeg',
-      duration_sec: 3,
-      plain_bytes: audio.length,
-      cipher_bytes: cipher.length,
-      plain_sha256: sha256(audio),
-      cipher_sha256: sha256(cipher),
-      stored_at: at.toISOString(),
+    // As the clip job does: the row and its clip_stored event in one transaction.
+    ledger.transaction(() => {
+      ledger.upsertClip({
+        consent_id: consentId,
+        call_sid: callSid,
+        status: 'stored',
+        object_key: key,
+        wrapped_key: ledger.keyRing.wrap(dataKey),
+        key_id: ledger.keyRing.active.id,
+        format: 'audio/mpeg',
+        duration_sec: 3,
+        plain_bytes: audio.length,
+        cipher_bytes: cipher.length,
+        plain_sha256: sha256(audio),
+        cipher_sha256: sha256(cipher),
+        stored_at: at.toISOString(),
+      });
+      ledger.append([{ type: 'clip_stored', callSid, consentId, at, data: { sha256: sha256(cipher) } }]);
     });
   }
   return { consentId, callSid, from, noticeText, transcript };
