@@ -8,9 +8,14 @@ declare module 's3rver' {
     resetOnClose?: boolean;
     configureBuckets?: Array<{ name: string; configs?: Array<string | Buffer> }>;
   }
+  /** The S3 event notification s3rver emits for each object created or removed. */
+  export interface S3rverEvent {
+    Records: Array<{ eventName: string; s3: { bucket: { name: string }; object: { key: string } } }>;
+  }
   export default class S3rver {
     constructor(options: S3rverOptions);
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
+    on(event: 'event', listener: (event: S3rverEvent) => void): this;
   }
 }
