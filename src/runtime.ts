@@ -5,7 +5,7 @@ import { localesDir, promptsDir, type Config } from './config';
 import { KeyRing } from './crypto/keyring';
 import { threadedCallWriter, inlineCallWriter, type CallWrites } from './calls/ledger-writes';
 import { Catalog } from './i18n/catalog';
-import { createJobHandlers } from './jobs/handlers';
+import { createJobHandlers, giveUpHandlers } from './jobs/handlers';
 import { JobRunner } from './jobs/queue';
 import { RETENTION_JOB, retentionJobHandler } from './lifecycle/retention-job';
 import { Ledger } from './ledger';
@@ -97,7 +97,9 @@ export async function openRuntime(
   });
   const privacyTexts = PrivacyTexts.load(localesDir(), config.defaultLocale);
   const lifecycle = createLifecycleHandlers({ ledger, store, twilio, texts: privacyTexts, config, log });
-  const jobs = new JobRunner(ledger, { ...handlers, ...lifecycle }, log.child({ module: 'jobs' }));
+  const jobs = new JobRunner(ledger, { ...handlers, ...lifecycle }, log.child({ module: 'jobs' }), {
+    onGiveUp: giveUpHandlers,
+  });
   const health: HealthSource = {
     async check() {
       const checks: Record<string, string> = {};

@@ -235,7 +235,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
                   outboundOf(rt.config),
                 );
           // Delete the clips now; what fails (S3 down) stays queued for the service's job runner.
-          await rt.jobs.runDue();
+          await rt.jobs.runDue({ kinds: ['delete_clip'] });
           const pending = rt.ledger
             .sql("SELECT COUNT(*) FROM jobs WHERE kind = 'delete_clip' AND status != 'done'")
             .pluck()

@@ -10,7 +10,7 @@ import type { ConsentRow, Ledger } from '../ledger';
 import { cutClip } from '../recording/ffmpeg';
 import type { ClipStore } from '../storage/clip-store';
 import type { TwilioApi } from '../twilio/rest';
-import { PermanentJobError, type JobHandler } from './queue';
+import { PermanentJobError, type GiveUpHandler, type JobHandler } from './queue';
 
 export interface ClipDeps {
   ledger: Ledger;
@@ -48,7 +48,7 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
   const grantedConsent = (callSid: string): ConsentRow | undefined =>
     ledger.consentsForCall(callSid).find((c) => c.decision === 'granted');
 
-  const processRecording: JobHandler = async (payload, job) => {
+  const processRecording: JobHandler = async (payload, job, { write }) => {
     const callSid = String(payload.callSid);
     const recordingSid = String(payload.recordingSid);
     const call = ledger.getCall(callSid);
@@ -60,16 +60,18 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     }
     const existing = consent ? ledger.getClip(consent.id) : undefined;
     if (existing?.status === 'stored' || existing?.status === 'deleted') {
-      ledger.enqueue(
-        'delete_recording',
-        { recordingSid, callSid },
-        { dedupeKey: `delete_recording:${recordingSid}` },
+      await write(() =>
+        ledger.enqueue(
+          'delete_recording',
+          { recordingSid, callSid },
+          { dedupeKey: `delete_recording:${recordingSid}` },
+        ),
       );
       return;
     }
     if (!consent || consent.status !== 'active') {
       // Refused, abandoned, unanswered or already withdrawn: no audio is kept, Twilio's copy goes.
-      ledger.transaction(() => {
+      await write(() => {
         if (consent)
           ledger.upsertClip({
             consent_id: consent.id,
@@ -99,12 +101,14 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     if (call.recording_started_ms === null || consent.clip_start_ms === null || consent.clip_end_ms === null)
       throw new PermanentJobError('the ledger has no clip offsets for this consent');
 
-    ledger.upsertClip({
-      consent_id: consent.id,
-      call_sid: callSid,
-      recording_sid: recordingSid,
-      status: 'pending',
-    });
+    await write(() =>
+      ledger.upsertClip({
+        consent_id: consent.id,
+        call_sid: callSid,
+        recording_sid: recordingSid,
+        status: 'pending',
+      }),
+    );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consent-clip-'));
     try {
       fs.chmodSync(dir, 0o700);
@@ -127,8 +131,8 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
       const head = await d.store.head(key);
       if (!head || head.size !== cipher.length)
         throw new Error(`upload of ${key} not verified (size ${head?.size ?? 'none'} ≠ ${cipher.length})`);
-      const fresh = ledger.getConsent(consent.id);
-      ledger.transaction(() => {
+      await write(() => {
+        const fresh = ledger.getConsent(consent.id);
         ledger.upsertClip({
           consent_id: consent.id,
           call_sid: callSid,
@@ -174,26 +178,28 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     }
   };
 
-  const deleteRecording: JobHandler = async (payload) => {
+  const deleteRecording: JobHandler = async (payload, _job, { write }) => {
     const recordingSid = String(payload.recordingSid);
     await d.twilio.deleteRecording(recordingSid);
-    ledger.append([
-      {
-        type: 'recording_deleted',
-        callSid: String(payload.callSid ?? '') || null,
-        at: now(),
-        data: { recordingSid },
-      },
-    ]);
+    await write(() =>
+      ledger.append([
+        {
+          type: 'recording_deleted',
+          callSid: String(payload.callSid ?? '') || null,
+          at: now(),
+          data: { recordingSid },
+        },
+      ]),
+    );
   };
 
-  const deleteClip: JobHandler = async (payload) => {
+  const deleteClip: JobHandler = async (payload, _job, { write }) => {
     const consentId = String(payload.consentId);
     const consent = ledger.getConsent(consentId);
     if (!consent) throw new PermanentJobError(`unknown consent ${consentId}`);
     const clip = ledger.getClip(consentId);
     if (clip?.object_key && clip.status === 'stored') await d.store.delete(clip.object_key);
-    ledger.transaction(() => {
+    await write(() => {
       ledger.upsertClip({
         consent_id: consentId,
         call_sid: consent.call_sid,
@@ -214,20 +220,22 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     });
   };
 
-  const sendSms: JobHandler = async (payload) => {
+  const sendSms: JobHandler = async (payload, _job, { write }) => {
     const call = ledger.getCall(String(payload.callSid));
     if (!call || !d.privacyUrl) return;
     const to = ledger.callerNumber(call);
     if (!to || !call.called) {
       // Nothing to retry (a withheld number, or no number we may read): the ledger says so.
-      ledger.append([
-        {
-          type: 'sms_not_sent',
-          callSid: call.call_sid,
-          at: now(),
-          data: { kind: 'privacy_link', reason: to ? 'no_sender_number' : 'no_caller_number' },
-        },
-      ]);
+      await write(() =>
+        ledger.append([
+          {
+            type: 'sms_not_sent',
+            callSid: call.call_sid,
+            at: now(),
+            data: { kind: 'privacy_link', reason: to ? 'no_sender_number' : 'no_caller_number' },
+          },
+        ]),
+      );
       return;
     }
     const lng = String(payload.locale ?? call.locale);
@@ -236,7 +244,11 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
       from: call.called,
       body: d.catalog.t(lng, 'smsBody', { company: d.company, url: d.privacyUrl }),
     });
-    ledger.append([{ type: 'sms_sent', callSid: call.call_sid, at: now(), data: { kind: 'privacy_link' } }]);
+    await write(() =>
+      ledger.append([
+        { type: 'sms_sent', callSid: call.call_sid, at: now(), data: { kind: 'privacy_link' } },
+      ]),
+    );
   };
 
   return {
@@ -246,6 +258,41 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     send_sms: sendSms,
   };
 }
+
+/**
+ * What happens when a job ends for good. A clip that cannot be made (media gone, offsets missing,
+ * ffmpeg refusing it twelve times) still must not leave the full recording at Twilio: nothing is
+ * kept, the ledger says why, and Twilio's copy is deleted.
+ */
+export const giveUpHandlers: Record<string, GiveUpHandler> = {
+  process_recording: (ledger, payload, _job, error) => {
+    const callSid = String(payload.callSid);
+    const recordingSid = String(payload.recordingSid);
+    const consent = ledger.consentsForCall(callSid).find((c) => c.decision === 'granted');
+    const clip = consent ? ledger.getClip(consent.id) : undefined;
+    if (consent && clip?.status !== 'stored' && clip?.status !== 'deleted')
+      ledger.upsertClip({
+        consent_id: consent.id,
+        call_sid: callSid,
+        recording_sid: recordingSid,
+        status: 'none',
+      });
+    ledger.append([
+      {
+        type: 'clip_failed',
+        callSid: ledger.getCall(callSid) ? callSid : null,
+        consentId: consent?.id ?? null,
+        at: new Date(),
+        data: { recordingSid, error: error.slice(0, 200) },
+      },
+    ]);
+    ledger.enqueue(
+      'delete_recording',
+      { recordingSid, callSid },
+      { dedupeKey: `delete_recording:${recordingSid}` },
+    );
+  },
+};
 
 export function sha256(buf: Buffer): string {
   return crypto.createHash('sha256').update(buf).digest('hex');

@@ -1,11 +1,44 @@
+import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { JobRow, Ledger } from '../ledger';
+import { writeYielding } from '../ledger/database';
+import {
+  claimJob,
+  DELETION_KINDS,
+  holdsLease,
+  nextDueAt,
+  renewLease,
+  settleJob,
+  type JobOutcome,
+} from '../ledger/jobs-repo';
 
-export type JobHandler = (payload: Record<string, unknown>, job: JobRow) => Promise<JobResult | void>;
+/** What a handler gets besides its payload: the one safe way to write from a job. */
+export interface JobContext {
+  /**
+   * Runs fn in a write transaction that first checks this worker still holds the job (a lapsed
+   * lease means another worker took it over: nothing is written), without blocking the event loop
+   * while another connection holds the lock.
+   */
+  write<T>(fn: () => T): Promise<T>;
+}
+
+export type JobHandler = (
+  payload: Record<string, unknown>,
+  job: JobRow,
+  context: JobContext,
+) => Promise<JobResult | void>;
 /** A handler may ask to be run again later without it counting as a failure (e.g. waiting for ffmpeg). */
 export type JobResult = { retryInMs: number; reason: string };
+/** Written in the transaction that marks a job failed for good: what must happen even so. */
+export type GiveUpHandler = (
+  ledger: Ledger,
+  payload: Record<string, unknown>,
+  job: JobRow,
+  error: string,
+) => void;
 
 export class PermanentJobError extends Error {}
+class LeaseLost extends Error {}
 
 /**
  * A failed attempt whose handler keeps its own schedule (the CRM's retries span a day and more):
@@ -21,42 +54,63 @@ export class RetryJobError extends Error {
   }
 }
 
+/** Attempts before a job that is not a deletion ends `failed`. Deletions retry without limit. */
 export const MAX_ATTEMPTS = 12;
 const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 10 * 60_000;
+/** A claim lasts this long and is renewed while the handler runs; a dead worker's job is due after it. */
+export const LEASE_MS = 5 * 60_000;
 
 export function backoffMs(attempts: number): number {
   return Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempts - 1));
 }
 
+const RETRY_FOREVER = new Set<string>(DELETION_KINDS);
+
+export interface JobRunnerOptions {
+  pollMs?: number;
+  clock?: () => number;
+  leaseMs?: number;
+  /** Jobs run at once by this runner (the clip pipeline waits on ffmpeg, S3 and Twilio). */
+  concurrency?: number;
+  onGiveUp?: Record<string, GiveUpHandler>;
+}
+
 /**
- * Runs the outbox: due jobs one at a time per kind, retried with exponential back-off, surviving
- * restarts (a job left `running` by a crash is picked up again). A job that keeps failing ends
- * `failed` with its last error and never blocks the others.
+ * Runs the outbox: due jobs are claimed atomically with a lease (so any number of processes can
+ * run jobs beside each other), retried with capped exponential back-off, and surviving restarts
+ * (a job whose worker died is due again when its lease lapses). A job that keeps failing ends
+ * `failed` with its last error and never blocks the others; deletions never give up.
+ * Every write goes through writeYielding: the runner shares its connection with the webhooks'
+ * event loop and must not make them wait behind another process's lock.
  */
 export class JobRunner {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = true;
-  /** Set while stop() waits, so a pass in progress ends after its current job. */
+  /** Set while stop() waits, so a pass in progress ends after its current jobs. */
   private halting = false;
   private idle: Promise<void> = Promise.resolve();
+  private readonly owner = `${process.pid}.${crypto.randomBytes(6).toString('hex')}`;
 
   constructor(
     private readonly ledger: Ledger,
     private readonly handlers: Record<string, JobHandler>,
     private readonly log: Logger,
-    private readonly options: { pollMs?: number; clock?: () => number } = {},
+    private readonly options: JobRunnerOptions = {},
   ) {}
 
   private now(): number {
     return this.options.clock ? this.options.clock() : Date.now();
   }
 
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? LEASE_MS;
+  }
+
   start(): void {
+    // Nothing is reset here: a job another process is running keeps its lease; a dead one's lapses.
     this.stopped = false;
-    // Jobs interrupted by a crash are due again.
-    this.ledger.db.prepare("UPDATE jobs SET status = 'pending' WHERE status = 'running'").run();
     this.schedule(0);
   }
 
@@ -86,77 +140,116 @@ export class JobRunner {
     this.timer.unref();
   }
 
-  /**
-   * One pass over every due job (or only those of the given kinds, for a command that wants its
-   * own work done now); resolves when they have all been tried once.
-   */
-  async runDue(only?: { kinds: string[] }): Promise<number> {
-    if (this.running) return 0;
+  /** One pass over every due job (of the given kinds); resolves when they have all been tried once. */
+  async runDue(filter: { kinds?: readonly string[] } = {}): Promise<number> {
+    if (this.running || (filter.kinds && filter.kinds.length === 0)) return 0;
     this.running = true;
     let ran = 0;
-    try {
-      for (;;) {
-        if (this.halting) break;
-        const kinds = only ? ` AND kind IN (${only.kinds.map(() => '?').join(', ') || "''"})` : '';
-        const job = this.ledger.db
-          .prepare(
-            `SELECT * FROM jobs WHERE status = 'pending' AND run_at <= ?${kinds} ORDER BY run_at, id LIMIT 1`,
-          )
-          .get(this.now(), ...(only?.kinds ?? [])) as JobRow | undefined;
-        if (!job) break;
+    const tried = new Set<number>();
+    const worker = async (): Promise<void> => {
+      while (!this.halting) {
+        const job = await writeYielding(this.ledger.db, () =>
+          claimJob(this.ledger.db, {
+            now: this.now(),
+            leaseMs: this.leaseMs,
+            owner: this.owner,
+            kinds: filter.kinds,
+          }),
+        );
+        if (!job) return;
+        if (tried.has(job.id)) {
+          // Due again within this pass (no back-off left): give it back for the next one.
+          await this.settle(job, { status: 'release' });
+          return;
+        }
+        tried.add(job.id);
         await this.runOne(job);
         ran += 1;
       }
+    };
+    try {
+      await Promise.all(Array.from({ length: this.options.concurrency ?? 2 }, () => worker()));
     } finally {
       this.running = false;
-      const next = this.ledger.db
-        .prepare("SELECT MIN(run_at) FROM jobs WHERE status = 'pending'")
-        .pluck()
-        .get() as number | null;
+      const next = nextDueAt(this.ledger.db);
       const poll = this.options.pollMs ?? 5_000;
       this.schedule(next === null ? poll : Math.max(0, Math.min(poll, next - this.now())));
     }
     return ran;
   }
 
+  private async settle(job: JobRow, outcome: JobOutcome, also?: () => void): Promise<boolean> {
+    const at = new Date(this.now());
+    return writeYielding(this.ledger.db, () => {
+      const held = settleJob(this.ledger.db, job.id, this.owner, outcome, at);
+      if (held) also?.();
+      return held;
+    });
+  }
+
   private async runOne(job: JobRow): Promise<void> {
     const db = this.ledger.db;
-    const at = new Date(this.now()).toISOString();
-    db.prepare(
-      "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ?",
-    ).run(at, job.id);
+    const owner = this.owner;
     const handler = this.handlers[job.kind];
+    const context: JobContext = {
+      write: (fn) =>
+        writeYielding(db, () => {
+          if (!holdsLease(db, job.id, owner)) throw new LeaseLost(`job ${job.id} was taken over`);
+          return fn();
+        }),
+    };
+    // The lease is renewed while the handler works, so only a dead worker's job falls due again.
+    const renew = setInterval(
+      () => {
+        writeYielding(db, () => renewLease(db, job.id, owner, this.now() + this.leaseMs)).catch(
+          (error: unknown) => this.log.warn({ job: job.id, err: error }, 'job lease renewal failed'),
+        );
+      },
+      Math.max(1_000, this.leaseMs / 3),
+    );
+    renew.unref();
     try {
       if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
-      const result = await handler(JSON.parse(job.payload) as Record<string, unknown>, {
-        ...job,
-        attempts: job.attempts + 1,
-      });
-      if (result) {
-        // Waiting is not failing: the attempt does not count.
-        db.prepare(
-          "UPDATE jobs SET status = 'pending', attempts = attempts - 1, run_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
-        ).run(this.now() + result.retryInMs, `waiting: ${result.reason}`, at, job.id);
+      const result = await handler(JSON.parse(job.payload) as Record<string, unknown>, job, context);
+      const outcome: JobOutcome = result
+        ? { status: 'waiting', runAt: this.now() + result.retryInMs, reason: result.reason }
+        : { status: 'done' };
+      if (!(await this.settle(job, outcome)))
+        this.log.warn({ job: job.id }, 'job finished after losing its lease');
+    } catch (error) {
+      if (error instanceof LeaseLost) {
+        this.log.warn({ job: job.id, kind: job.kind }, 'job lease lapsed; another worker runs it');
         return;
       }
-      db.prepare("UPDATE jobs SET status = 'done', last_error = NULL, updated_at = ? WHERE id = ?").run(
-        at,
-        job.id,
-      );
-    } catch (error) {
-      const attempts = job.attempts + 1;
-      const message = (error as Error).message?.slice(0, 500) ?? String(error);
-      const retry = error instanceof RetryJobError ? error : null;
-      const permanent =
-        error instanceof PermanentJobError || (retry ? retry.giveUp : attempts >= MAX_ATTEMPTS);
-      db.prepare('UPDATE jobs SET status = ?, run_at = ?, last_error = ?, updated_at = ? WHERE id = ?').run(
-        permanent ? 'failed' : 'pending',
-        this.now() + (retry ? retry.retryInMs : backoffMs(attempts)),
-        message,
-        at,
-        job.id,
-      );
-      this.log.warn({ job: job.id, kind: job.kind, attempts, permanent, error: message }, 'job failed');
+      await this.failed(job, error);
+    } finally {
+      clearInterval(renew);
     }
+  }
+
+  private async failed(job: JobRow, error: unknown): Promise<void> {
+    const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    const retry = error instanceof RetryJobError ? error : null;
+    const permanent =
+      error instanceof PermanentJobError ||
+      (retry ? retry.giveUp : !RETRY_FOREVER.has(job.kind) && job.attempts >= MAX_ATTEMPTS);
+    const giveUp = this.options.onGiveUp?.[job.kind];
+    await this.settle(
+      job,
+      permanent
+        ? { status: 'failed', error: message }
+        : {
+            status: 'retry',
+            runAt: this.now() + (retry ? retry.retryInMs : backoffMs(job.attempts)),
+            error: message,
+          },
+      permanent && giveUp
+        ? () => giveUp(this.ledger, JSON.parse(job.payload) as Record<string, unknown>, job, message)
+        : undefined,
+    );
+    this.log.warn(
+      { job: job.id, kind: job.kind, attempts: job.attempts, permanent, error: message },
+      'job failed',
+    );
   }
 }

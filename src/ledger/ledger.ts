@@ -48,6 +48,7 @@ export class Ledger {
     this.db = openDatabase(file);
     this.merkle = new MerkleLog(this.db);
     this.merkle.backfill();
+    // IMMEDIATE: the write lock is taken before the first read (see writeTransaction).
     this.tx = this.db.transaction((fn: () => unknown) => {
       this.txDepth += 1;
       try {
@@ -57,7 +58,7 @@ export class Ledger {
       } finally {
         this.txDepth -= 1;
       }
-    });
+    }).immediate;
     this.secrets = new LedgerSecrets(this.db, keyRing);
     this.signingKeys = new SigningKeys(this.secrets);
     const p = (sql: string): Statement => this.sql(sql);

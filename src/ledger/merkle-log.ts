@@ -152,21 +152,23 @@ export class MerkleLog implements SubtreeSource {
     let size = this.size();
     if (size >= events) return 0;
     const added = events - size;
-    this.db.transaction(() => {
-      size = this.size();
-      let frontier = this.loadFrontier(size);
-      const page = this.db.prepare(
-        'SELECT seq, call_sid, consent_id, type, at, data FROM events WHERE seq > ? ORDER BY seq LIMIT 10000',
-      );
-      // In pages: a connection cannot write while it iterates a query.
-      for (let rows = page.all(size) as LeafRow[]; rows.length > 0; rows = page.all(size) as LeafRow[])
-        for (const row of rows) {
-          if (row.seq !== size + 1)
-            throw new Error(`event ${size + 1} is missing: cannot build the Merkle log`);
-          frontier = this.push(frontier, size, eventLeafHash(row));
-          size += 1;
-        }
-    })();
+    this.db
+      .transaction(() => {
+        size = this.size();
+        let frontier = this.loadFrontier(size);
+        const page = this.db.prepare(
+          'SELECT seq, call_sid, consent_id, type, at, data FROM events WHERE seq > ? ORDER BY seq LIMIT 10000',
+        );
+        // In pages: a connection cannot write while it iterates a query.
+        for (let rows = page.all(size) as LeafRow[]; rows.length > 0; rows = page.all(size) as LeafRow[])
+          for (const row of rows) {
+            if (row.seq !== size + 1)
+              throw new Error(`event ${size + 1} is missing: cannot build the Merkle log`);
+            frontier = this.push(frontier, size, eventLeafHash(row));
+            size += 1;
+          }
+      })
+      .immediate();
     this.cache = null;
     return added;
   }

@@ -337,4 +337,15 @@ CREATE TRIGGER merkle_tree_no_update BEFORE UPDATE ON merkle_tree BEGIN SELECT R
 CREATE TRIGGER merkle_tree_no_delete BEFORE DELETE ON merkle_tree BEGIN SELECT RAISE(ABORT, 'the merkle tree is append-only'); END;
 `,
   },
+  {
+    id: 8,
+    name: 'job leases',
+    sql: `
+-- A claimed job is leased to one worker (any process) until lease_until; a lapsed lease makes it
+-- due again, so a crash loses no work and two processes never run the same job at once.
+ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
+ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+CREATE INDEX jobs_lease ON jobs(status, lease_until);
+`,
+  },
 ];

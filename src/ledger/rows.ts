@@ -86,4 +86,8 @@ export interface JobRow {
   last_error: string | null;
   created_at: string;
   updated_at: string;
+  /** Until when (epoch ms) the worker that claimed it owns a `running` job. */
+  lease_until: number | null;
+  /** The claim's token: only its holder may finish the job. */
+  lease_owner: string | null;
 }

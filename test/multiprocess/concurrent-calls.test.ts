@@ -258,17 +258,6 @@ test('50 concurrent calls beside looping consent commands: no failed webhook, no
   ]);
   expect(placed).toHaveLength(50);
 
-  if (process.env.DEBUG_MP) {
-    console.log(
-      JSON.stringify(
-        db.prepare("SELECT kind, status, attempts, last_error FROM jobs WHERE status != 'done'").all(),
-        null,
-        1,
-      ),
-    );
-    console.log(server.lines.slice(0, 40).join('\n'));
-    console.log(runs.length, 'command runs');
-  }
   // 0 failed webhooks: no 5xx, no fail-safe answer, no application error heard by any caller.
   const failed = emulator.webhooks.filter(
     (w) => w.status === 0 || w.status >= 400 || w.body.includes(FAIL_SAFE_TEXT),
