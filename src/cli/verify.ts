@@ -16,9 +16,12 @@ type Io = { out: (s: string) => void; err: (s: string) => void };
  */
 export async function verifyLedger(rt: Runtime, io: Io, checkpointFile?: string): Promise<number> {
   const problems: string[] = [];
-  const audit = auditLog(rt.ledger.db);
+  // One read transaction: the server may append while we read, and every check must see one state.
+  const { audit, records } = rt.ledger.db
+    .transaction(() => ({ audit: auditLog(rt.ledger.db), records: auditRecords(rt.ledger) }))
+    .deferred();
   problems.push(...audit.problems);
-  problems.push(...auditRecords(rt.ledger));
+  problems.push(...records);
   const keys = checkpointPublicKeys(rt.ledger);
   let checked = 0;
 

@@ -101,14 +101,18 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     if (call.recording_started_ms === null || consent.clip_start_ms === null || consent.clip_end_ms === null)
       throw new PermanentJobError('the ledger has no clip offsets for this consent');
 
-    await write(() =>
+    // Pending: the sweep leaves this recording alone while its clip is being made.
+    await write(() => {
       ledger.upsertClip({
         consent_id: consent.id,
         call_sid: callSid,
         recording_sid: recordingSid,
         status: 'pending',
-      }),
-    );
+      });
+      ledger.append([
+        { type: 'clip_processing', callSid, consentId: consent.id, at: now(), data: { recordingSid } },
+      ]);
+    });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consent-clip-'));
     try {
       fs.chmodSync(dir, 0o700);

@@ -100,6 +100,11 @@ export class JobRunner {
     private readonly options: JobRunnerOptions = {},
   ) {}
 
+  /** A ledger transaction on the shared connection that yields while another process holds the lock. */
+  private write<T>(fn: () => T): Promise<T> {
+    return writeYielding(this.ledger.db, fn, (f) => this.ledger.transaction(f));
+  }
+
   private now(): number {
     return this.options.clock ? this.options.clock() : Date.now();
   }
@@ -148,7 +153,7 @@ export class JobRunner {
     const tried = new Set<number>();
     const worker = async (): Promise<void> => {
       while (!this.halting) {
-        const job = await writeYielding(this.ledger.db, () =>
+        const job = await this.write(() =>
           claimJob(this.ledger.db, {
             now: this.now(),
             leaseMs: this.leaseMs,
@@ -180,7 +185,7 @@ export class JobRunner {
 
   private async settle(job: JobRow, outcome: JobOutcome, also?: () => void): Promise<boolean> {
     const at = new Date(this.now());
-    return writeYielding(this.ledger.db, () => {
+    return this.write(() => {
       const held = settleJob(this.ledger.db, job.id, this.owner, outcome, at);
       if (held) also?.();
       return held;
@@ -193,7 +198,7 @@ export class JobRunner {
     const handler = this.handlers[job.kind];
     const context: JobContext = {
       write: (fn) =>
-        writeYielding(db, () => {
+        this.write(() => {
           if (!holdsLease(db, job.id, owner)) throw new LeaseLost(`job ${job.id} was taken over`);
           return fn();
         }),
@@ -201,8 +206,8 @@ export class JobRunner {
     // The lease is renewed while the handler works, so only a dead worker's job falls due again.
     const renew = setInterval(
       () => {
-        writeYielding(db, () => renewLease(db, job.id, owner, this.now() + this.leaseMs)).catch(
-          (error: unknown) => this.log.warn({ job: job.id, err: error }, 'job lease renewal failed'),
+        this.write(() => renewLease(db, job.id, owner, this.now() + this.leaseMs)).catch((error: unknown) =>
+          this.log.warn({ job: job.id, err: error }, 'job lease renewal failed'),
         );
       },
       Math.max(1_000, this.leaseMs / 3),

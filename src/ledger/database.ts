@@ -65,12 +65,18 @@ const YIELDING_BUSY_MS = 20;
  * SQLite waits for a lock synchronously, so this waits in short steps and yields to the event
  * loop between them, for up to `totalMs`, instead of blocking every webhook for the busy timeout.
  */
-export async function writeYielding<T>(db: Db, fn: () => T, totalMs = 60_000): Promise<T> {
+export async function writeYielding<T>(
+  db: Db,
+  fn: () => T,
+  /** The transaction to run fn in: the Ledger's own, so that what it binds into the log is bound. */
+  transaction: (fn: () => T) => T = (f) => writeTransaction(db, f),
+  totalMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + totalMs;
   for (let attempt = 0; ; attempt++) {
     db.pragma(`busy_timeout = ${YIELDING_BUSY_MS}`);
     try {
-      return writeTransaction(db, fn);
+      return transaction(fn);
     } catch (error) {
       if (!isBusy(error) || db.inTransaction || Date.now() > deadline) throw error;
     } finally {
