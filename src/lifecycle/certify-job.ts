@@ -126,8 +126,15 @@ async function carryOut(
       return 'destroyed';
     }
     case 'twilio': {
-      if (await d.twilio.recordingExists(item.object)) await d.twilio.deleteRecording(item.object);
-      return (await d.twilio.recordingExists(item.object)) ? null : 'deleted; GET answers 404';
+      // The outbox's delete_recording job deletes it (once: the same dedupe key as every other
+      // path); the certificate checks that it is gone rather than sending a second DELETE.
+      if (!(await d.twilio.recordingExists(item.object))) return 'deleted; GET answers 404';
+      ledger.enqueue(
+        'delete_recording',
+        { recordingSid: item.object },
+        { dedupeKey: `delete_recording:${item.object}` },
+      );
+      return null;
     }
     case 'crm': {
       const acked = ledger
