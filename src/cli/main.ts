@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { generateKeyRingEntry } from '../crypto/keyring';
 import { formatPublicKeys } from '../crypto/signing-keys';
 import { readLocales } from '../i18n/catalog';
+import { checkPromptTexts } from '../i18n/locale-checks';
 import { localesDir } from '../config';
 import { readClip } from '../jobs/handlers';
 import { createLogger } from '../logger';
@@ -202,6 +203,14 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       case 'locales': {
         if (rest[0] !== 'check') return usage(io);
         const { locales, problems } = readLocales(localesDir());
+        // Placeholders nothing fills in, texts nothing says, duplicate keys (src/i18n/locale-checks.ts).
+        const findings = checkPromptTexts(
+          localesDir(),
+          loadConfig().operator.purposes.map((p) => p.id),
+        );
+        for (const f of findings)
+          if (f.level === 'error') problems.push(`${f.at}: ${f.message}`);
+          else io.out(`warning: ${f.at}: ${f.message}\n`);
         if (problems.length > 0) {
           io.err(
             `locales have ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}\n`).join('')}`,

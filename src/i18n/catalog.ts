@@ -3,6 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import i18next, { type i18n } from 'i18next';
 import { parseLexicon, type Lexicon } from '../flow/intents';
+import { JsonPositionError, readJsonFile } from './locale-json';
+
+/** A syntax error already names `file:line:column`. */
+const positioned = (error: unknown): string | undefined =>
+  error instanceof JsonPositionError ? error.message : undefined;
 
 /** Keys every locale's prompts.json must have; `consent locales check` reports the missing ones. */
 export const REQUIRED_KEYS = [
@@ -138,7 +143,7 @@ export function readLocales(localesDir: string): LocaleRead {
     const promptsFile = path.join(localesDir, lng, 'prompts.json');
     const lexiconFile = path.join(localesDir, lng, 'lexicon.json');
     try {
-      const prompts = JSON.parse(fs.readFileSync(promptsFile, 'utf8')) as Record<string, unknown>;
+      const prompts = readJsonFile(promptsFile, `${lng}/prompts.json`).value as Record<string, unknown>;
       for (const key of REQUIRED_KEYS) {
         const value = getPath(prompts, key);
         if (typeof value !== 'string' || value.trim() === '')
@@ -146,12 +151,12 @@ export function readLocales(localesDir: string): LocaleRead {
       }
       resources[lng] = { translation: prompts };
     } catch (error) {
-      problems.push(`${lng}/prompts.json: ${(error as Error).message}`);
+      problems.push(positioned(error) ?? `${lng}/prompts.json: ${(error as Error).message}`);
     }
     try {
-      lexicons.set(lng, parseLexicon(JSON.parse(fs.readFileSync(lexiconFile, 'utf8'))));
+      lexicons.set(lng, parseLexicon(readJsonFile(lexiconFile, `${lng}/lexicon.json`).value));
     } catch (error) {
-      problems.push(`${lng}/lexicon.json: ${(error as Error).message}`);
+      problems.push(positioned(error) ?? `${lng}/lexicon.json: ${(error as Error).message}`);
     }
   }
   if (names.length > 9) problems.push('at most 9 locales fit the one-key language menu');
