@@ -182,9 +182,11 @@ async function check(io: Out, j: Job): Promise<number> {
         problems.errors.push(`never played: only .wav and .mp3 replace a text`);
       else if (!spoken)
         problems.errors.push(
-          j.catalog.exists(lng, key)
-            ? `never played: nothing says "${key}"${key.startsWith('purposes.') ? ' (the first purpose is asked by "main")' : ''}`
-            : `never played: locales/${lng}/prompts.json has no text "${key}"`,
+          key === `purposes.${j.config.operator.purposes[0]?.id}`
+            ? `never played: the first purpose is asked by "main", record main.wav instead`
+            : j.catalog.exists(lng, key)
+              ? `never played: nothing says "${key}"`
+              : `never played: locales/${lng}/prompts.json has no text "${key}"`,
         );
       else {
         if (spoken.perCall.length > 0)

@@ -96,7 +96,9 @@ describe('consent prompts check', () => {
     expect(entry('closing.wav')).toMatch(/error: 30\.0 s is too long for its text/);
     expect(entry('handover.wav')).toMatch(/warning: -\d+\.\d LUFS is far from -18 LUFS/);
     expect(entry('info.mp3')).toMatch(/error: not decodable audio/);
-    expect(entry('purposes.call.wav')).toMatch(/never played: nothing says "purposes\.call".*"main"/);
+    expect(entry('purposes.call.wav')).toMatch(
+      /never played: the first purpose is asked by "main", record main\.wav instead/,
+    );
     expect(entry('greeting.wav')).toMatch(/never played: locales\/de\/prompts\.json has no text "greeting"/);
     expect(entry('error.ogg')).toMatch(/never played: only \.wav and \.mp3/);
     expect(r.out).toMatch(/9 recorded prompt\(s\) checked .*: 7 error\(s\), 3 warning\(s\)/);
