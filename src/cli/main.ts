@@ -4,7 +4,6 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { generateKeyRingEntry } from '../crypto/keyring';
 import { formatPublicKeys } from '../crypto/signing-keys';
 import { readLocales } from '../i18n/catalog';
-import { checkPromptTexts } from '../i18n/locale-checks';
 import { localesDir } from '../config';
 import { readClip } from '../jobs/handlers';
 import { createLogger } from '../logger';
@@ -12,6 +11,7 @@ import { openRuntime, type Runtime } from '../runtime';
 import { callReport } from './call-report';
 import { logCliAccess } from './cli-access';
 import { releaseForCli } from './clip-release';
+import { promptTextFindings } from './locale-texts';
 import { promptsCommand } from './prompts';
 import { retentionCommand } from './retention';
 import { certificateCommand } from './certificate';
@@ -204,10 +204,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         if (rest[0] !== 'check') return usage(io);
         const { locales, problems } = readLocales(localesDir());
         // Placeholders nothing fills in, texts nothing says, duplicate keys (src/i18n/locale-checks.ts).
-        const findings = checkPromptTexts(
-          localesDir(),
-          loadConfig().operator.purposes.map((p) => p.id),
-        );
+        const findings = promptTextFindings(loadConfig());
         for (const f of findings)
           if (f.level === 'error') problems.push(`${f.at}: ${f.message}`);
           else io.out(`warning: ${f.at}: ${f.message}\n`);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { leavesOf, positionOf, readJsonFile, JsonPositionError } from './locale-json';
-import { allowedVars, placeholdersOf, spokenKeys, USED_UNSPOKEN } from './spoken-keys';
+import { allowedVars, BASE_VARS, placeholdersOf, spokenKeys, USED_UNSPOKEN } from './spoken-keys';
 
 /**
  * What operators get wrong in `locales/<lng>/prompts.json` that the start-up check lets through:
@@ -21,7 +21,15 @@ export interface LocaleFinding {
 const list = (names: readonly string[]): string =>
   names.length ? names.map((n) => `{{${n}}}`).join(', ') : 'no placeholders';
 
-export function checkPromptTexts(localesDir: string, purposeIds: readonly string[]): LocaleFinding[] {
+/**
+ * `baseVars`: the placeholders every spoken text is given (the keys of Speaker.vars), so a value
+ * added there is known here without a second list to keep in step.
+ */
+export function checkPromptTexts(
+  localesDir: string,
+  purposeIds: readonly string[],
+  baseVars: readonly string[] = BASE_VARS,
+): LocaleFinding[] {
   const findings: LocaleFinding[] = [];
   const names = fs.existsSync(localesDir)
     ? fs
@@ -64,7 +72,7 @@ export function checkPromptTexts(localesDir: string, purposeIds: readonly string
       const purposeName = /^purposeNames\.(.+)$/.exec(key)?.[1];
       const purposeText = /^purposes\.(.+)$/.exec(key)?.[1];
       let allowed: readonly string[];
-      if (spoken.has(key)) allowed = allowedVars(key);
+      if (spoken.has(key)) allowed = allowedVars(key, baseVars);
       else if (purposeName !== undefined && purposeIds.includes(purposeName)) allowed = [];
       else {
         const why =

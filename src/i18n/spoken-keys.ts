@@ -1,10 +1,12 @@
+import { REQUIRED_KEYS } from './catalog';
+
 /**
  * Which locale keys the service actually says, and which placeholders each is given. Mirrors
  * src/twiml/render.ts and speaker.ts: a placeholder a key is not given is read out literally
  * ("{{caller}}"), and a key nothing says changes nothing when an operator edits it.
  */
 
-/** The operator's values every spoken text gets (Speaker.vars). */
+/** The operator's values every spoken text gets (Speaker.vars; callers pass its live key list). */
 export const BASE_VARS = [
   'company',
   'assistant',
@@ -14,6 +16,7 @@ export const BASE_VARS = [
   'authority',
   'retentionDays',
   'key',
+  'smsKey',
   'age',
   'purposeList',
 ] as const;
@@ -55,13 +58,13 @@ const ALWAYS_SPOKEN = [
 export const USED_UNSPOKEN = ['language.name', 'language.speech', 'language.voice', 'smsBody'];
 
 /** Placeholders a key is given when it is said (or, for smsBody, sent). */
-export function allowedVars(key: string): readonly string[] {
+export function allowedVars(key: string, baseVars: readonly string[] = BASE_VARS): readonly string[] {
   if (key === 'language.choose') return ['digit'];
   if (key === 'whisper.granted') return ['purposes', 'ref'];
   if (key.startsWith('whisper.')) return [];
   if (key === 'smsBody') return ['company', 'url'];
-  if (key.startsWith('purposes.') || key === 'purposeFallback') return [...BASE_VARS, 'purpose'];
-  return BASE_VARS;
+  if (key.startsWith('purposes.') || key === 'purposeFallback') return [...baseVars, 'purpose'];
+  return baseVars;
 }
 
 /**
@@ -69,7 +72,9 @@ export function allowedVars(key: string): readonly string[] {
  * said; each further purpose by `purposes.<id>` when the locale has it, else by `purposeFallback`.
  */
 export function spokenKeys(purposeIds: readonly string[], has: (key: string) => boolean): string[] {
-  const keys = [...ALWAYS_SPOKEN];
+  // Every required text but the unspoken few is said somewhere: keys added there count here.
+  const required = REQUIRED_KEYS.filter((k) => !USED_UNSPOKEN.includes(k));
+  const keys = [...new Set([...ALWAYS_SPOKEN, ...required])];
   for (const id of purposeIds.slice(1)) {
     const own = `purposes.${id}`;
     const key = has(own) ? own : 'purposeFallback';

@@ -2,10 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readLocales } from '../../src/i18n/catalog';
-import { checkPromptTexts, type LocaleFinding } from '../../src/i18n/locale-checks';
+import { speakerVarNames } from '../../src/cli/locale-texts';
+import { loadConfig } from '../../src/config';
+import { checkPromptTexts as checkWith, type LocaleFinding } from '../../src/i18n/locale-checks';
 import { LOCALES_DIR } from '../support/shipped-locales';
 
 const PURPOSES = ['call', 'ai_training', 'personalization'];
+// The placeholders the real Speaker gives every text, as `consent locales check` uses them.
+const SPEAKER_VARS = speakerVarNames(loadConfig({}));
+const checkPromptTexts = (localesDir: string, purposes: string[]): LocaleFinding[] =>
+  checkWith(localesDir, purposes, SPEAKER_VARS);
 let dir: string;
 
 /** A copy of the shipped locales where `edit` rewrote de/prompts.json as text. */
