@@ -49,6 +49,7 @@ async function main(): Promise<void> {
           config,
           log,
           checkpoints: runtime.checkpoints,
+          onJob: () => runtime.jobs.poke(),
         }),
       ),
   });

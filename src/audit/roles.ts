@@ -18,6 +18,12 @@ export const PERMISSION_NAMES = [
   'retentionSchedule',
   'manageUsers',
   'readAccessLog',
+  /** Record a withdrawal received by e-mail, phone or letter (no personal data shown, no audio). */
+  'recordWithdrawal',
+  /** Deletion certificates: IDs, systems and results, no personal data. */
+  'readCertificates',
+  /** The CRM deliveries (status, attempts, last error) and replaying one. */
+  'crmDeliveries',
 ] as const;
 export type Permission = (typeof PERMISSION_NAMES)[number];
 
@@ -26,8 +32,10 @@ export type Permission = (typeof PERMISSION_NAMES)[number];
  * configuration, never personal data or audio; admins manage accounts but read no personal data.
  */
 export const ROLE_PERMISSIONS = {
-  admin: ['manageUsers', 'readAccessLog'],
+  admin: ['manageUsers', 'readAccessLog', 'crmDeliveries', 'readCertificates'],
   auditor: [
+    'recordWithdrawal',
+    'readCertificates',
     'searchConsents',
     'readConsent',
     'playClip',
@@ -37,6 +45,8 @@ export const ROLE_PERMISSIONS = {
     'retentionSchedule',
   ],
   ops: ['statistics', 'configCheck', 'retentionSchedule'],
+  /** Front-office staff who take withdrawals by e-mail, phone or letter: no search, no audio. */
+  staff: ['recordWithdrawal', 'readCertificates'],
 } as const satisfies Record<string, readonly Permission[]>;
 
 export type Role = keyof typeof ROLE_PERMISSIONS;
@@ -57,6 +67,8 @@ export const NAV: ReadonlyArray<{ href: string; label: Key; permission: Permissi
   { href: '/audit/config', label: 'config', permission: 'configCheck' },
   { href: '/audit/retention', label: 'retention', permission: 'retentionSchedule' },
   { href: '/audit/withdrawals', label: 'withdrawals', permission: 'searchConsents' },
+  { href: '/audit/record-withdrawal', label: 'recordWithdrawal', permission: 'recordWithdrawal' },
+  { href: '/audit/crm', label: 'crm', permission: 'crmDeliveries' },
   { href: '/audit/users', label: 'users', permission: 'manageUsers' },
   { href: '/audit/tokens', label: 'tokens', permission: null },
   { href: '/audit/access-log', label: 'accessLog', permission: 'readAccessLog' },

@@ -21,6 +21,8 @@ export interface AuditDeps {
   clock?: () => Date;
   /** Signed ledger checkpoints: the overview, the acknowledgement of an incident, exports. */
   checkpoints?: Checkpoints;
+  /** Called after a page queued background work (a withdrawal's deletions, a CRM replay). */
+  onJob?: () => void;
 }
 
 /** Who is asking: a signed-in portal user (session) or an API caller (bearer token). */

@@ -7,6 +7,7 @@ import { mountConsentRoutes } from './consent-routes';
 import { mountEnrolRoutes } from './enrol-routes';
 import { mountHomeRoutes } from './home-routes';
 import { mountLedgerStatusRoutes } from './ledger-status-routes';
+import { mountLifecycleRoutes } from './lifecycle-routes';
 import { createKit, type AuditDeps, type Ctx, type PortalKit } from './kit';
 import { mountOpsRoutes } from './ops-routes';
 import { mountRetentionRoutes } from './retention-routes';
@@ -25,6 +26,7 @@ const SIGNED_IN_ROUTES: ReadonlyArray<(kit: PortalKit) => void> = [
   mountOpsRoutes,
   mountRetentionRoutes,
   mountWithdrawalRoutes,
+  mountLifecycleRoutes,
   mountAdminRoutes,
   mountTokenRoutes,
   mountAccessLogRoutes,
