@@ -52,6 +52,7 @@ export function renderSettings(config: Config): RenderSettings {
     humanAgent: config.humanAgent,
     assistantUrl: config.assistantUrl,
     defaultLocale: config.defaultLocale,
+    texts: o.texts,
   };
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import { withTexts } from './i18n/operator-texts';
+import { operatorSchema, type OperatorConfig } from './operator-config';
 
 /**
  * Every environment variable the service reads, with its default and a one-line description.
@@ -99,58 +100,7 @@ export const ENV_VARIABLES = {
 
 export type EnvName = keyof typeof ENV_VARIABLES;
 
-const purposeSchema = z.object({
-  id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'purpose ids are lower-case words'),
-  /** Fractions allowed, so an operator can try a schedule in minutes. */
-  retentionDays: z.number().positive().finite(),
-  legalBasis: z.string().default('Art. 6(1)(a) GDPR (consent)'),
-});
-
-const operatorSchema = z.object({
-  company: z.string().min(1).default('Beispiel GmbH'),
-  assistantName: z.string().min(1).default('Lea'),
-  controller: z.string().default('Beispiel GmbH, Musterstraße 1, 10115 Berlin'),
-  dpoContact: z.string().default('datenschutz@example.com'),
-  supervisoryAuthority: z.string().default('the data-protection authority of your country'),
-  recipients: z
-    .string()
-    .default('our hosting and telephony processors (Twilio) under Art. 28 GDPR contracts'),
-  purposes: z
-    .array(purposeSchema)
-    .min(1)
-    .default([
-      { id: 'call', retentionDays: 30, legalBasis: 'Art. 6(1)(a) GDPR (consent)' },
-      { id: 'ai_training', retentionDays: 365, legalBasis: 'Art. 6(1)(a) GDPR (consent)' },
-      { id: 'personalization', retentionDays: 365, legalBasis: 'Art. 6(1)(a) GDPR (consent)' },
-    ]),
-  /** Called number (E.164) → locale; the first rule that decides the language. */
-  numbers: z.record(z.string(), z.object({ locale: z.string() })).default({}),
-  /** Caller country (ISO 3166 alpha-2) → locale; the second rule. */
-  countryLocales: z.record(z.string(), z.string()).default({
-    DE: 'de',
-    AT: 'de',
-    CH: 'de',
-    LI: 'de',
-    GB: 'en',
-    US: 'en',
-    IE: 'en',
-    TR: 'tr',
-    FR: 'fr',
-    BE: 'fr',
-    LU: 'fr',
-  }),
-  /** Art. 8 GDPR: age of digital consent per caller country; `default` for the rest. */
-  ageOfConsent: z
-    .record(z.string(), z.number().int().min(13).max(18))
-    .default({ default: 16, DE: 16, AT: 14, FR: 15, GB: 13, TR: 18 }),
-  languageKey: z
-    .string()
-    .regex(/^[3-8*#]$/)
-    .default('8'),
-});
-
-export type OperatorConfig = z.infer<typeof operatorSchema>;
-export type Purpose = z.infer<typeof purposeSchema>;
+export { operatorSchema, type OperatorConfig, type Purpose } from './operator-config';
 
 export interface KeyRingConfig {
   entries: Array<{ id: string; key: Buffer }>;
@@ -344,12 +294,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const receiptSms = get('RECEIPT_SMS') || 'false';
   if (!['true', 'false'].includes(receiptSms)) problems.push('RECEIPT_SMS: must be true or false');
 
-  let operator: OperatorConfig = operatorSchema.parse({});
+  let rawOperator = operatorSchema.parse({});
   const operatorFile = path.resolve(cwd, get('GATEWAY_CONFIG') || './gateway.config.json');
   if (fs.existsSync(operatorFile)) {
     try {
       const parsed = operatorSchema.safeParse(JSON.parse(fs.readFileSync(operatorFile, 'utf8')));
-      if (parsed.success) operator = parsed.data;
+      if (parsed.success) rawOperator = parsed.data;
       else
         for (const issue of parsed.error.issues)
           problems.push(
@@ -361,6 +311,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   } else if (env.GATEWAY_CONFIG) {
     problems.push(`GATEWAY_CONFIG: ${operatorFile} does not exist`);
   }
+  const operator: OperatorConfig = withTexts(rawOperator, defaultLocale);
+  if (operator.texts.legacy.length > 0)
+    defaultsInUse.push(
+      `GATEWAY_CONFIG: ${operator.texts.legacy.join(', ')} given as one string, taken as the ${defaultLocale} text; give them per locale ({ "de": …, "en": … })`,
+    );
   if (operator.purposes[0]?.id !== 'call' && !operator.purposes.some((p) => p.id === 'call'))
     defaultsInUse.push('no purpose "call": the first configured purpose is the main question');
 

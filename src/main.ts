@@ -21,7 +21,16 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   for (const note of config.defaultsInUse) log.warn(note);
-  const runtime = await openRuntime(config, log, { writerThread: true });
+  let runtime;
+  try {
+    runtime = await openRuntime(config, log, { writerThread: true });
+  } catch (error) {
+    // Operator texts missing in a shipped locale (production): named, like a bad variable.
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   if (!runtime.ffmpeg())
     log.warn('ffmpeg not found: consent clips wait until it is installed (set FFMPEG_PATH)');
   runtime.jobs.start();

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { HealthSource } from './app';
-import { localesDir, promptsDir, type Config } from './config';
+import { ConfigError, localesDir, promptsDir, type Config } from './config';
 import { KeyRing } from './crypto/keyring';
 import { threadedCallWriter, inlineCallWriter, type CallWrites } from './calls/ledger-writes';
 import { Catalog } from './i18n/catalog';
+import { operatorTextProblems } from './i18n/operator-texts';
 import { createJobHandlers, giveUpHandlers } from './jobs/handlers';
 import { JobRunner } from './jobs/queue';
 import { RETENTION_JOB, retentionJobHandler } from './lifecycle/retention-job';
@@ -46,13 +47,18 @@ export async function openRuntime(
   log: Logger,
   options: { writerThread?: boolean } = {},
 ): Promise<Runtime> {
+  const catalog = Catalog.load(localesDir(), promptsDir());
+  // Every operator text a caller hears exists in every shipped locale, or production does not start.
+  const untranslated = operatorTextProblems(config.operator, catalog);
+  if (untranslated.length > 0 && config.production) throw new ConfigError(untranslated);
+  for (const problem of untranslated)
+    log.warn(`${problem}: callers in that locale hear the sentence in ${config.defaultLocale}`);
   const ledger = new Ledger(config.databasePath, new KeyRing(config.keyRing.entries));
   // With the writer thread, its checkpointer alone moves the WAL into the file (see ThreadWriter).
   if (options.writerThread) ledger.db.pragma('wal_autocheckpoint = 0');
   const writer = options.writerThread
     ? threadedCallWriter(config.databasePath, config.keyRing.entries)
     : inlineCallWriter(ledger);
-  const catalog = Catalog.load(localesDir(), promptsDir());
   let closeStore = async (): Promise<void> => undefined;
   let s3Options: S3Options;
   if (config.s3) {

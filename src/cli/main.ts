@@ -3,8 +3,9 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { generateKeyRingEntry } from '../crypto/keyring';
 import { formatPublicKeys } from '../crypto/signing-keys';
-import { readLocales } from '../i18n/catalog';
-import { localesDir } from '../config';
+import { Catalog, readLocales } from '../i18n/catalog';
+import { operatorTextProblems } from '../i18n/operator-texts';
+import { localesDir, promptsDir } from '../config';
 import { readClip } from '../jobs/handlers';
 import { createLogger } from '../logger';
 import { openRuntime, type Runtime } from '../runtime';
@@ -208,6 +209,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         for (const f of findings)
           if (f.level === 'error') problems.push(`${f.at}: ${f.message}`);
           else io.out(`warning: ${f.at}: ${f.message}\n`);
+        // The operator's texts too: each one a caller hears must exist in every shipped locale.
+        if (problems.length === 0)
+          problems.push(
+            ...operatorTextProblems(loadConfig().operator, Catalog.load(localesDir(), promptsDir())),
+          );
         if (problems.length > 0) {
           io.err(
             `locales have ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}\n`).join('')}`,

@@ -20,6 +20,8 @@ export const REQUIRED_KEYS = [
   'age',
   'purposeFallback',
   'info',
+  'infoInterests',
+  'retentionItem',
   'smsOffer',
   'smsHint',
   'smsSent',

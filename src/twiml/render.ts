@@ -201,6 +201,8 @@ export class TwimlRenderer {
     const r = new twilio.twiml.VoiceResponse();
     const g = this.gather(r, lng, `/voice/answer?s=${STATE}`);
     this.speak(g, lng, 'info', vars);
+    // Art. 13(1)(d): said only where the operator relies on legitimate interests at all.
+    if (this.hasInterests()) this.speak(g, lng, 'infoInterests', vars);
     if (step.smsOffer) this.speak(g, lng, 'smsOffer', vars);
     const purposeId = this.s.purposes[step.back === 'main' ? 0 : state.pi]?.id ?? 'call';
     this.sayQuestion(g, lng, step.back, purposeId, vars);
@@ -317,6 +319,10 @@ export class TwimlRenderer {
     return r.toString();
   }
 
+  private hasInterests(): boolean {
+    return Boolean(this.s.texts.byLocale.legitimateInterests);
+  }
+
   /** The exact texts a caller hears in the consent sequence, stored content-addressed as the notice version. */
   noticeContent(lng: string, age: number): string {
     const vars = this.localVars(lng, age);
@@ -327,12 +333,13 @@ export class TwimlRenderer {
       'age',
       ...this.s.purposes.slice(1).map((p) => this.questionKey(lng, 'purpose', p.id)),
       'info',
+      ...(this.hasInterests() ? ['infoInterests'] : []),
     ];
     for (const key of keys) {
       const recorded = this.catalog.recorded(lng, key);
       texts[key] = recorded
         ? `audio:${recorded.urlPath}#sha256=${recorded.sha256}`
-        : this.catalog.t(lng, key, vars);
+        : this.v.sentence(lng, key, vars).text;
     }
     return JSON.stringify({ locale: lng, purposes: this.s.purposes.map((p) => p.id), texts });
   }

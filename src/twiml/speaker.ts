@@ -1,6 +1,14 @@
 import twilio from 'twilio';
 import { SMS_KEY } from '../flow/machine';
 import type { Catalog, Vars } from '../i18n/catalog';
+import {
+  FIELD_VARIABLES,
+  fieldOfVariable,
+  LOCALIZED_FIELDS,
+  operatorText,
+  type LocalizedField,
+  type OperatorTexts,
+} from '../i18n/operator-texts';
 
 export type VoiceResponse = twilio.twiml.VoiceResponse;
 export type Container = VoiceResponse | ReturnType<VoiceResponse['gather']>;
@@ -18,6 +26,8 @@ export interface RenderSettings {
   humanAgent: string | null;
   assistantUrl: string | null;
   defaultLocale: string;
+  /** The operator's texts per locale (recipients, authority, ...); plain fields above are the default locale's. */
+  texts: OperatorTexts;
 }
 
 /** The one recording a call has: the consent sequence, started and stopped by this name. */
@@ -45,24 +55,71 @@ export class Speaker {
     return this.catalog.has(lng) ? lng : this.s.defaultLocale;
   }
 
+  /** The operator's text of a field for a locale, else the locale's own default; undefined: none. */
+  operatorText(lng: string, field: LocalizedField): string | undefined {
+    const given = operatorText(this.s.texts, field, lng);
+    if (given !== undefined || this.s.texts.byLocale[field]) return given;
+    return this.catalog.template(lng, `operatorDefaults.${field}`);
+  }
+
   vars(lng: string, age: number): Vars {
-    return {
+    const vars: Vars = {
       company: this.s.company,
       assistant: this.s.assistantName,
-      controller: this.s.controller,
       dpo: this.s.dpoContact,
-      recipients: this.s.recipients,
-      authority: this.s.supervisoryAuthority,
       retentionDays: Math.min(...this.s.purposes.map((p) => p.retentionDays)),
       key: this.s.languageKey,
       smsKey: SMS_KEY,
       age,
       purposeList: this.s.purposes.map((p) => this.purposeName(lng, p.id)).join(', '),
+      retentionList: this.s.purposes
+        .map((p) =>
+          this.catalog.t(lng, 'retentionItem', {
+            purpose: this.purposeName(lng, p.id),
+            days: new Intl.NumberFormat(lng, { maximumFractionDigits: 5 }).format(p.retentionDays),
+          }),
+        )
+        .join(', '),
     };
+    for (const field of LOCALIZED_FIELDS) vars[FIELD_VARIABLES[field]] = this.operatorText(lng, field) ?? '';
+    return vars;
   }
 
   purposeName(lng: string, id: string): string {
-    return this.catalog.t(lng, `purposeNames.${id}`, { defaultValue: id });
+    return (
+      this.s.texts.purposeNames[id]?.[lng] ?? this.catalog.t(lng, `purposeNames.${id}`, { defaultValue: id })
+    );
+  }
+
+  /** Whether the sentence of `key` in `lng` needs an operator text (or a purpose name) that lng lacks. */
+  private lacksTranslation(lng: string, key: string): boolean {
+    const template = this.catalog.template(lng, key) ?? '';
+    for (const [, name] of template.matchAll(/\{\{\s*(\w+)\s*\}\}/g)) {
+      const field = name ? fieldOfVariable(name) : undefined;
+      if (field && this.operatorText(lng, field) === undefined) return true;
+      if (name === 'purposeList' || name === 'retentionList' || name === 'purpose')
+        if (
+          this.s.purposes.some(
+            (p) => this.s.texts.purposeNames[p.id] && !this.s.texts.purposeNames[p.id]?.[lng],
+          )
+        )
+          return true;
+    }
+    return false;
+  }
+
+  /**
+   * The text of `key` for a caller in `lng`, and the locale it is said in. A sentence that would
+   * need an operator text not given for `lng` is said whole in the default locale: one language
+   * per sentence (production never gets here: it does not start with a text missing).
+   */
+  sentence(lng: string, key: string, vars: Vars): { lng: string; text: string } {
+    const fallback = this.s.defaultLocale;
+    if (lng !== fallback && this.lacksTranslation(lng, key)) {
+      const own = this.vars(fallback, Number(vars.age ?? 16));
+      return { lng: fallback, text: this.catalog.t(fallback, key, { ...vars, ...own }) };
+    }
+    return { lng, text: this.catalog.t(lng, key, vars) };
   }
 
   /** Say the text of `key`, or play the operator's recording of it when one exists. */
@@ -72,14 +129,14 @@ export class Speaker {
       node.play({}, this.url(recorded.urlPath));
       return;
     }
-    const text = this.catalog.t(lng, key, vars);
-    const voice = this.catalog.t(lng, 'language.voice');
+    const said = this.sentence(lng, key, vars);
+    const voice = this.catalog.t(said.lng, 'language.voice');
     node.say(
       {
-        language: this.catalog.t(lng, 'language.speech') as never,
+        language: this.catalog.t(said.lng, 'language.speech') as never,
         ...(voice && voice !== 'language.voice' ? { voice: voice as never } : {}),
       },
-      text,
+      said.text,
     );
   }
 }

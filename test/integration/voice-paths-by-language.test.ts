@@ -51,13 +51,19 @@ const PRIVACY_URL = 'https://privacy.example.net/callers?via=sms';
 /** Every caller rings from Austria, whose age of digital consent (14) differs from the default (16). */
 const CALLER_COUNTRY = 'AT';
 const CALLER_AGE = 14;
+/** An operator text given per locale, as the operator file holds it: `{ de: "…", en: "…" }`. */
+const perLocale = (text: (lng: string) => string): Record<string, string> =>
+  Object.fromEntries(LOCALES.map((lng) => [lng, text(lng)]));
 const OPERATOR = {
   company: 'Nordlicht Versand AG',
   assistantName: 'Mira',
-  controller: 'Nordlicht Versand AG, Hafenweg 7, 20457 Hamburg',
+  controller: perLocale((lng) => `Nordlicht Versand AG, Hafenweg 7, 20457 Hamburg (${lng})`),
   dpoContact: 'dsb@nordlicht.example',
-  supervisoryAuthority: 'the Hamburg Commissioner for Data Protection',
-  recipients: 'our telephony processor (Twilio) under an Art. 28 GDPR contract',
+  supervisoryAuthority: perLocale((lng) => `Hamburgische Datenschutzbehörde [${lng}]`),
+  recipients: perLocale((lng) => `Twilio Ireland Ltd. <${lng}>`),
+  dataCategories: perLocale((lng) => `Rufnummer/phone/numéro/numara ${lng}`),
+  thirdCountryTransfer: perLocale((lng) => `Twilio USA, DPF and SCC, ${lng}.`),
+  legitimateInterests: perLocale((lng) => `fraud prevention ${lng}`),
   purposes: [
     { id: 'call', retentionDays: 21 },
     { id: 'ai_training', retentionDays: 180 },
@@ -96,11 +102,21 @@ function callerVars(lng: string): Vars {
   return {
     company: OPERATOR.company,
     assistant: OPERATOR.assistantName,
-    controller: OPERATOR.controller,
+    controller: OPERATOR.controller[lng] as string,
     dpo: OPERATOR.dpoContact,
-    recipients: OPERATOR.recipients,
-    authority: OPERATOR.supervisoryAuthority,
+    recipients: OPERATOR.recipients[lng] as string,
+    authority: OPERATOR.supervisoryAuthority[lng] as string,
+    categories: OPERATOR.dataCategories[lng] as string,
+    transfer: OPERATOR.thirdCountryTransfer[lng] as string,
+    interests: OPERATOR.legitimateInterests[lng] as string,
     retentionDays: MIN_RETENTION,
+    retentionList: OPERATOR.purposes
+      .map((p) =>
+        squash(String(lookup(lng, 'retentionItem')))
+          .replace('{{purpose}}', purposeName(lng, p.id))
+          .replace('{{days}}', String(p.retentionDays)),
+      )
+      .join(', '),
     key: OPERATOR.languageKey,
     age: CALLER_AGE,
     purposeList: OPERATOR.purposes.map((p) => purposeName(lng, p.id)).join(', '),
@@ -286,7 +302,10 @@ describe.each(LOCALES)('a caller in %s', (lng) => {
     expect(times(c.heard, lng, 'age')).toBe(1);
 
     await c.press('9');
+    // Art. 13 in full, each operator text in the caller's language: categories, third-country
+    // transfer, legitimate interests, retention per purpose.
     said1(c.heard, lng, 'info');
+    said1(c.heard, lng, 'infoInterests');
     said1(c.heard, lng, 'smsOffer', { smsKey: '3' });
     said1(c.heard, lng, 'smsHint', { smsKey: '3' });
     // Layer 2, the SMS offer, then the same question again, its SMS key last.
