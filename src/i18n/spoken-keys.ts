@@ -55,7 +55,19 @@ const ALWAYS_SPOKEN = [
 ];
 
 /** Read by the service but never said as a text of their own. */
-export const USED_UNSPOKEN = ['language.name', 'language.speech', 'language.voice', 'smsBody'];
+export const USED_UNSPOKEN = [
+  'language.name',
+  'language.speech',
+  'language.voice',
+  'smsBody',
+  // Each a part of a sentence (retentionList, and the operator's texts where the file sets none).
+  'retentionItem',
+  'operatorDefaults.controller',
+  'operatorDefaults.recipients',
+  'operatorDefaults.supervisoryAuthority',
+  'operatorDefaults.dataCategories',
+  'operatorDefaults.thirdCountryTransfer',
+];
 
 /** Placeholders a key is given when it is said (or, for smsBody, sent). */
 export function allowedVars(key: string, baseVars: readonly string[] = BASE_VARS): readonly string[] {
@@ -63,6 +75,8 @@ export function allowedVars(key: string, baseVars: readonly string[] = BASE_VARS
   if (key === 'whisper.granted') return ['purposes', 'ref'];
   if (key.startsWith('whisper.')) return [];
   if (key === 'smsBody') return ['company', 'url'];
+  if (key === 'retentionItem') return ['purpose', 'days'];
+  if (key.startsWith('operatorDefaults.')) return [];
   if (key.startsWith('purposes.') || key === 'purposeFallback') return [...baseVars, 'purpose'];
   return baseVars;
 }
