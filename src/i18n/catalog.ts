@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import i18next, { type i18n } from 'i18next';
 import { parseLexicon, type Lexicon } from '../flow/intents';
+import { lexiconProblems } from '../flow/intents/check';
 import { JsonPositionError, readJsonFile } from './locale-json';
 
 /** A syntax error already names `file:line:column`. */
@@ -156,7 +157,10 @@ export function readLocales(localesDir: string): LocaleRead {
       problems.push(positioned(error) ?? `${lng}/prompts.json: ${(error as Error).message}`);
     }
     try {
-      lexicons.set(lng, parseLexicon(readJsonFile(lexiconFile, `${lng}/lexicon.json`).value));
+      const lexicon = parseLexicon(readJsonFile(lexiconFile, `${lng}/lexicon.json`).value);
+      // A lexicon that could grant consent to something other than a yes is refused, not loaded.
+      for (const problem of lexiconProblems(lexicon)) problems.push(`${lng}/lexicon.json: ${problem}`);
+      lexicons.set(lng, lexicon);
     } catch (error) {
       problems.push(positioned(error) ?? `${lng}/lexicon.json: ${(error as Error).message}`);
     }

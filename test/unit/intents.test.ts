@@ -128,27 +128,42 @@ describe('classification details', () => {
     expect(normalize('Straße')).toBe('strasse');
   });
 
-  test('the reason names what decided, for the audit log', () => {
+  test('the reason names the rule and the words that decided, for the audit log', () => {
     expect(classify({ speech: 'ja gerne', confidence: 0.9 }, de, options).reason).toBe(
-      "speech matched yes phrase 'ja gerne'",
+      "whole-utterance yes: only yes phrase 'ja gerne'",
     );
-    expect(classify({ speech: 'damit bin ich wirklich nicht einverstanden' }, de, options)).toMatchObject({
-      intent: 'no',
+    expect(classify({ speech: 'okay danke', confidence: 0.9 }, de, options).reason).toMatch(
+      /whole-utterance yes: only yes phrase 'okay' with courtesy 'danke'/,
+    );
+    expect(classify({ speech: 'ja wenn es sein muss', confidence: 0.9 }, de, options)).toMatchObject({
+      intent: 'unclear',
     });
-    expect(classify({ speech: 'ich bin wirklich nicht einverstanden, nein' }, de, options).intent).toBe('no');
-    expect(classify({ speech: 'das passt mir nicht' }, de, options).reason).toMatch(
+    expect(classify({ speech: 'ja wenn das kostenlos ist', confidence: 0.9 }, de, options).reason).toMatch(
+      /not a whole yes: condition 'wenn' beside yes phrase 'ja'/,
+    );
+    expect(classify({ speech: 'yes honey', confidence: 0.9 }, en, options).reason).toMatch(
+      /someone addressed 'honey'/,
+    );
+    expect(
+      classify({ speech: 'damit bin ich wirklich nicht einverstanden', confidence: 0.9 }, de, options),
+    ).toMatchObject({ intent: 'no' });
+    expect(classify({ speech: 'das passt mir nicht', confidence: 0.9 }, de, options).reason).toMatch(
       /negation 'nicht' after yes/,
     );
-    expect(classify({ speech: 'I do not really agree' }, en, options).reason).toMatch(
+    expect(classify({ speech: 'I do not really agree', confidence: 0.9 }, en, options).reason).toMatch(
       /negation 'not' before yes/,
     );
   });
 
-  test('confidence is only checked when the recogniser reports one', () => {
-    expect(classify({ speech: 'ja' }, de, options).intent).toBe('yes');
+  test('a missing or non-numeric confidence counts as low: never a yes', () => {
+    expect(classify({ speech: 'ja' }, de, options)).toMatchObject({
+      intent: 'unclear',
+      reason: expect.stringMatching(/confidence missing is below 0.5/),
+    });
+    expect(classify({ speech: 'ja', confidence: Number.NaN }, de, options).intent).toBe('unclear');
+    expect(classify({ speech: 'eins' }, de, options).intent).toBe('unclear');
     expect(classify({ speech: 'ja', confidence: 0.5 }, de, options).intent).toBe('yes');
     expect(classify({ speech: 'ja', confidence: 0.49 }, de, options).intent).toBe('unclear');
-    expect(classify({ speech: 'ja', confidence: Number.NaN }, de, options).intent).toBe('unclear');
   });
 
   test('silence and filler words are unclear, never consent', () => {

@@ -1,0 +1,61 @@
+import { CATEGORIES, compiled, LEXICON_KEY, type Category } from './compiled';
+import type { Lexicon } from './lexicon';
+import { findHits, withoutFillers } from './match';
+import { words as toWords } from '../normalize';
+
+/** Lists none of whose phrases may occur inside a yes phrase. */
+const NEVER_IN_YES: readonly Category[] = CATEGORIES.filter(
+  (c) => !['yes', 'idiom', 'courtesy', 'topic'].includes(c),
+);
+/**
+ * An idiom exists to hold a negator, a no word or a question word ("kein problem", "why not");
+ * everything else that may never be in a yes may not be in an idiom either.
+ */
+const NEVER_IN_IDIOM: readonly Category[] = NEVER_IN_YES.filter(
+  (c) => !['negator', 'no', 'info', 'questionWord'].includes(c),
+);
+/** Words allowed around a yes must not be anything that changes it. */
+const NEVER_IN_COURTESY: readonly Category[] = NEVER_IN_YES;
+
+/**
+ * What `consent locales check` refuses in a lexicon because it could turn an answer that is not a
+ * clear yes into a consent: a yes phrase that is also (or holds) a no, a negator, a condition, a
+ * question, a hedge, a request, a person addressed; a courtesy word, filler or key word that is one
+ * of those; a spoken key number for 1 that holds a negator. Each problem names the list and phrase.
+ */
+export function lexiconProblems(lexicon: Lexicon): string[] {
+  const c = compiled(lexicon);
+  const problems: string[] = [];
+  const inside = (
+    listName: string,
+    list: Array<{ text: string; words: string[] }>,
+    forbidden: readonly Category[],
+  ): void => {
+    for (const phrase of list) {
+      const words = phrase.words.filter((w) => w !== '...');
+      const found = findHits(words, c.lists).filter((h) => forbidden.includes(h.category));
+      for (const h of found)
+        problems.push(
+          `"${listName}": '${phrase.text}' contains '${h.phrase}' from "${LEXICON_KEY[h.category]}", so it could grant consent to an answer that is not a yes`,
+        );
+    }
+  };
+  inside('yes', c.lists.yes, NEVER_IN_YES);
+  inside('yesIdioms', c.lists.idiom, NEVER_IN_IDIOM);
+  inside('courtesy', c.lists.courtesy, NEVER_IN_COURTESY);
+  inside('keyWords', c.keyWords, NEVER_IN_COURTESY);
+  for (const { digit, numbers } of c.keys) inside(`keys.${digit}`, numbers, NEVER_IN_COURTESY);
+  // A filler is dropped before anything is matched, so a filler that is a negator or a condition
+  // would silently turn "nicht einverstanden" back into a yes.
+  const fillers = lexicon.fillers.map((text) => ({ text, words: toWords(text) }));
+  inside('fillers', fillers, [...NEVER_IN_YES, 'yes']);
+  // A phrase that is nothing but fillers can never match: say so rather than let it sit there.
+  for (const category of CATEGORIES) {
+    const source = lexicon[LEXICON_KEY[category]];
+    if (!Array.isArray(source)) continue;
+    for (const text of source)
+      if (withoutFillers(toWords(text), c.fillers).length === 0)
+        problems.push(`"${LEXICON_KEY[category]}": '${text}' consists of fillers only and can never match`);
+  }
+  return problems;
+}

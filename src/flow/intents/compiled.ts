@@ -1,0 +1,77 @@
+import { compile, fillerPatterns, type Pattern, type Phrase } from './match';
+import type { Lexicon } from './lexicon';
+
+/** Every list of a lexicon that is matched as phrases, under the name reasons use for it. */
+export const CATEGORIES = [
+  'yes',
+  'idiom',
+  'courtesy',
+  'no',
+  'info',
+  'withdraw',
+  'agent',
+  'minor',
+  'negator',
+  'uncertain',
+  'condition',
+  'questionWord',
+  'questionMarker',
+  'addressee',
+  'fragment',
+  'topic',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export interface Compiled {
+  fillers: Pattern[];
+  lists: Record<Category, Phrase[]>;
+  keys: Array<{ digit: string; numbers: Phrase[] }>;
+  keyWords: Phrase[];
+}
+
+/** Which lexicon key each category is read from, for messages that point an operator at the file. */
+export const LEXICON_KEY: Readonly<Record<Category, keyof Lexicon>> = {
+  yes: 'yes',
+  idiom: 'yesIdioms',
+  courtesy: 'courtesy',
+  no: 'no',
+  info: 'info',
+  withdraw: 'withdraw',
+  agent: 'agent',
+  minor: 'minor',
+  negator: 'negators',
+  uncertain: 'uncertain',
+  condition: 'conditions',
+  questionWord: 'questionWords',
+  questionMarker: 'questionMarkers',
+  addressee: 'addressees',
+  fragment: 'fragments',
+  topic: 'topics',
+};
+
+// A lexicon is read once at start and classified against on every webhook; normalising its few
+// hundred phrases once per lexicon object keeps classify cheap without giving up purity.
+const cache = new WeakMap<Lexicon, Compiled>();
+
+export function compiled(lexicon: Lexicon): Compiled {
+  let c = cache.get(lexicon);
+  if (!c) {
+    const fillers = fillerPatterns(lexicon.fillers);
+    const lists = {} as Record<Category, Phrase[]>;
+    for (const category of CATEGORIES) {
+      const source = lexicon[LEXICON_KEY[category]];
+      lists[category] = compile(Array.isArray(source) ? source : [], fillers);
+    }
+    c = {
+      fillers,
+      lists,
+      keys: Object.entries(lexicon.keys ?? {}).map(([digit, numbers]) => ({
+        digit,
+        numbers: compile(numbers, fillers),
+      })),
+      keyWords: compile(lexicon.keyWords ?? [], fillers),
+    };
+    cache.set(lexicon, c);
+  }
+  return c;
+}
