@@ -1,6 +1,16 @@
 import { compiled, type Category } from './intents/compiled';
 import { type Lexicon } from './intents/lexicon';
-import { contains, findHits, gap, length, overlaps, says, withoutFillers, type Hit } from './intents/match';
+import {
+  contains,
+  findHits,
+  gap,
+  length,
+  occurrences,
+  overlaps,
+  says,
+  withoutFillers,
+  type Hit,
+} from './intents/match';
 import { spokenKey } from './intents/spoken-keys';
 import { wholeYes } from './intents/whole-yes';
 import { words as toWords } from './normalize';
@@ -125,6 +135,12 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   // "Ja?" on the phone means "yes, what?"; a recogniser that does punctuate is believed.
   const asked = /[?¿]/.test(speech);
   const whole = wholeYes(raw, words.length);
+  const spoken = toWords(speech);
+  const cutOff = c.trailing.find((f) =>
+    occurrences(spoken, f.words).some(([, end]) => end === spoken.length),
+  );
+  if (whole.granted && cutOff)
+    return speechResult('unclear', `not a whole yes: unfinished sentence ending in '${cutOff.text}'`);
   if (whole.granted && !asked) {
     const courtesy = whole.courtesy.length ? ` with courtesy ${whole.courtesy.map(says).join(', ')}` : '';
     return speechResult(
@@ -175,12 +191,15 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const yesHits = hits.filter(
     (h) => (h.category === 'yes' || h.category === 'idiom') && !uncertain.some((u) => overlaps(u, h)),
   );
+  // "ja, wenn es nicht zu lange dauert": a negator behind a condition or a question word belongs
+  // to that clause and does not turn the yes into a no (the answer stays unclear).
+  const clauses = hits.filter((h) => h.category === 'condition' || h.category === 'questionWord');
   const yes = yesHits[0];
   if (yes) {
     for (const y of yesHits) {
       const n = pureNegators.find((neg) => {
         const g = gap(neg, y);
-        return g >= 0 && g <= NEGATION_BEFORE;
+        return g >= 0 && g <= NEGATION_BEFORE && !between(neg, y, clauses);
       });
       if (n) return speechResult('no', `negated yes: negation ${says(n)} before yes phrase ${says(y)}`);
     }
@@ -189,7 +208,7 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
     for (const y of yesHits) {
       const n = pureNegators.find((neg) => {
         const g = gap(y, neg);
-        return g >= 0 && g <= NEGATION_AFTER;
+        return g >= 0 && g <= NEGATION_AFTER && !between(y, neg, clauses);
       });
       if (n) return speechResult('no', `negated yes: negation ${says(n)} after yes phrase ${says(y)}`);
     }
@@ -203,6 +222,10 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   if (doubt) return speechResult('unclear', `hedge: ${says(doubt)}`);
   return speechResult('unclear', 'no known phrase in the speech');
 }
+
+/** Whether one of the clause openers stands between two hits. */
+const between = (first: Found, second: Found, clauses: Found[]): boolean =>
+  clauses.some((c) => c.start >= first.end && c.end <= second.start);
 
 /** Names what besides the yes was said: the first blocking phrase, else the words no list knows. */
 function notWhole(yes: Found, hits: Found[], words: string[], whole: ReturnType<typeof wholeYes>): string {

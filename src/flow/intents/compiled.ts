@@ -27,6 +27,8 @@ export interface Compiled {
   lists: Record<Category, Phrase[]>;
   keys: Array<{ digit: string; numbers: Phrase[] }>;
   keyWords: Phrase[];
+  /** Fragments as written, fillers kept: "evet yani", "yes I mean" end in the middle of a sentence. */
+  trailing: Phrase[];
 }
 
 /** Which lexicon key each category is read from, for messages that point an operator at the file. */
@@ -70,6 +72,7 @@ export function compiled(lexicon: Lexicon): Compiled {
         numbers: compile(numbers, fillers),
       })),
       keyWords: compile(lexicon.keyWords ?? [], fillers),
+      trailing: compile(lexicon.fragments ?? [], []),
     };
     cache.set(lexicon, c);
   }

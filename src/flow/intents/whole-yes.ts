@@ -32,23 +32,31 @@ export type WholeYes =
  */
 export function wholeYes(hits: Array<Hit<Category>>, wordCount: number): WholeYes {
   const granting = hits.filter((h) => GRANTING.has(h.category));
+  const tiling = tile(granting, wordCount);
   const covered = new Set<number>();
   for (const h of granting) for (let i = h.start; i < h.end; i += 1) covered.add(i);
   const uncovered: number[] = [];
   for (let i = 0; i < wordCount; i += 1) if (!covered.has(i)) uncovered.push(i);
-  const idioms = granting.filter((h) => h.category === 'idiom');
+  const idioms = (tiling ?? []).filter((h) => h.category === 'idiom');
   const blockers = hits.filter((h) => BLOCKING.has(h.category) && !idioms.some((i) => contains(i, h)));
-  const cover = fewest(granting);
-  const phrases = cover.filter((h) => h.category !== 'courtesy');
-  if (uncovered.length > 0 || blockers.length > 0 || phrases.length === 0)
-    return { granted: false, blockers, uncovered };
-  return { granted: true, phrases, courtesy: cover.filter((h) => h.category === 'courtesy') };
+  const phrases = (tiling ?? []).filter((h) => h.category !== 'courtesy');
+  if (!tiling || blockers.length > 0 || phrases.length === 0) return { granted: false, blockers, uncovered };
+  return { granted: true, phrases, courtesy: tiling.filter((h) => h.category === 'courtesy') };
 }
 
-/** The longest phrases that do not overlap, in spoken order: what the reason quotes ("ja gerne", not "ja" and "gerne"). */
-function fewest(hits: Array<Hit<Category>>): Array<Hit<Category>> {
-  const picked: Array<Hit<Category>> = [];
-  const byLength = [...hits].sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
-  for (const h of byLength) if (!picked.some((p) => p.start < h.end && h.start < p.end)) picked.push(h);
-  return picked.sort((a, b) => a.start - b.start);
+/**
+ * The utterance as phrases laid end to end, none overlapping, the fewest there can be; undefined
+ * when no such tiling exists. Overlapping phrases must not stitch a yes together: in "why not a
+ * problem" the idioms "why not" and "not a problem" share the "not", and nothing covers the rest.
+ */
+function tile(hits: Array<Hit<Category>>, wordCount: number): Array<Hit<Category>> | undefined {
+  const best: Array<Array<Hit<Category>> | undefined> = [[]];
+  for (let end = 1; end <= wordCount; end += 1) {
+    for (const h of hits) {
+      const before = h.end === end ? best[h.start] : undefined;
+      const current = best[end];
+      if (before && (!current || before.length + 1 < current.length)) best[end] = [...before, h];
+    }
+  }
+  return best[wordCount];
 }

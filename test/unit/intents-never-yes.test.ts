@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { classify, normalize, parseLexicon, type Lexicon } from '../../src/flow/intents';
+
+// Generated, not hand-listed: every yes phrase of every shipped lexicon against every word that
+// must keep an answer from being a consent. A phrase an operator adds to any list is covered the
+// moment it is in the file.
+const LANGUAGES = ['de', 'en', 'tr', 'fr'] as const;
+const options = { minConfidence: 0.5 };
+const lexicon = (lng: string): Lexicon =>
+  parseLexicon(
+    JSON.parse(fs.readFileSync(path.join(__dirname, '../../locales', lng, 'lexicon.json'), 'utf8')),
+  );
+const said = (lex: Lexicon, speech: string): string =>
+  classify({ speech, confidence: 0.95 }, lex, options).intent;
+
+/** A word the pattern matches: "*miyor*" becomes "kamiyorka", "temsilci*" "temsilcika". */
+const spoken = (pattern: string): string => pattern.replace(/\.\.\./g, ' ').replace(/\*/g, 'ka');
+
+/** Everything that makes an answer more than a yes, by the kind the issue names. */
+function blockers(lex: Lexicon): Record<string, string[]> {
+  return {
+    condition: lex.conditions,
+    question: [...lex.questionWords, ...lex.questionMarkers],
+    negator: lex.negators,
+    hedge: lex.uncertain,
+    addressee: lex.addressees,
+    fragment: lex.fragments,
+    refusal: lex.no,
+  };
+}
+
+describe.each(LANGUAGES)('no answer in %s that is more than a yes grants consent', (lng) => {
+  const lex = lexicon(lng);
+  const yesPhrases = [...lex.yes, ...lex.yesIdioms];
+  const kinds = blockers(lex);
+
+  test('the lexicon names words of every kind, so the combinations below are not empty', () => {
+    for (const [kind, list] of Object.entries(kinds)) expect([kind, list.length > 0]).toEqual([kind, true]);
+    expect(lex.courtesy.length).toBeGreaterThan(0);
+  });
+
+  test('each yes phrase alone, with a filler or with a courtesy word, is a yes (the control)', () => {
+    const refused: string[] = [];
+    for (const yes of yesPhrases)
+      for (const text of [yes, `${lex.fillers[0] ?? ''} ${yes}`, `${yes} ${lex.courtesy[0]}`])
+        if (said(lex, text) !== 'yes') refused.push(text);
+    expect(refused).toEqual([]);
+  });
+
+  test.each(Object.keys(kinds))(
+    'every yes phrase × every %s word, before or after it, is not a yes',
+    (kind) => {
+      // "hiç" is a refusal and "sorun yok" an idiom, yet "hiç sorun yok" is itself listed as a yes:
+      // only a combination the lexicon names word for word may grant.
+      const listed = new Set(yesPhrases.map(normalize));
+      const spellsListed = (word: string, yes: string): boolean =>
+        listed.has(normalize(`${word} ${yes}`)) || listed.has(normalize(`${yes} ${word}`));
+      const granted: string[] = [];
+      for (const yes of yesPhrases)
+        for (const word of (kinds[kind] ?? []).map(spoken))
+          // A fragment is what is left when a sentence breaks off, so it only ever trails.
+          for (const text of kind === 'fragment'
+            ? [`${yes} ${word}`]
+            : [`${word} ${yes}`, `${yes} ${word}`, `${yes}, ${word} ${yes}`])
+            if (!spellsListed(word, yes) && said(lex, text) === 'yes') granted.push(text);
+      expect(granted).toEqual([]);
+    },
+  );
+
+  test('every yes phrase asked with a question mark is not a yes', () => {
+    expect(yesPhrases.filter((yes) => said(lex, `${yes}?`) === 'yes')).toEqual([]);
+  });
+
+  test('property: a negator, condition or question word inserted anywhere into a yes never grants', () => {
+    const granting = [...yesPhrases, ...lex.courtesy, ...lex.fillers, ...(lex.keys['1'] ?? [])];
+    const inserted = [...lex.negators, ...lex.conditions, ...lex.questionWords, ...lex.questionMarkers].map(
+      spoken,
+    );
+    const utterance = fc
+      .record({
+        parts: fc.array(fc.constantFrom(...granting), { minLength: 1, maxLength: 5 }),
+        word: fc.constantFrom(...inserted),
+        at: fc.nat(),
+        shout: fc.boolean(),
+        comma: fc.boolean(),
+      })
+      .map(({ parts, word, at, shout, comma }) => {
+        const words = [...parts];
+        words.splice(at % (words.length + 1), 0, word);
+        const text = words.join(comma ? ', ' : ' ');
+        return shout ? text.toUpperCase() : text;
+      });
+    fc.assert(
+      fc.property(utterance, (text) => said(lex, text) !== 'yes'),
+      { numRuns: 400 },
+    );
+  });
+});
