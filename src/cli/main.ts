@@ -16,6 +16,7 @@ import { promptTextFindings } from './locale-texts';
 import { promptsCommand } from './prompts';
 import { retentionCommand } from './retention';
 import { certificateCommand } from './certificate';
+import { intentsTest } from './intents-test';
 import { rotateKeys } from './rotate';
 import { verifyLedger } from './verify';
 import { simulate } from './simulate';
@@ -41,6 +42,7 @@ const USAGE = `consent — consent gateway command line
   consent locales check                  validate locales/<lng>/prompts.json and lexicon.json
   consent prompts build [--lang de] [--engine espeak] [--dir prompts]   telephone WAVs from the locale texts
   consent prompts check [--lang de] [--dir prompts]   format, rate, loudness and length of recorded prompts
+  consent intents test <file> --lang <lng>  run your own utterances; confusion matrix, exit 1 on a false yes
   consent users add --email <e> --role admin|auditor|ops | list   portal accounts (password on stdin)
   consent withdraw <consentId> | --caller <number> --channel web|email|phone|letter
                                          withdraw consents received outside the call; deletes their clips
@@ -270,6 +272,8 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         return await simulate(rest, io);
       case 'prompts':
         return await promptsCommand(rest, io, loadConfig());
+      case 'intents':
+        return rest[0] === 'test' ? intentsTest(rest.slice(1), io) : usage(io);
       case 'users':
         return await withRuntime(io, (rt) => usersCommand(rest, io, rt.ledger, readStdin));
       case undefined:

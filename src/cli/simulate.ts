@@ -8,10 +8,12 @@ import { inlineCallWriter } from '../calls/ledger-writes';
 import { CallService, type Params } from '../calls/call-service';
 import { loadConfig, localesDir, promptsDir } from '../config';
 import { KeyRing } from '../crypto/keyring';
+import { classify } from '../flow/intents';
 import { Catalog } from '../i18n/catalog';
 import { Ledger } from '../ledger';
 import { createLogger } from '../logger';
 import { parseTwiml, type TwimlNode } from '../twiml/parse';
+import { decodeState } from '../twiml/render';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
@@ -77,6 +79,15 @@ export async function simulate(args: string[], io: Out): Promise<number> {
           io.out(
             `  [caller: ${input.Digits ? `presses ${input.Digits}` : `says "${input.SpeechResult}"`}]\n`,
           );
+        if (input?.SpeechResult !== undefined) {
+          // The same function and inputs the call service uses: the rule and words that decided.
+          const heard = classify(
+            { speech: input.SpeechResult, confidence: Number(input.Confidence) },
+            catalog.lexicon(decodeState(state)?.lng ?? lng),
+            { minConfidence: config.minSpeechConfidence },
+          );
+          io.out(`  [heard as ${heard.intent}: ${heard.reason}]\n`);
+        }
         twiml = await calls.answer({ ...base, ...(input ?? {}) }, state);
       } else if (url.pathname.endsWith('/voice/consent')) twiml = await calls.consentStart(base, state);
       else twiml = await calls.answer(base, state);
