@@ -83,3 +83,14 @@ describe('consent intents test', () => {
     expect(unknown.stderr).toMatch(/no lexicon for locale xx; available: de, en, fr, tr/);
   });
 });
+
+describe('consent simulate', () => {
+  test('prints the rule and the words behind each spoken answer, as the ledger records them', () => {
+    const r = consent('simulate', '--lang', 'de', '--say', 'ja wenn es nichts kostet', '--say', 'ja gerne');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      "[heard as unclear: not a whole yes: condition 'wenn' beside yes phrase 'ja']",
+    );
+    expect(r.stdout).toContain("[heard as yes: whole-utterance yes: only yes phrase 'ja gerne']");
+  });
+});
