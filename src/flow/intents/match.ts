@@ -95,13 +95,40 @@ export const compile = (list: string[], fillers: Pattern[]): Phrase[] =>
 export const fillerPatterns = (fillers: string[]): Pattern[] =>
   fillers.map(toWords).filter((f) => f.length > 0);
 
+/**
+ * The phrases of all lists by their first word, so a webhook (and the combinatorial test, which
+ * classifies tens of thousands of answers) only tries the phrases that can start at each word.
+ * Phrases that start with a wildcard are tried everywhere.
+ */
+interface PhraseIndex<C extends string> {
+  byFirst: Map<string, Array<{ category: C; phrase: Phrase }>>;
+  anywhere: Array<{ category: C; phrase: Phrase }>;
+}
+const indexes = new WeakMap<object, PhraseIndex<string>>();
+
+function indexOf<C extends string>(lists: Record<C, Phrase[]>): PhraseIndex<C> {
+  const cached = indexes.get(lists) as PhraseIndex<C> | undefined;
+  if (cached) return cached;
+  const index: PhraseIndex<C> = { byFirst: new Map(), anywhere: [] };
+  for (const category of Object.keys(lists) as C[]) {
+    for (const phrase of lists[category]) {
+      const first = phrase.words[0] as string;
+      if (first.includes('*') || first === ELLIPSIS) index.anywhere.push({ category, phrase });
+      else index.byFirst.set(first, [...(index.byFirst.get(first) ?? []), { category, phrase }]);
+    }
+  }
+  indexes.set(lists, index);
+  return index;
+}
+
 /** Every occurrence of every phrase of the lists, tagged with its list's name. */
 export function findHits<C extends string>(words: string[], lists: Record<C, Phrase[]>): Array<Hit<C>> {
+  const { byFirst, anywhere } = indexOf(lists);
   const hits: Array<Hit<C>> = [];
-  for (const category of Object.keys(lists) as C[]) {
-    for (const { text, words: pattern } of lists[category]) {
-      for (const [start, end] of occurrences(words, pattern))
-        hits.push({ category, phrase: text, start, end });
+  for (let start = 0; start < words.length; start += 1) {
+    for (const { category, phrase } of [...(byFirst.get(words[start] as string) ?? []), ...anywhere]) {
+      const end = matchAt(words, phrase.words, start);
+      if (end > start) hits.push({ category, phrase: phrase.text, start, end });
     }
   }
   return hits;
