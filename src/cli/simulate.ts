@@ -8,6 +8,7 @@ import { inlineCallWriter } from '../calls/ledger-writes';
 import { CallService, type Params } from '../calls/call-service';
 import { loadConfig, localesDir, promptsDir } from '../config';
 import { KeyRing } from '../crypto/keyring';
+import { classify } from '../flow/intents';
 import { Catalog } from '../i18n/catalog';
 import { Ledger } from '../ledger';
 import { createLogger } from '../logger';
@@ -77,8 +78,17 @@ export async function simulate(args: string[], io: Out): Promise<number> {
           io.out(
             `  [caller: ${input.Digits ? `presses ${input.Digits}` : `says "${input.SpeechResult}"`}]\n`,
           );
+        if (input?.SpeechResult !== undefined) {
+          // The ledger keeps the rule without the caller's words; the operator here sees both, from
+          // the same function and inputs the call service uses.
+          const heard = classify(
+            { speech: input.SpeechResult, confidence: Number(input.Confidence) },
+            catalog.lexicon(ledger.getCall(callSid)?.locale ?? lng),
+            { minConfidence: config.minSpeechConfidence },
+          );
+          io.out(`  [heard as ${heard.intent}: ${heard.reason}]\n`);
+        }
         twiml = await calls.answer({ ...base, ...(input ?? {}) }, state);
-        if (input?.SpeechResult !== undefined) io.out(heardAs(ledger, callSid));
       } else if (url.pathname.endsWith('/voice/consent')) twiml = await calls.consentStart(base, state);
       else twiml = await calls.answer(base, state);
     }
@@ -90,15 +100,6 @@ export async function simulate(args: string[], io: Out): Promise<number> {
     ledger.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The rule and words that decided the last answer, as the ledger keeps them for the auditor. */
-function heardAs(ledger: Ledger, callSid: string): string {
-  const row = ledger
-    .sql("SELECT data FROM events WHERE call_sid = ? AND type = 'answer' ORDER BY seq DESC LIMIT 1")
-    .get(callSid) as { data: string } | undefined;
-  const answer = row ? (JSON.parse(row.data) as { intent?: string; reason?: string }) : {};
-  return `  [heard as ${answer.intent ?? '?'}: ${answer.reason ?? 'no answer recorded'}]\n`;
 }
 
 /** Prints what is heard and returns where the call goes next (a gather action or a redirect), if anywhere. */

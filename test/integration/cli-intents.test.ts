@@ -85,7 +85,7 @@ describe('consent intents test', () => {
 });
 
 describe('consent simulate', () => {
-  test('prints the rule and the words behind each spoken answer, as the ledger records them', () => {
+  test('prints the rule and the words behind each spoken answer', () => {
     const r = consent('simulate', '--lang', 'de', '--say', 'ja wenn es nichts kostet', '--say', 'ja gerne');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(
