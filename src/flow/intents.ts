@@ -48,6 +48,8 @@ const DIGITS: Readonly<Record<string, Intent>> = {
 
 type Found = Hit<Category>;
 
+const MAX_WORDS = 60;
+
 /**
  * Where two phrases overlap, the longer one is what was said: "nicht einverstanden" is a no and not
  * a yes, "nicht sicher" a hesitation and not "sicher", "talk to a human" one request and not two.
@@ -113,6 +115,10 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const c = compiled(lexicon);
   const words = withoutFillers(toWords(speech), c.fillers);
   if (words.length === 0) return speechResult('unclear', 'only filler words');
+  // An answer is a few words; a recogniser that returns a speech runs into the hundreds of words is
+  // not answering, and matching it whole would let one webhook burn the CPU.
+  if (words.length > MAX_WORDS)
+    return speechResult('unclear', `${words.length} words are not an answer (at most ${MAX_WORDS})`);
 
   // The operator's threshold documents that a doubtful recognition is asked again whatever it seems
   // to say; a confidence that is missing or not a number is as doubtful as a low one.

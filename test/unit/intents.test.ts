@@ -139,6 +139,13 @@ describe('classification details', () => {
     expect(classify({ speech: 'ja', confidence: 0.49 }, de, options).intent).toBe('unclear');
   });
 
+  test('a recognition hundreds of words long is unclear, and classified without delay', () => {
+    const speech = Array(5000).fill('ja gerne').join(' ');
+    const started = Date.now();
+    expect(classify({ speech, confidence: 0.99 }, de, options).intent).toBe('unclear');
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
   test('silence and filler words are unclear, never consent', () => {
     expect(classify({}, de, options)).toMatchObject({ intent: 'unclear', via: 'none' });
     expect(classify({ speech: '   ', digits: '' }, de, options)).toMatchObject({
