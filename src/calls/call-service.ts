@@ -186,6 +186,9 @@ export class CallService {
       at: now,
       locale: state.lng,
       notice: this.notice(state.lng, age),
+      redisclosed: t.events.some((e) => e.type === 'language_changed')
+        ? this.notice(t.state.lng, age)
+        : undefined,
       openConsentId: state.cid ?? null,
       decision: t.decision
         ? {

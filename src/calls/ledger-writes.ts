@@ -88,6 +88,8 @@ export interface AnswerWrite {
   at: Date;
   locale: string;
   notice: NoticeRef;
+  /** The caller switched language: the disclosure is played again, in this notice's locale. */
+  redisclosed?: NoticeRef;
   /** The question this answers (see CallService); a repeat of the same webhook writes nothing. */
   question: string;
   /** The consent open before this answer (state.cid). */
@@ -181,6 +183,19 @@ function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
       flowEvent(e, a.callSid, e.type === 'withdrawn' ? null : consentId, a.at, withdrawal),
     ),
   ];
+  // A language switch replays the disclosure: a second `disclosed`, in the new locale (once: a
+  // repeated webhook returned above).
+  if (a.redisclosed)
+    events.push({
+      type: 'disclosed',
+      callSid: a.callSid,
+      at: a.at,
+      data: {
+        locale: a.redisclosed.locale,
+        notice: storeNotice(ledger, a.redisclosed),
+        played: 'language_switch',
+      },
+    });
   // The minor path withdraws without a `withdrawn` flow event; the evidence needs one all the same.
   if (withdrawal && withdrawal.consents.length > 0 && !a.events.some((e) => e.type === 'withdrawn'))
     events.push({

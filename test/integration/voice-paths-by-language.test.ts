@@ -434,6 +434,12 @@ describe.each(LOCALES)('a caller in %s', (lng) => {
     const report = gw.report(c.callSid);
     expect(report.locale).toBe(other);
     expect(report.events.map((e) => e.type)).toContain('language_changed');
+    // The replayed disclosure is evidence too: a second `disclosed`, naming the new locale.
+    const disclosed = gw.runtime.ledger
+      .eventsForCall(c.callSid)
+      .filter((e) => e.type === 'disclosed')
+      .map((e) => (JSON.parse(e.data) as { locale: string }).locale);
+    expect(disclosed).toEqual([lng, other]);
 
     // The caller answers in the new language and hears the answer confirmed in it.
     await c.press('2');
