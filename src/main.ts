@@ -4,6 +4,8 @@ import { createAuditRouter } from './http/audit';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { scheduleRetention } from './lifecycle/retention-job';
+import { sweepTempFiles } from './jobs/temp-files';
+import { scheduleSweep } from './jobs/twilio-sweep';
 import { openRuntime } from './runtime';
 import { tickMsFor } from './ledger/checkpoints-runtime';
 
@@ -38,6 +40,9 @@ async function main(): Promise<void> {
   await runtime.checkpoints.start(tickMsFor(config));
   // Retention applies at start and then every hour, as a durable job (see lifecycle/retention-job).
   scheduleRetention(runtime.ledger, new Date());
+  // What a crash left (a plain WAV in the temp folder) goes now; lost Twilio callbacks are found by the sweep.
+  sweepTempFiles();
+  scheduleSweep(runtime.ledger, new Date());
   runtime.jobs.poke();
   const app = createApp({
     config,

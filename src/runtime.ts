@@ -8,6 +8,7 @@ import { Catalog } from './i18n/catalog';
 import { operatorTextProblems } from './i18n/operator-texts';
 import { createJobHandlers, giveUpHandlers } from './jobs/handlers';
 import { JobRunner } from './jobs/queue';
+import { createSweepJob, SWEEP_JOB } from './jobs/twilio-sweep';
 import { RETENTION_JOB, retentionJobHandler } from './lifecycle/retention-job';
 import { Ledger } from './ledger';
 import { createLifecycleHandlers } from './lifecycle/handlers';
@@ -103,6 +104,7 @@ export async function openRuntime(
   });
   const privacyTexts = PrivacyTexts.load(localesDir(), config.defaultLocale);
   const lifecycle = createLifecycleHandlers({ ledger, store, twilio, texts: privacyTexts, config, log });
+  handlers[SWEEP_JOB] = createSweepJob({ ledger, twilio, log: log.child({ module: 'sweep' }) });
   const jobs = new JobRunner(ledger, { ...handlers, ...lifecycle }, log.child({ module: 'jobs' }), {
     onGiveUp: giveUpHandlers,
   });

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { clipContext, decryptBuffer, encryptBuffer, generateDataKey } from '../crypto/envelope';
@@ -11,6 +10,7 @@ import { cutClip } from '../recording/ffmpeg';
 import type { ClipStore } from '../storage/clip-store';
 import type { TwilioApi } from '../twilio/rest';
 import { PermanentJobError, type GiveUpHandler, type JobHandler } from './queue';
+import { makeClipWorkDir } from './temp-files';
 
 export interface ClipDeps {
   ledger: Ledger;
@@ -113,7 +113,7 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
         { type: 'clip_processing', callSid, consentId: consent.id, at: now(), data: { recordingSid } },
       ]);
     });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consent-clip-'));
+    const dir = makeClipWorkDir();
     try {
       fs.chmodSync(dir, 0o700);
       const wav = path.join(dir, 'recording.wav');

@@ -463,6 +463,33 @@ export class TwilioEmulator {
     };
   }
 
+  /**
+   * One page of a Recordings list as Twilio pages it: PageSize (default 50, at most 1000), Page,
+   * and a next_page_uri (relative, with a PageToken) while more remain, else null.
+   */
+  private recordingsPage(url: URL, list: EmulatedRecording[]): Record<string, unknown> {
+    const size = Math.min(1000, Math.max(1, Number(url.searchParams.get('PageSize') ?? 50) || 50));
+    const page = Math.max(0, Number(url.searchParams.get('Page') ?? 0) || 0);
+    // Newest first, as Twilio lists them; the sid breaks ties within one millisecond.
+    const sorted = [...list].sort((a, b) => b.startedAt - a.startedAt || a.sid.localeCompare(b.sid));
+    const items = sorted.slice(page * size, (page + 1) * size);
+    const base = `/${API_VERSION}/Accounts/${this.options.accountSid}/Recordings.json`;
+    const at = (p: number, token?: string): string =>
+      `${base}?PageSize=${size}&Page=${p}${token ? `&PageToken=PA${token}` : ''}`;
+    const more = (page + 1) * size < sorted.length;
+    return {
+      recordings: items.map((x) => this.recordingJson(x)),
+      start: page * size,
+      end: page * size + Math.max(0, items.length - 1),
+      page,
+      page_size: size,
+      uri: at(page),
+      first_page_uri: at(0),
+      previous_page_uri: page > 0 ? at(page - 1) : null,
+      next_page_uri: more ? at(page + 1, items[items.length - 1]?.sid) : null,
+    };
+  }
+
   private callJson(call: EmulatedCall): Record<string, unknown> {
     return {
       sid: call.callSid,
@@ -519,7 +546,7 @@ export class TwilioEmulator {
       const list = [...this.recordings.values()].filter(
         (x) => x.status !== 'deleted' && (!callSid || x.callSid === callSid),
       );
-      return sendJson(res, 200, { recordings: list.map((x) => this.recordingJson(x)) });
+      return sendJson(res, 200, this.recordingsPage(url, list));
     }
     if (rest === 'Messages.json' && method === 'POST') return this.createMessage(res, body);
     if (rest === 'Messages.json' && method === 'GET') {
