@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import type { JobHealth } from './ledger/jobs-repo';
 import { CallService } from './calls/call-service';
 import { inlineCallWriter, type CallWrites } from './calls/ledger-writes';
 import { localesDir, promptsDir, type Config } from './config';
@@ -14,7 +15,13 @@ import { TwimlRenderer, type RenderSettings } from './twiml/render';
 
 export interface HealthSource {
   /** Named problems that stop the service from taking calls or doing its background work. */
-  check(): Promise<{ ok: boolean; checks: Record<string, string> }>;
+  check(): Promise<{
+    ok: boolean;
+    checks: Record<string, string>;
+    /** Takes calls, but background work needs attention (deletions stuck): status is not "ok". */
+    degraded?: boolean;
+    jobs?: JobHealth;
+  }>;
 }
 
 export interface AppDeps {
@@ -94,7 +101,7 @@ export function createApp(deps: AppDeps): Express {
       .catch((error: Error) => ({ ok: false, checks: { health: error.message } }));
     // `ledger` also at the top: "ok", or why the ledger cannot be trusted (it still takes calls).
     res.status(result.ok ? 200 : 503).json({
-      status: result.ok ? 'ok' : 'degraded',
+      status: result.ok && !('degraded' in result && result.degraded) ? 'ok' : 'degraded',
       ledger: (result.checks as Record<string, string>).ledger ?? 'unknown',
       ...result,
     });

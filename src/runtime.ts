@@ -9,6 +9,7 @@ import { operatorTextProblems } from './i18n/operator-texts';
 import { createJobHandlers, giveUpHandlers } from './jobs/handlers';
 import { JobRunner } from './jobs/queue';
 import { createSweepJob, SWEEP_JOB } from './jobs/twilio-sweep';
+import { jobHealth } from './ledger/jobs-repo';
 import { RETENTION_JOB, retentionJobHandler } from './lifecycle/retention-job';
 import { Ledger } from './ledger';
 import { createLifecycleHandlers } from './lifecycle/handlers';
@@ -121,21 +122,15 @@ export async function openRuntime(
         checks.ledger = `unavailable: ${(error as Error).message}`;
       }
       checks.ffmpeg = ffmpeg() ? 'ok' : 'missing: clip jobs wait until ffmpeg is installed (FFMPEG_PATH)';
-      const failed = ledger.db
-        .prepare("SELECT COUNT(*) FROM jobs WHERE status = 'failed'")
-        .pluck()
-        .get() as number;
-      const pending = ledger.db
-        .prepare("SELECT COUNT(*) FROM jobs WHERE status IN ('pending','running')")
-        .pluck()
-        .get() as number;
-      checks.jobs = `${pending} pending, ${failed} failed`;
+      // Deletions that keep failing or are overdue leave personal data out there: not "ok".
+      const jobs = jobHealth(ledger.db, Date.now());
+      checks.jobs = `${jobs.pending + jobs.running} pending, ${jobs.failed} failed; deletions ${jobs.status}`;
       checks.clipStore = config.s3 ? 's3' : 'embedded';
       // Development only (production refuses to start without it): callers who refuse get no person.
       checks.humanAgent = config.humanAgent
         ? 'ok'
         : 'missing: callers who refuse or ask for a person are apologised to and hung up on (HUMAN_AGENT_NUMBER)';
-      return { ok, checks };
+      return { ok, checks, jobs, degraded: jobs.status !== 'ok' };
     },
   };
   return {

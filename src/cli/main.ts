@@ -10,6 +10,7 @@ import { readClip } from '../jobs/handlers';
 import { createLogger } from '../logger';
 import { openRuntime, type Runtime } from '../runtime';
 import { callReport } from './call-report';
+import { jobsCommand } from './jobs';
 import { logCliAccess } from './cli-access';
 import { releaseForCli } from './clip-release';
 import { promptTextFindings } from './locale-texts';
@@ -151,29 +152,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
           args: rest,
           options: { all: { type: 'boolean' }, json: { type: 'boolean' } },
         });
-        return await withRuntime(io, async (rt) => {
-          const rows = rt.ledger.db
-            .prepare(
-              `SELECT id, kind, status, attempts, run_at, last_error, created_at FROM jobs ${values.all ? '' : "WHERE status != 'done'"} ORDER BY id`,
-            )
-            .all() as Array<{
-            id: number;
-            kind: string;
-            status: string;
-            attempts: number;
-            run_at: number;
-            last_error: string | null;
-            created_at: string;
-          }>;
-          if (values.json) io.out(`${JSON.stringify(rows)}\n`);
-          else if (rows.length === 0) io.out('no pending or failed jobs\n');
-          else
-            for (const r of rows)
-              io.out(
-                `#${r.id} ${r.kind} ${r.status} attempts=${r.attempts} next=${new Date(r.run_at).toISOString()}${r.last_error ? ` last error: ${r.last_error}` : ''}\n`,
-              );
-          return EXIT.ok;
-        });
+        return await withRuntime(io, async (rt) => jobsCommand(rt, io, values));
       }
       case 'keys': {
         const [sub, ...args] = rest;
