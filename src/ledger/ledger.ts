@@ -194,6 +194,12 @@ export class Ledger {
   private readonly touched = new Set<string>();
   private txDepth = 0;
 
+  /** A consent's or its clip's row changed: its record entry is appended before the commit. */
+  touch(consentId: string): void {
+    this.touched.add(consentId);
+    if (this.txDepth === 0) this.bindTouched();
+  }
+
   private bindTouched(): void {
     if (this.touched.size === 0) return;
     const ids = [...this.touched];
@@ -517,6 +523,7 @@ export class Ledger {
     this.sql(
       `INSERT INTO clips (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')}) ON CONFLICT(consent_id) DO UPDATE SET ${updates.join(', ')}`,
     ).run(row);
+    this.touch(row.consent_id);
   }
 
   clipsForCall(callSid: string): ClipRow[] {
