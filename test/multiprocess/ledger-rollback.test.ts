@@ -157,7 +157,8 @@ test('a restored database is caught by consent verify, with and without a saved 
 
   const plain = consent('verify');
   expect(plain.status).toBe(1);
-  expect(plain.out).toMatch(new RegExp(`holds ${backupSize} events but checkpoint ${saved.size}`));
+  // The bucket's latest may be newer than the saved one (the server logs a little after a call).
+  expect(plain.out).toMatch(new RegExp(`holds ${backupSize} events but checkpoint \\d+ covers`));
   expect(plain.out).toMatch(new RegExp(`diverges at size ${backupSize + 1}`));
   const withFile = consent('verify', '--checkpoint', path.join(dir, 'saved-checkpoint.txt'));
   expect(withFile.status).toBe(1);
@@ -166,9 +167,9 @@ test('a restored database is caught by consent verify, with and without a saved 
   await startServer();
   const after = await fetch(`${base()}/healthz`);
   expect(after.status).toBe(200);
-  expect(((await after.json()) as { ledger: string }).ledger).toBe(
-    `inconsistent with checkpoint ${saved.size}`,
-  );
+  const reported = ((await after.json()) as { ledger: string }).ledger;
+  expect(reported).toMatch(/^inconsistent with checkpoint \d+$/);
+  expect(Number(/\d+$/.exec(reported)?.[0])).toBeGreaterThanOrEqual(saved.size);
   // It still takes calls, and signs nothing that contradicts what was published.
   await consentingCall();
   await new Promise((r) => setTimeout(r, 2500));
@@ -178,4 +179,4 @@ test('a restored database is caught by consent verify, with and without a saved 
   const forked = consent('verify');
   expect(forked.status).toBe(1);
   expect(forked.out).toMatch(/diverges/);
-});
+}, 180_000);
