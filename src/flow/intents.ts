@@ -47,6 +47,7 @@ const DIGITS: Readonly<Record<string, Intent>> = {
 };
 
 type Found = Hit<Category>;
+const isYes = (h: Found): boolean => h.category === 'yes' || h.category === 'idiom';
 
 const MAX_WORDS = 60;
 
@@ -59,7 +60,6 @@ const MAX_WORDS = 60;
  */
 function resolveOverlaps(hits: Found[]): Found[] {
   const protectedFromYes = new Set<Category>(['agent', 'withdraw', 'minor']);
-  const isYes = (h: Found): boolean => h.category === 'yes' || h.category === 'idiom';
   const shadows = (g: Found, h: Found): boolean => {
     if (g === h || g.category === 'negator' || h.category === 'negator' || length(g) <= length(h))
       return false;
@@ -168,8 +168,15 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   // will einen Menschen" asks for a person, and "nein ja" is mixed rather than a negated yes.
   const pureNegators = negators.filter((n) => !noHits.some((h) => h.start === n.start && h.end === n.end));
 
+  // "ja, wenn ich das später widerrufen kann": a deletion or withdrawal after a yes and a condition
+  // is the condition, not a request.
+  const conditional = (hit: Found): boolean =>
+    of('condition').some(
+      (cond) => cond.end <= hit.start && hits.some((y) => isYes(y) && y.end <= cond.start),
+    );
   for (const intent of ['agent', 'withdraw', 'minor', 'info'] as const) {
     for (const hit of of(intent)) {
+      if (intent === 'withdraw' && conditional(hit)) continue;
       const before = pureNegators.find((n) => {
         const g = gap(n, hit);
         return g >= 0 && g <= NEGATION_BEFORE_REQUEST;
