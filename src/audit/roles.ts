@@ -24,6 +24,8 @@ export const PERMISSION_NAMES = [
   'readCertificates',
   /** The CRM deliveries (status, attempts, last error) and replaying one. */
   'crmDeliveries',
+  /** Sign off a new notice version (what callers hear) after seeing its diff. */
+  'approveNotices',
 ] as const;
 export type Permission = (typeof PERMISSION_NAMES)[number];
 
@@ -32,7 +34,7 @@ export type Permission = (typeof PERMISSION_NAMES)[number];
  * configuration, never personal data or audio; admins manage accounts but read no personal data.
  */
 export const ROLE_PERMISSIONS = {
-  admin: ['manageUsers', 'readAccessLog', 'crmDeliveries', 'readCertificates'],
+  admin: ['manageUsers', 'readAccessLog', 'crmDeliveries', 'readCertificates', 'approveNotices'],
   auditor: [
     'recordWithdrawal',
     'readCertificates',
@@ -47,6 +49,8 @@ export const ROLE_PERMISSIONS = {
   ops: ['statistics', 'configCheck', 'retentionSchedule'],
   /** Front-office staff who take withdrawals by e-mail, phone or letter: no search, no audio. */
   staff: ['recordWithdrawal', 'readCertificates'],
+  /** The data-protection officer: signs off what callers hear; reads no personal data. */
+  dpo: ['approveNotices'],
 } as const satisfies Record<string, readonly Permission[]>;
 
 export type Role = keyof typeof ROLE_PERMISSIONS;

@@ -14,6 +14,7 @@ import { jobsCommand } from './jobs';
 import { logCliAccess } from './cli-access';
 import { releaseForCli } from './clip-release';
 import { promptTextFindings } from './locale-texts';
+import { noticesCommand } from './notices';
 import { promptsCommand } from './prompts';
 import { retentionCommand } from './retention';
 import { certificateCommand } from './certificate';
@@ -41,6 +42,7 @@ const USAGE = `consent — consent gateway command line
   consent keys public                    the Ed25519 public keys (PEM), each after a # line naming its use
   consent keys rotate                    re-wrap every stored data key under the first CONSENT_KEYS entry
   consent locales check                  validate locales/<lng>/prompts.json and lexicon.json
+  consent notices list | diff <a> <b> | approve <id> --by <email>   notice versions and their sign-off
   consent prompts build [--lang de] [--engine espeak] [--dir prompts]   telephone WAVs from the locale texts
   consent prompts check [--lang de] [--dir prompts]   format, rate, loudness and length of recorded prompts
   consent intents test <file> --lang <lng>  run your own utterances; confusion matrix, exit 1 on a false yes
@@ -249,6 +251,8 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         return await withRuntime(io, async (rt) => certificateCommand(rest, io, rt.ledger));
       case 'simulate':
         return await simulate(rest, io);
+      case 'notices':
+        return await withRuntime(io, async (rt) => noticesCommand(rt, rest, io));
       case 'prompts':
         return await promptsCommand(rest, io, loadConfig());
       case 'intents':

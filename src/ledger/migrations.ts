@@ -348,4 +348,19 @@ ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
 CREATE INDEX jobs_lease ON jobs(status, lease_until);
 `,
   },
+  {
+    id: 9,
+    name: 'notice versions with sign-off',
+    sql: `
+-- Everything callers hear, per language, as one version; a new version is a draft until a dpo
+-- (or admin) approves it. The approval itself is also a ledger event (notice_approved).
+CREATE TABLE notice_versions (
+  id TEXT PRIMARY KEY,                            -- sha256 of content
+  created_at TEXT NOT NULL,
+  content TEXT NOT NULL,                          -- JSON: locale -> key -> text, or audio:<path>#sha256=<hash>
+  approved_by TEXT,                               -- e-mail of the approving user
+  approved_at TEXT
+);
+`,
+  },
 ];
