@@ -228,10 +228,10 @@ export class CallService {
       call: this.callUpdate(t, answer),
       outbound: outboundOf(this.d.config),
     };
-    const { consentId } = await this.d.writer.run('answer', write);
+    const { consentId, smsQueued } = await this.d.writer.run('answer', write);
     if (t.decision === 'granted') next.cid = consentId ?? undefined;
     if (t.effects.length > 0) this.d.onJob?.();
-    return this.render(t.step, next, age, callSid);
+    return this.render(smsQueued === false ? withoutSmsPromise(t.step) : t.step, next, age, callSid);
   }
 
   private callUpdate(t: Transition, answer: Answer): AnswerWrite['call'] {
@@ -375,4 +375,10 @@ export class CallService {
     if (!known) throw new Unservable('recording of a call the ledger does not know');
     this.d.onJob?.();
   }
+}
+
+/** The pure flow promised the SMS before the ledger applied its limits; a refused one is not promised. */
+function withoutSmsPromise(step: Step): Step {
+  if (step.kind !== 'ask') return step;
+  return { ...step, lead: step.lead.map((l) => (l === 'smsSent' ? 'smsNotSent' : l)) };
 }

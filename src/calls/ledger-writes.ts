@@ -119,7 +119,13 @@ export interface AnswerWrite {
   outbound?: Outbound;
 }
 
-function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
+/** `smsQueued` says whether a requested privacy SMS will go out, so the caller is told the truth. */
+export interface AnswerResult {
+  consentId: string | null;
+  smsQueued: boolean | null;
+}
+
+function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
   const call = ledger.getCall(a.callSid);
   if (!call) throw new Error(`unknown call ${a.callSid}`);
   // Twilio repeats a webhook whose answer it did not get; the first one decided, once.
@@ -128,7 +134,16 @@ function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
       "SELECT consent_id FROM events WHERE call_sid = ? AND type = 'answer' AND json_extract(data, '$.question') = ?",
     )
     .get(a.callSid, a.question) as { consent_id: string | null } | undefined;
-  if (earlier) return { consentId: earlier.consent_id };
+  if (earlier) {
+    const queued = a.sendPrivacySms
+      ? Boolean(
+          ledger
+            .sql("SELECT 1 FROM events WHERE call_sid = ? AND type = 'privacy_sms_queued' LIMIT 1")
+            .get(a.callSid),
+        )
+      : null;
+    return { consentId: earlier.consent_id, smsQueued: queued };
+  }
   // The state is sealed to this call; this also holds should the sealing key ever leak.
   if (a.openConsentId && ledger.getConsent(a.openConsentId)?.call_sid !== a.callSid)
     throw new Error('the consent named in the call state does not belong to this call');
@@ -205,9 +220,9 @@ function answer(ledger: Ledger, a: AnswerWrite): { consentId: string | null } {
       data: { reason: 'caller is under the age of consent (Art. 8 GDPR)', ...withdrawal },
     });
   ledger.append(events);
-  if (a.sendPrivacySms) queuePrivacySms(ledger, call, a.locale, a.at);
+  const sms = a.sendPrivacySms ? queuePrivacySms(ledger, call, a.locale, a.at) : null;
   ledger.updateCall(a.callSid, a.decision ? { ...a.call, consent_id: consentId } : a.call, a.at);
-  return { consentId };
+  return { consentId, smsQueued: sms ? sms.queued : null };
 }
 
 function flowEvent(

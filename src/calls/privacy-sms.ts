@@ -9,7 +9,8 @@ import type { CallRow, Ledger } from '../ledger';
 export const PRIVACY_SMS_PER_NUMBER_PER_DAY = 3;
 const DAY_MS = 24 * 60 * 60_000;
 
-export type SmsDecision = { queued: true } | { queued: false; reason: 'one_per_call' | 'daily_limit' };
+export type SmsDecision =
+  { queued: true } | { queued: false; reason: 'one_per_call' | 'daily_limit' | 'withheld_number' };
 
 export function queuePrivacySms(ledger: Ledger, call: CallRow, locale: string, at: Date): SmsDecision {
   const inCall = ledger
@@ -17,7 +18,8 @@ export function queuePrivacySms(ledger: Ledger, call: CallRow, locale: string, a
     .get(call.call_sid);
   let decision: SmsDecision = { queued: true };
   if (inCall) decision = { queued: false, reason: 'one_per_call' };
-  else if (call.caller_hash) {
+  else if (!call.caller_hash) decision = { queued: false, reason: 'withheld_number' };
+  else {
     const today = ledger
       .sql(
         `SELECT COUNT(*) FROM calls c JOIN events e ON e.call_sid = c.call_sid AND e.type = 'privacy_sms_queued'

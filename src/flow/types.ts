@@ -53,6 +53,7 @@ export type Lead =
   | 'reprompt'
   | 'withdrawn'
   | 'smsSent'
+  | 'smsNotSent'
   | 'purposeGranted'
   | 'purposeDeclined'
   | 'granted'

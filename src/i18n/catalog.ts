@@ -26,6 +26,7 @@ export const REQUIRED_KEYS = [
   'smsOffer',
   'smsHint',
   'smsSent',
+  'smsNotSent',
   'smsBody',
   'reprompt',
   'granted',

@@ -34,6 +34,7 @@ const ALWAYS_SPOKEN = [
   'info',
   'smsOffer',
   'smsSent',
+  'smsNotSent',
   'reprompt',
   'granted',
   'purposeGranted',

@@ -24,7 +24,33 @@ async function askForSms(call: ReturnType<Gateway['emulator']['placeCall']>): Pr
   await call.press('3');
 }
 
+const said = (call: ReturnType<Gateway['emulator']['placeCall']>): string[] =>
+  call.heard.flatMap((h) => (h.verb === 'Say' && h.text ? [h.text] : []));
+const PROMISED = 'die SMS mit dem Link ist unterwegs';
+const REFUSED = 'Eine SMS können wir Ihnen jetzt leider nicht schicken';
+
 describe('privacy SMS pumping', () => {
+  test('a caller whose SMS the limits refuse is told so, never that it is on its way', async () => {
+    const from = '+4915100000304';
+    const call = gw.emulator.placeCall({ from, to: '+4930123456', fromCountry: 'DE' });
+    await call.start();
+    await askForSms(call);
+    expect(said(call).filter((t) => t.includes(PROMISED))).toHaveLength(1);
+    await askForSms(call);
+    expect(said(call).filter((t) => t.includes(PROMISED))).toHaveLength(1);
+    expect(said(call).filter((t) => t.includes(REFUSED))).toHaveLength(1);
+  });
+
+  test('a caller with a withheld number is not promised an SMS', async () => {
+    const call = gw.emulator.placeCall({ from: 'anonymous', to: '+4930123456', fromCountry: 'DE' });
+    await call.start();
+    await askForSms(call);
+    await gw.runJobs();
+    expect(said(call).some((t) => t.includes(PROMISED))).toBe(false);
+    expect(said(call).some((t) => t.includes(REFUSED))).toBe(true);
+    expect(notSent(call.callSid)).toEqual(['withheld_number']);
+  });
+
   test('a caller asking again and again within one call gets one SMS', async () => {
     const from = '+4915100000301';
     const call = gw.emulator.placeCall({ from, to: '+4930123456', fromCountry: 'DE' });
