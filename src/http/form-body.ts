@@ -57,7 +57,8 @@ export function readForm(
         reject(new BodyError(413, 'too many parameters'));
         return;
       }
-      const params: FormParams = {};
+      // No prototype: a field named __proto__ is a field like any other (and is signed like one).
+      const params: FormParams = Object.create(null) as FormParams;
       for (const [k, v] of Object.entries(parsed)) if (v !== undefined) params[k] = v;
       resolve(params);
     });
@@ -66,7 +67,7 @@ export function readForm(
 
 /** One value per name (form or query); a repeated field is ambiguous, so it counts as absent. */
 export function singleValues(source: object): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
+  const out = Object.create(null) as Record<string, string | undefined>;
   for (const [k, v] of Object.entries(source)) if (typeof v === 'string') out[k] = v;
   return out;
 }

@@ -315,7 +315,12 @@ test(`${RUNS} random and mutated, correctly signed Twilio requests: no 5xx, no 4
       }
       return problems.length === 0;
     }),
-    { numRuns: RUNS, endOnFailure: true },
+    // FUZZ_SEED replays a failing run: fast-check prints the seed with its counterexample.
+    {
+      numRuns: RUNS,
+      endOnFailure: true,
+      ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
+    },
   );
   const seconds = (Date.now() - started) / 1000;
   expect(problems).toEqual([]);

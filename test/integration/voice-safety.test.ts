@@ -65,6 +65,14 @@ describe('Twilio-facing routes', () => {
     },
   );
 
+  test('a correctly signed webhook with a field named __proto__ is served, not refused as unsigned', async () => {
+    const params: Record<string, string> = { ...incoming(`CA${'e'.repeat(32)}`) };
+    Object.defineProperty(params, '__proto__', { value: 'x', enumerable: true });
+    const res = await gw.emulator.signedPost('/voice/incoming', params);
+    expect(res.status).toBe(200);
+    expect(parseTwiml(res.body).name).toBe('Response');
+  });
+
   test.each<Record<string, string>>([{ CallSid: 'garbage' }, { CallSid: `CA${'z'.repeat(32)}` }])(
     'when the CallSid is garbage (%p), the caller is still sent to a human and nothing is written',
     async (params) => {
