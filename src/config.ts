@@ -27,6 +27,10 @@ export const ENV_VARIABLES = {
     doc: 'base of every Twilio REST call; media is fetched only from this origin',
   },
   DATABASE_PATH: { default: './data/consent.db', doc: 'SQLite consent ledger file' },
+  DATABASE_URL: {
+    default: '',
+    doc: 'PostgreSQL ledger: not supported by this version yet; setting it refuses to start (SQLite only)',
+  },
   S3_BUCKET: {
     default: '',
     doc: 'clip bucket; unset runs an embedded local S3-compatible store under ./data/s3',
@@ -205,6 +209,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!/^https?:\/\/[^\s/]+$/.test(apiBase))
     problems.push('TWILIO_API_BASE: must be an origin like https://api.twilio.com (no path)');
 
+  // Several instances each quietly opening their own SQLite file would split the ledger in two:
+  // until the PostgreSQL engine exists, a DATABASE_URL is refused rather than ignored.
+  if (get('DATABASE_URL'))
+    problems.push(
+      'DATABASE_URL: PostgreSQL is not supported by this version yet; unset it to use SQLite at DATABASE_PATH',
+    );
   const databasePath = path.resolve(cwd, get('DATABASE_PATH') || './data/consent.db');
 
   let s3: Config['s3'] = null;

@@ -28,6 +28,13 @@ describe('configuration', () => {
     expect(config.defaultsInUse.join('\n')).toMatch(/HUMAN_AGENT_NUMBER/);
   });
 
+  test('a DATABASE_URL is refused by name rather than ignored, so instances never split the ledger', () => {
+    expect(problems({ DATABASE_URL: 'postgres://u:p@localhost:5432/consent' }).join('\n')).toMatch(
+      /^DATABASE_URL: PostgreSQL is not supported/m,
+    );
+    expect(problems({})).toEqual([]);
+  });
+
   test('refusing never means no service: production without HUMAN_AGENT_NUMBER does not start, naming it', () => {
     const found = problems({
       NODE_ENV: 'production',
