@@ -24,37 +24,6 @@ export const BASE_VARS = [
 /** Placeholders whose value differs from call to call: such a text cannot be pre-recorded. */
 export const PER_CALL_VARS = new Set(['age', 'purpose', 'purposes', 'ref', 'url']);
 
-/** Said in every locale regardless of the purposes configured. */
-const ALWAYS_SPOKEN = [
-  'disclosure',
-  'main',
-  'age',
-  'languageHint',
-  'language.choose',
-  'info',
-  'smsOffer',
-  'smsSent',
-  'smsNotSent',
-  'reprompt',
-  'granted',
-  'purposeGranted',
-  'purposeDeclined',
-  'declined',
-  'withdrawn',
-  'minor',
-  'handover',
-  'handoverConsentHolds',
-  'handoverNoConsent',
-  'noAgent',
-  'assistant',
-  'closing',
-  'error',
-  'whisper.granted',
-  'whisper.none',
-  'whisper.minor',
-  'whisper.withdrawn',
-];
-
 /** Read by the service but never said as a text of their own. */
 export const USED_UNSPOKEN = [
   'language.name',
@@ -89,7 +58,7 @@ export function allowedVars(key: string, baseVars: readonly string[] = BASE_VARS
 export function spokenKeys(purposeIds: readonly string[], has: (key: string) => boolean): string[] {
   // Every required text but the unspoken few is said somewhere: keys added there count here.
   const required = REQUIRED_KEYS.filter((k) => !USED_UNSPOKEN.includes(k));
-  const keys = [...new Set([...ALWAYS_SPOKEN, ...required])];
+  const keys: string[] = [...required];
   for (const id of purposeIds.slice(1)) {
     const own = `purposes.${id}`;
     const key = has(own) ? own : 'purposeFallback';
