@@ -113,6 +113,7 @@ export function createApp(deps: AppDeps): Express {
     ledger: deps.ledger,
     config: deps.config,
     texts: deps.privacyTexts ?? PrivacyTexts.load(localesDir(), deps.config.defaultLocale),
+    catalog: deps.catalog,
     log: deps.log,
     onJob: deps.onJob,
     clock: deps.clock,

@@ -2,11 +2,13 @@ import crypto from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { Catalog } from '../i18n/catalog';
 import type { Ledger } from '../ledger';
 import { certificateSigningKey, deletionCertificate } from '../lifecycle/certificate';
 import { withdrawConsents } from '../lifecycle/withdraw';
 import { outboundOf } from '../outbound/outbound';
 import { accessReport } from '../privacy/access';
+import { art13Items } from '../privacy/art13';
 import { PrivacyCodes } from '../privacy/codes';
 import { RateLimiter } from '../privacy/rate-limit';
 import type { PrivacyTexts } from '../privacy/texts';
@@ -16,6 +18,8 @@ export interface PrivacyDeps {
   ledger: Ledger;
   config: Config;
   texts: PrivacyTexts;
+  /** The locale catalog: the shipped defaults of the operator's Art. 13 texts. */
+  catalog: Pick<Catalog, 'template' | 'has'>;
   log: Logger;
   onJob?: () => void;
   clock?: () => Date;
@@ -106,7 +110,19 @@ export function mountPrivacyRoutes(app: Express, d: PrivacyDeps): void {
   });
   router.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 20 }));
 
-  router.get('/', (req, res) => send(res, 200, views.homePage(view(req, res))));
+  router.get('/', (req, res) => {
+    const v = view(req, res);
+    const art13 = art13Items(
+      {
+        operator: d.config.operator,
+        catalog: d.catalog,
+        texts: d.texts,
+        defaultLocale: d.config.defaultLocale,
+      },
+      v.lng,
+    );
+    send(res, 200, views.homePage(v, art13));
+  });
 
   router.get('/withdraw', (req, res) => send(res, 200, views.phoneForm(view(req, res), csrfToken(), null)));
 

@@ -1,5 +1,6 @@
 import type { DeletionCertificate } from '../lifecycle/certificate';
 import type { AccessReport } from './access';
+import type { Art13Item } from './art13';
 import type { PrivacyTexts } from './texts';
 
 export const esc = (s: unknown): string =>
@@ -20,6 +21,8 @@ const STYLE = `
 body{font:1.05rem/1.5 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff}
 main{max-width:38rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;line-height:1.25}
+h2{font-size:1.25rem;margin-top:2rem}
+h3{font-size:1.05rem;margin:1.2rem 0 .2rem}
 label{display:block;font-weight:600;margin-top:1rem}
 input[type=tel],input[type=text]{font-size:1.2rem;padding:.6rem;width:100%;box-sizing:border-box;border:2px solid #555;border-radius:.3rem}
 input:focus,button:focus,a:focus{outline:3px solid #0b57d0;outline-offset:2px}
@@ -57,12 +60,20 @@ ${body}
 const hidden = (name: string, value: string): string =>
   `<input type="hidden" name="${esc(name)}" value="${esc(value)}">`;
 
-export function homePage(v: View): string {
+export function homePage(v: View, art13: Art13Item[] = []): string {
   const t = (k: string): string => v.texts.t(v.lng, k);
+  const para = (p: Art13Item['paragraphs'][number]): string =>
+    `<p${p.lng === v.lng ? '' : ` lang="${esc(p.lng)}"`}>${esc(p.text)}</p>`;
+  const info = art13.length
+    ? `<section aria-labelledby="art13"><h2 id="art13">${esc(t('art13.title'))}</h2>
+${art13.map((i) => `<h3 id="art13-${esc(i.heading)}">${esc(t(`art13.${i.heading}`))}</h3>\n${i.paragraphs.map(para).join('\n')}`).join('\n')}
+</section>`
+    : '';
   return page(
     v,
     t('title'),
-    `<p>${esc(t('intro'))}</p><p><a href="/privacy/withdraw?lng=${esc(v.lng)}">${esc(t('withdrawLink'))}</a></p>`,
+    `<p>${esc(t('intro'))}</p><p><a href="/privacy/withdraw?lng=${esc(v.lng)}">${esc(t('withdrawLink'))}</a></p>
+${info}`,
   );
 }
 
