@@ -13,6 +13,10 @@ const EN = {
   loginFailed:
     'Sign-in failed. Check e-mail, password and code. After 5 failed attempts an account is locked for 15 minutes.',
   locked: 'Too many sign-in attempts. Try again in 15 minutes.',
+  lockedUntil:
+    'Your password and code are right, but this account is locked until {until} after 5 failed sign-ins. Sign in again after that time.',
+  codeReused:
+    'This one-time code was used already. Wait until your authenticator app shows the next code, then sign in with that one.',
   busy: 'The portal is busy signing others in. Try again in a few seconds.',
   logout: 'Sign out',
   search: 'Search consents',
@@ -115,6 +119,10 @@ const DE: Record<Key, string> = {
   loginFailed:
     'Anmeldung fehlgeschlagen. Bitte E-Mail, Passwort und Code prüfen. Nach 5 Fehlversuchen wird ein Konto für 15 Minuten gesperrt.',
   locked: 'Zu viele Anmeldeversuche. Bitte in 15 Minuten erneut versuchen.',
+  lockedUntil:
+    'Passwort und Code stimmen, aber dieses Konto ist nach 5 Fehlversuchen bis {until} gesperrt. Bitte danach erneut anmelden.',
+  codeReused:
+    'Dieser Einmalcode wurde schon verwendet. Bitte warten, bis die Authenticator-App den nächsten Code zeigt, und mit diesem anmelden.',
   busy: 'Das Portal meldet gerade viele an. Bitte in einigen Sekunden erneut versuchen.',
   logout: 'Abmelden',
   search: 'Einwilligungen suchen',

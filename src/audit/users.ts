@@ -36,7 +36,16 @@ export const TOTP_ISSUER = 'Consent Gateway';
 /** One step either side tolerates clock drift between the server and the auditor's phone. */
 export const totp = authenticator.clone({ window: 1 });
 
-export type LoginResult = { ok: true; user: UserRow } | { ok: false; locked: boolean };
+/**
+ * Why a sign-in failed. `failed` is all a wrong password (or unknown address) ever hears; `locked`
+ * (with the time it ends) and `replayed` are said only to someone whose password and code were
+ * right, so neither answer helps anyone guess a password.
+ */
+export type LoginResult =
+  | { ok: true; user: UserRow }
+  | { ok: false; locked: boolean; because: 'failed' }
+  | { ok: false; locked: true; because: 'locked'; lockedUntil: number }
+  | { ok: false; locked: boolean; because: 'replayed' };
 
 export const isEmail = (s: string): boolean => /^[^\s@]+@[^\s@]+$/.test(s) && s.length <= 254;
 export const isServiceName = (s: string): boolean => /^[a-z0-9][a-z0-9._-]{2,63}$/.test(s);
@@ -136,22 +145,26 @@ export class UserStore {
     const found = this.byEmail(email);
     const user = found && found.kind === 'person' && found.enrolled_at && !found.disabled ? found : null;
     const passwordOk = await verifyPassword(password, user?.password_hash || (await dummyHash()));
-    if (!user) return { ok: false, locked: false };
+    if (!user) return { ok: false, locked: false, because: 'failed' };
     const now = this.now().getTime();
     const step = passwordOk ? totpStepOf(this.ledger.keyRing.unwrap(user.totp_enc).toString(), code) : null;
-    if (step !== null) {
-      const row = this.ledger
-        .sql(
-          'UPDATE users SET totp_last_step = @step WHERE id = @id AND locked_until <= @now AND totp_last_step < @step AND disabled = 0 RETURNING *',
-        )
-        .get({ id: user.id, now, step }) as UserRow | undefined;
-      if (row) return { ok: true, user: row };
-      // Locked meanwhile, or the code was used already (a replay): the latter counts as a failure.
-    }
-    return this.recordFailure(user.id, now);
+    if (step === null) return this.recordFailure(user.id, now);
+    const row = this.ledger
+      .sql(
+        'UPDATE users SET totp_last_step = @step WHERE id = @id AND locked_until <= @now AND totp_last_step < @step AND disabled = 0 RETURNING *',
+      )
+      .get({ id: user.id, now, step }) as UserRow | undefined;
+    if (row) return { ok: true, user: row };
+    // Both factors were right, so saying why it still failed tells a guesser nothing. A lock is
+    // neither counted against nor extended by such an attempt (nor is its code spent).
+    const lockedUntil = this.byId(user.id)?.locked_until ?? 0;
+    if (lockedUntil > now) return { ok: false, locked: true, because: 'locked', lockedUntil };
+    // The code was used already (a replay, or a second click): that still counts as a failure.
+    const failure = this.recordFailure(user.id, now);
+    return { ok: false, locked: failure.locked, because: 'replayed' };
   }
 
-  private recordFailure(id: number, now: number): LoginResult {
+  private recordFailure(id: number, now: number): { ok: false; locked: boolean; because: 'failed' } {
     const counted = 'CASE WHEN fail_window_start > @since THEN failed_logins + 1 ELSE 1 END';
     const row = this.ledger
       .sql(
@@ -170,6 +183,6 @@ export class UserStore {
         lockedUntil: now + LOCK_MS,
       }) as { locked_until: number } | undefined;
     // No row: the account is locked already; attempts during a lock neither count nor extend it.
-    return { ok: false, locked: !row || row.locked_until > now };
+    return { ok: false, locked: !row || row.locked_until > now, because: 'failed' };
   }
 }

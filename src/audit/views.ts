@@ -14,10 +14,11 @@ export function navLinks(t: T, role: Role): Array<[string, string]> {
   ];
 }
 
-export function loginPage(t: T, csrf: string, error: string | null): string {
-  return `${error ? `<p class="error" role="alert">${e(error)}</p>` : ''}
+/** The sign-in form; after a failed attempt it keeps the address typed, never the password or code. */
+export function loginPage(t: T, csrf: string, error: string | null, email = ''): string {
+  return `${error ? `<p class="error" role="alert" id="login-error">${e(error)}</p>` : ''}
 <form method="post" action="/audit/login">${csrfField(csrf)}
-${field('email', t('email'), { type: 'email', required: true, autocomplete: 'username' })}
+${field('email', t('email'), { type: 'email', required: true, autocomplete: 'username', value: email })}
 ${field('password', t('password'), { type: 'password', required: true, autocomplete: 'current-password' })}
 ${field('code', t('totp'), { required: true, autocomplete: 'one-time-code', extra: ' inputmode="numeric" pattern="[0-9]{6}" maxlength="6"' })}
 <button type="submit">${t('login')}</button></form>`;

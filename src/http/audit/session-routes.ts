@@ -2,10 +2,20 @@ import crypto from 'node:crypto';
 import { SlidingWindowLimiter } from '../../audit/rate-limit';
 import { ABSOLUTE_MS } from '../../audit/sessions';
 import { BusyError } from '../../audit/work-limit';
+import type { Lang } from '../../audit/html';
 import * as views from '../../audit/views';
 import { cookies, LOGIN_COOKIE, safeEqual, SESSION_COOKIE, str, type PortalKit } from './kit';
 
 const LOGIN_WINDOW_MS = 15 * 60_000;
+
+/** When a lock ends, as a person reads it: the portal's time with its zone named, and the date. */
+function formatUntil(ms: number, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'long',
+    timeZone: 'Europe/Berlin',
+  }).format(new Date(ms));
+}
 const LOGIN_ATTEMPTS_PER_IP = 30;
 /** Beyond the lock (five failures): attempts on one address stop costing scrypt at all. */
 const LOGIN_ATTEMPTS_PER_ACCOUNT = 10;
@@ -33,9 +43,11 @@ export function mountLoginRoutes(kit: PortalKit): void {
     if (!bodyCsrf || !safeEqual(bodyCsrf, cookieCsrf)) return kit.fail(res, 403, 'forbidden', 'CSRF');
     const t = now().getTime();
     const email = str(req.body?.email).trim();
+    const again = (status: number, message: string): void =>
+      kit.page(res, c, status, c.t('login'), views.loginPage(c.t, cookieCsrf, message, email));
     const tooMany = (): void => {
       res.setHeader('Retry-After', String(Math.ceil(LOGIN_WINDOW_MS / 1000)));
-      kit.page(res, c, 429, c.t('login'), views.loginPage(c.t, cookieCsrf, c.t('locked')));
+      again(429, c.t('locked'));
     };
     if (!perIp.hit(ip ?? '', t)) return tooMany();
     if (!perAccount.hit(email.toLowerCase(), t)) return tooMany();
@@ -45,13 +57,18 @@ export function mountLoginRoutes(kit: PortalKit): void {
     } catch (error) {
       if (!(error instanceof BusyError)) throw error;
       res.setHeader('Retry-After', '5');
-      return kit.page(res, c, 503, c.t('login'), views.loginPage(c.t, cookieCsrf, c.t('busy')));
+      return again(503, c.t('busy'));
     }
     if (!result.ok) {
-      log.warn({ ip, locked: result.locked }, 'audit login failed');
-      // One message for unknown address, wrong password, wrong code and locked account: naming the
-      // lock would tell an attacker which addresses exist.
-      return kit.page(res, c, 401, c.t('login'), views.loginPage(c.t, cookieCsrf, c.t('loginFailed')));
+      log.warn({ ip, locked: result.locked, because: result.because }, 'audit login failed');
+      // One message for unknown address, wrong password, wrong code, and a lock seen with a wrong
+      // factor: anything more would tell a guesser which addresses exist or which password is right.
+      // Only someone who had both factors right hears about the lock or the spent code.
+      if (result.because === 'locked') {
+        res.setHeader('Retry-After', String(Math.max(1, Math.ceil((result.lockedUntil - t) / 1000))));
+        return again(401, c.t('lockedUntil').replace('{until}', formatUntil(result.lockedUntil, c.lang)));
+      }
+      return again(401, c.t(result.because === 'replayed' ? 'codeReused' : 'loginFailed'));
     }
     const { cookie: sid } = sessions.create(result.user.id, ip);
     res.setHeader('Set-Cookie', [
