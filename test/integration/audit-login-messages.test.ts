@@ -61,7 +61,11 @@ describe('what a failed sign-in says', () => {
 
   test('When a locked account gets a wrong password, or the right password with a wrong code, then it hears only the generic message', async () => {
     const user = await addUser(portal, 'auditor');
-    const ghost = await new Client(portal.url).attemptLogin('nobody@example.com', 'wrong-password!', '123456');
+    const ghost = await new Client(portal.url).attemptLogin(
+      'nobody@example.com',
+      'wrong-password!',
+      '123456',
+    );
     const unknownText = await message(ghost);
     await lockOut(user);
     for (const [password, code] of [

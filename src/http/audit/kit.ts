@@ -82,6 +82,9 @@ export interface PortalKit {
   needReason(req: Request, res: Response, c: Authed): boolean;
 }
 
+/** What an API client reads when a route gives no sentence of its own. */
+const API_MESSAGES = { forbidden: 'forbidden', notFound: 'not found' } as const;
+
 export const SESSION_COOKIE = 'audit_session';
 export const LOGIN_COOKIE = 'audit_login';
 
@@ -129,7 +132,7 @@ export function createKit(deps: AuditDeps): PortalKit {
 
   const fail: PortalKit['fail'] = (res, status, key, message) => {
     const c = ctx(res);
-    if (c.p?.api) res.status(status).json({ error: message ?? key });
+    if (c.p?.api) res.status(status).json({ error: message ?? API_MESSAGES[key] });
     else page(res, c, status, c.t(key), `<p>${message ?? c.t(key)}</p>`);
   };
 
@@ -170,7 +173,13 @@ export function createKit(deps: AuditDeps): PortalKit {
       const h = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
         const c = ctx(res);
         if (!c.p) return fail(res, 403, 'forbidden');
-        if (permission && !can(c.p.user.role, permission)) return fail(res, 403, 'forbidden');
+        if (permission && !can(c.p.user.role, permission))
+          return fail(
+            res,
+            403,
+            'forbidden',
+            c.p.api ? `the ${c.p.user.role} role may not do this` : undefined,
+          );
         try {
           await handler(req, res, { ...c, p: c.p });
         } catch (error) {

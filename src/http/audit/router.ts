@@ -1,6 +1,7 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { pickLang, translator } from '../../audit/html';
 import { mountAccessLogRoutes } from './access-log-routes';
+import { auditErrorHandler } from './api-errors';
 import { mountAdminRoutes } from './admin-routes';
 import { mountApprovalRoutes } from './approval-routes';
 import { mountConsentRoutes } from './consent-routes';
@@ -59,11 +60,7 @@ export function createAuditRouter(deps: AuditDeps): express.Router {
   for (const mount of SIGNED_IN_ROUTES) mount(kit);
 
   router.use((req: Request, res: Response) => kit.fail(res, 404, 'notFound'));
-  router.use((error: Error, req: Request, res: Response, _next: NextFunction) => {
-    kit.log.error({ err: error, path: req.path }, 'audit portal error');
-    if (res.headersSent) return void res.end();
-    res.status(500).type('text/plain').send('internal error');
-  });
+  router.use(auditErrorHandler(kit.log));
 
   return router;
 }

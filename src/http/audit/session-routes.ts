@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { SlidingWindowLimiter } from '../../audit/rate-limit';
 import { ABSOLUTE_MS } from '../../audit/sessions';
 import { BusyError } from '../../audit/work-limit';
+import { isApiPath, unauthorized } from './api-errors';
 import type { Lang } from '../../audit/html';
 import * as views from '../../audit/views';
 import { cookies, LOGIN_COOKIE, safeEqual, SESSION_COOKIE, str, type PortalKit } from './kit';
@@ -86,12 +87,13 @@ export function mountPrincipal(kit: PortalKit): void {
   router.use((req, res, next) => {
     const c = kit.ctx(res);
     const ip = req.ip ?? null;
-    if (req.path.startsWith('/api/')) {
+    if (isApiPath(req.path)) {
       const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-      const found = m?.[1] ? tokens.find(m[1]) : null;
+      if (!m?.[1]) return unauthorized(res, 'send a portal API token as Authorization: Bearer <token>');
+      const found = tokens.find(m[1]);
       const user = found ? users.byId(found.userId) : undefined;
       if (!found || !user || user.disabled)
-        return void res.status(401).json({ error: 'a valid bearer token is required' });
+        return unauthorized(res, 'this token is unknown, expired or revoked, or its account is disabled');
       const reason = str(req.headers['x-audit-reason']).trim().slice(0, 500) || null;
       c.p = { user, session: null, api: true, reason, ip, tokenId: found.tokenId };
       return next();
