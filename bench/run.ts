@@ -2,33 +2,56 @@ import { resolveFfmpeg } from '../src/recording/ffmpeg';
 import { benchCut } from './clip';
 import { benchEnvelope } from './envelope';
 import { benchPipeline } from './pipeline';
+import type { Route } from './protocol';
 import { benchVoice } from './voice';
+
+/** Which parts run: `BENCH_PARTS=voice` for the webhooks alone (default: voice,envelope,clip). */
+const parts = new Set((process.env.BENCH_PARTS ?? 'voice,envelope,clip').split(','));
+const positive = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!(value > 0)) throw new Error(`${name} must be a positive number`);
+  return value;
+};
 
 /** `npm run bench`: every figure is a ratio against a baseline measured in the same run, or a time against its target. */
 async function main(): Promise<void> {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-  const lines: string[] = [];
-  const say = (s: string): void => {
-    lines.push(s);
-    process.stdout.write(`${s}\n`);
-  };
+  const seconds = positive('BENCH_SECONDS', 5);
+  const rounds = Math.round(positive('BENCH_ROUNDS', 3));
+  const say = (s: string): void => void process.stdout.write(`${s}\n`);
 
-  say(
-    `voice webhooks, 50 connections, 3 alternating rounds of ${seconds} s, median round (target: throughput ≥ 0.8× and p99 ≤ 1.5× bare Express)`,
-  );
-  for (const r of await benchVoice(seconds)) {
+  if (parts.has('voice')) {
     say(
-      `  ${r.route.padEnd(32)} app ${r.app.rps.toFixed(0)} req/s p99 ${r.app.p99} ms | bare ${r.baseline.rps.toFixed(0)} req/s p99 ${r.baseline.p99} ms | ` +
-        `throughput ${r.throughputRatio.toFixed(2)}× ${r.throughputRatio >= 0.8 ? 'ok' : 'BELOW TARGET'}, p99 ${r.p99Ratio.toFixed(2)}× ${r.p99Ratio <= 1.5 ? 'ok' : 'ABOVE TARGET'}` +
-        ` (rounds: ${r.rounds.map((x) => `${x.throughputRatio.toFixed(2)}×/${x.p99Ratio.toFixed(2)}×`).join(' ')})`,
+      'voice webhooks as `npm start` runs the service (target: throughput ≥ 0.8× and p99 ≤ 1.5× bare Express)',
+    );
+    const result = await benchVoice({
+      seconds,
+      rounds,
+      connections: Math.round(positive('BENCH_CONNECTIONS', 50)),
+      routes: (process.env.BENCH_ROUTES ?? 'incoming,answer').split(',') as Route[],
+      cpuProfileDir: process.env.BENCH_CPU_PROF || undefined,
+      log: say,
+    });
+    for (const r of result.routes)
+      say(
+        `  ${r.label.padEnd(40)} median: service ${r.service.rps.toFixed(0)} req/s p99 ${r.service.p99} ms | bare ${r.baseline.rps.toFixed(0)} req/s p99 ${r.baseline.p99} ms | ` +
+          `throughput ${r.throughputRatio.toFixed(2)}× ${r.throughputRatio >= 0.8 ? 'ok' : 'BELOW TARGET'}, p99 ${r.p99Ratio.toFixed(2)}× ${r.p99Ratio <= 1.5 ? 'ok' : 'ABOVE TARGET'}`,
+      );
+    const l = result.ledger;
+    say(
+      `  ledger afterwards: ${l.calls} calls, ${l.answers} answers, ${l.consents} consents, ${l.failSafes} fail-safe answers`,
+    );
+    if (result.serviceOutput.trim())
+      say(`  the service logged:\n${result.serviceOutput.trim().slice(-2000)}`);
+  }
+  if (!parts.has('envelope') && !parts.has('clip')) return;
+
+  if (parts.has('envelope')) {
+    const env = await benchEnvelope(64 * 1024 * 1024);
+    say(
+      `envelope encryption (64 MiB): ${env.envelopeMBps.toFixed(0)} MB/s vs plain AES-256-GCM ${env.plainMBps.toFixed(0)} MB/s = ${env.ratio.toFixed(2)}× (target ≥ 0.9) ${env.ratio >= 0.9 ? 'ok' : 'BELOW TARGET'}`,
     );
   }
-
-  const env = await benchEnvelope(64 * 1024 * 1024);
-  say(
-    `envelope encryption (64 MiB): ${env.envelopeMBps.toFixed(0)} MB/s vs plain AES-256-GCM ${env.plainMBps.toFixed(0)} MB/s = ${env.ratio.toFixed(2)}× (target ≥ 0.9) ${env.ratio >= 0.9 ? 'ok' : 'BELOW TARGET'}`,
-  );
-
+  if (!parts.has('clip')) return;
   const ffmpeg = resolveFfmpeg(process.env.FFMPEG_PATH);
   if (!ffmpeg) {
     say('clip pipeline: skipped, no ffmpeg');

@@ -1,236 +1,214 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import express from 'express';
-import twilio from 'twilio';
-import { createApp } from '../src/app';
-import { threadedCallWriter } from '../src/calls/ledger-writes';
-import { loadConfig } from '../src/config';
-import { KeyRing } from '../src/crypto/keyring';
-import { Catalog } from '../src/i18n/catalog';
-import { Ledger } from '../src/ledger';
-import { createLogger } from '../src/logger';
-import { CallStateSeal } from '../src/calls/call-state';
-import { localesDir, promptsDir } from '../src/config';
+import Database from 'better-sqlite3';
+import {
+  pinning,
+  startBaseline,
+  startLoadGenerator,
+  startS3,
+  startService,
+  startTwilioStub,
+  tempDirectory,
+} from './processes';
+import type { LoadJob, LoadResult, Route } from './protocol';
 
-export interface LoadResult {
-  rps: number;
-  p99: number;
+/**
+ * The voice webhooks measured as users run the service: `node dist/src/main.js` with a production
+ * configuration (real s3rver, a ledger file in a temp folder), bare Express returning fixed TwiML,
+ * and autocannon, each in a process of its own and pinned to a core where there are two. Rounds
+ * alternate baseline and service (swapping which goes first) so that a slow spell of a shared
+ * machine hits both; every round and the median are reported.
+ */
+
+export interface BenchOptions {
+  seconds: number;
+  rounds: number;
+  connections: number;
+  routes: Route[];
+  /** Folder for the service's --cpu-prof profiles; none when unset. */
+  cpuProfileDir?: string;
+  /** Extra environment of the service (e.g. DATABASE_URL). */
+  serviceEnv?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
 }
-export interface VoiceBench {
-  route: string;
-  app: LoadResult;
+
+export interface Round {
   baseline: LoadResult;
-  /** Medians over the rounds. */
+  service: LoadResult;
   throughputRatio: number;
   p99Ratio: number;
-  rounds: Array<{ throughputRatio: number; p99Ratio: number }>;
 }
 
-const TOKEN = 'bench-auth-token';
-const CONNECTIONS = 50;
-const ROUNDS = 3;
+export interface RouteBench {
+  route: Route;
+  label: string;
+  rounds: Round[];
+  /** Medians over the rounds. */
+  baseline: { rps: number; p99: number };
+  service: { rps: number; p99: number };
+  throughputRatio: number;
+  p99Ratio: number;
+}
 
-const median = (xs: number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+export interface VoiceBenchResult {
+  pinning: string;
+  routes: RouteBench[];
+  /** What the service's ledger holds afterwards: every request was a real write. */
+  ledger: { calls: number; answers: number; failSafes: number; consents: number };
+  /** Warnings and errors the service logged. */
+  serviceOutput: string;
+}
+
+const TOKEN = 'bench-auth-token-0123456789abcdef';
+const PUBLIC_BASE_URL = 'https://gateway.bench.invalid';
+const BUCKET = 'consent-clips';
+const LABELS: Record<Route, string> = {
+  incoming: '/voice/incoming (a new call each)',
+  answer: 'gather action (first answer of a call)',
 };
 
-async function listen(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+export const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
 
-/** Every request is a new, correctly signed Twilio webhook, as production traffic would be. */
-function load(
-  url: string,
-  pathFor: () => string,
-  bodyFor: () => Record<string, string>,
-  seconds: number,
-  sign: boolean,
-): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
+/** p99 of autocannon is in whole milliseconds; a 0 ms baseline counts as 1 ms. */
+const ratioOf = (service: LoadResult, baseline: LoadResult) => ({
+  throughputRatio: service.rps / baseline.rps,
+  p99Ratio: service.p99 / Math.max(1, baseline.p99),
+});
+
+export async function benchVoice(o: BenchOptions): Promise<VoiceBenchResult> {
+  const log = o.log ?? (() => undefined);
+  const dir = tempDirectory();
+  const pin = pinning();
+  const s3 = await startS3(path.join(dir, 's3'), BUCKET);
+  const twilioApi = await startTwilioStub();
+  const closers: Array<() => Promise<void>> = [() => s3.close(), () => twilioApi.close()];
+  try {
+    if (o.cpuProfileDir) fs.mkdirSync(o.cpuProfileDir, { recursive: true });
+    const service = await startService(
       {
-        url,
-        connections: CONNECTIONS,
-        duration: seconds,
-        requests: [
-          {
-            method: 'POST',
-            setupRequest: (req) => {
-              const p = pathFor();
-              const params = bodyFor();
-              const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-              if (sign)
-                headers['x-twilio-signature'] = twilio.getExpectedTwilioSignature(
-                  TOKEN,
-                  `${url}${p}`,
-                  params,
-                );
-              return { ...req, path: p, headers, body: new URLSearchParams(params).toString() };
-            },
-          },
-        ],
+        directory: dir,
+        publicBaseUrl: PUBLIC_BASE_URL,
+        authToken: TOKEN,
+        s3Endpoint: s3.endpoint,
+        bucket: BUCKET,
+        twilioApi: twilioApi.url,
+        nodeFlags: o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : [],
+        env: o.serviceEnv,
       },
-      (error, result) =>
-        error ? reject(error) : resolve({ rps: result.requests.average, p99: result.latency.p99 }),
+      pin.server,
     );
-    instance.on('error', reject);
-  });
-}
+    closers.unshift(() => service.stop());
+    const baseline = await startBaseline(pin.server);
+    closers.unshift(() => baseline.stop());
+    const generator = startLoadGenerator(pin.load);
+    closers.unshift(() => generator.stop());
+    log(`  ${pin.note}; ${o.connections} connections, ${o.rounds} alternating rounds of ${o.seconds} s`);
 
-const sid = (): string => `CA${crypto.randomBytes(16).toString('hex')}`;
-
-export async function benchVoice(seconds = 5): Promise<VoiceBench[]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-voice-'));
-  const bare = express();
-  const fixed = new twilio.twiml.VoiceResponse();
-  fixed.say('Hallo');
-  fixed.redirect('/voice/consent');
-  const fixedXml = fixed.toString();
-  bare.post('/voice/*splat', (_req, res) => {
-    res.type('text/xml').send(fixedXml);
-  });
-  const baseline = await listen(bare);
-
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = loadConfig({
-    PUBLIC_BASE_URL: url,
-    TWILIO_AUTH_TOKEN: TOKEN,
-    DATABASE_PATH: path.join(dir, 'bench.db'),
-    LOG_LEVEL: 'silent',
-    HUMAN_AGENT_NUMBER: '+4930111222',
-  } as NodeJS.ProcessEnv);
-  const ledger = new Ledger(config.databasePath, new KeyRing(config.keyRing.entries));
-  const catalog = Catalog.load(localesDir(), promptsDir());
-  // As in the service: webhooks write through the ledger writer thread.
-  const writer = threadedCallWriter(config.databasePath, config.keyRing.entries);
-  ledger.db.pragma('wal_autocheckpoint = 0');
-  const app = createApp({
-    config,
-    ledger,
-    writer,
-    catalog,
-    log: createLogger('silent'),
-    health: { check: async () => ({ ok: true, checks: {} }) },
-  });
-  server.on('request', app);
-
-  // Calls that exist, for the gather action.
-  const calls: string[] = [];
-  const prepare = (): string => {
-    const s = sid();
-    ledger.startCall({
-      callSid: s,
-      from: `+49151${crypto.randomInt(1e7, 1e8)}`,
-      called: '+4930',
-      country: 'DE',
-      locale: 'de',
-      at: new Date(),
+    const job = (route: Route, target: string, seconds: number): LoadJob => ({
+      target,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      token: TOKEN,
+      route,
+      connections: o.connections,
+      seconds,
+      consumes: target === service.url,
     });
-    return s;
-  };
-  for (let i = 0; i < 2000; i += 1) calls.push(prepare());
-  // Every answer is to a question of its own (its start time differs), as in real calls: a repeat
-  // of the same question is a Twilio retry, which the service answers without writing.
-  let asked = Date.now();
-  let i = 0;
-  // The state is sealed to its call, so the path (asked first) picks the call the body then names.
-  const seal = new CallStateSeal(() => ledger.derivedKey('call-state'));
-  let current = calls[0] as string;
-  const answerState = (): string => {
-    current = calls[(i += 1) % calls.length] as string;
-    return seal.seal(
-      {
-        lng: 'de',
-        q: 'purpose',
-        pi: 1,
-        miss: 0,
-        ans: { call: true },
-        cid: undefined,
-        at: (asked += 1),
-        age: 16, // set by /voice/incoming, as in every real call's state
-      },
-      current,
-    );
-  };
-  const incomingBody = () => ({
-    CallSid: sid(),
-    AccountSid: 'AC0',
-    From: `+49151${crypto.randomInt(1e7, 1e8)}`,
-    To: '+4930123',
-    FromCountry: 'DE',
-    CallStatus: 'ringing',
-    Direction: 'inbound',
-  });
-  const answerBody = () => ({
-    CallSid: current,
-    AccountSid: 'AC0',
-    Digits: '2',
-    CallStatus: 'in-progress',
-  });
+    /** Enough prepared calls for a round at the best rate seen so far, with room to spare. */
+    let bestRate = 3000;
+    let pooled = 0;
+    const prepareFor = async (route: Route, seconds: number): Promise<void> => {
+      if (route !== 'answer') return;
+      const needed = Math.ceil(bestRate * seconds * 1.5) + 200;
+      if (pooled < needed)
+        pooled = await generator.prepare({
+          target: service.url,
+          publicBaseUrl: PUBLIC_BASE_URL,
+          token: TOKEN,
+          calls: needed - pooled,
+          concurrency: o.connections,
+        });
+    };
+    const runService = async (route: Route, seconds: number): Promise<LoadResult> => {
+      await prepareFor(route, seconds);
+      const result = await generator.load(job(route, service.url, seconds));
+      if (route === 'answer') pooled -= result.requests - result.exhausted;
+      bestRate = Math.max(bestRate, result.rps);
+      return result;
+    };
+    const runBaseline = (route: Route, seconds: number): Promise<LoadResult> =>
+      generator.load(job(route, baseline.url, seconds));
 
-  const results: VoiceBench[] = [];
-  for (const route of [
-    { name: '/voice/incoming', path: () => '/voice/incoming', body: incomingBody },
-    {
-      name: 'gather action (/voice/answer)',
-      path: () => `/voice/answer?s=${answerState()}`,
-      body: answerBody,
-    },
-  ]) {
-    // Warm up both. Then alternate baseline and app in rounds (swapping which goes first), so
-    // that a slow spell of a shared machine hits both sides; the median round is reported.
-    await load(baseline.url, route.path, route.body, 1, true);
-    await load(url, route.path, route.body, 1, true);
-    const rounds: Array<{ base: LoadResult; ours: LoadResult }> = [];
-    for (let r = 0; r < ROUNDS; r += 1) {
-      // The client signs for the baseline too, so both runs carry the same client-side cost.
-      const runBase = () => load(baseline.url, route.path, route.body, seconds, true);
-      const runOurs = () => load(url, route.path, route.body, seconds, true);
-      if (r % 2 === 0) {
-        const base = await runBase();
-        rounds.push({ base, ours: await runOurs() });
-      } else {
-        const ours = await runOurs();
-        rounds.push({ base: await runBase(), ours });
+    const routes: RouteBench[] = [];
+    for (const route of o.routes) {
+      // Warm-up of both (JIT, page cache, connection set-up), not counted.
+      await prepareFor(route, 1);
+      await runBaseline(route, 1);
+      await runService(route, 1);
+      const rounds: Round[] = [];
+      for (let r = 0; r < o.rounds; r += 1) {
+        let b: LoadResult;
+        let s: LoadResult;
+        if (r % 2 === 0) {
+          b = await runBaseline(route, o.seconds);
+          s = await runService(route, o.seconds);
+        } else {
+          s = await runService(route, o.seconds);
+          b = await runBaseline(route, o.seconds);
+        }
+        const round = { baseline: b, service: s, ...ratioOf(s, b) };
+        rounds.push(round);
+        log(`  ${LABELS[route]} round ${r + 1}: ${roundLine(round)}`);
       }
+      routes.push({
+        route,
+        label: LABELS[route],
+        rounds,
+        baseline: {
+          rps: median(rounds.map((x) => x.baseline.rps)),
+          p99: median(rounds.map((x) => x.baseline.p99)),
+        },
+        service: {
+          rps: median(rounds.map((x) => x.service.rps)),
+          p99: median(rounds.map((x) => x.service.p99)),
+        },
+        throughputRatio: median(rounds.map((x) => x.throughputRatio)),
+        p99Ratio: median(rounds.map((x) => x.p99Ratio)),
+      });
     }
-    results.push({
-      route: route.name,
-      app: { rps: median(rounds.map((x) => x.ours.rps)), p99: median(rounds.map((x) => x.ours.p99)) },
-      baseline: { rps: median(rounds.map((x) => x.base.rps)), p99: median(rounds.map((x) => x.base.p99)) },
-      throughputRatio: median(rounds.map((x) => x.ours.rps / x.base.rps)),
-      p99Ratio: median(rounds.map((x) => x.ours.p99 / Math.max(1, x.base.p99))),
-      rounds: rounds.map((x) => ({
-        throughputRatio: x.ours.rps / x.base.rps,
-        p99Ratio: x.ours.p99 / Math.max(1, x.base.p99),
-      })),
-    });
+    const ledger = o.serviceEnv?.DATABASE_URL
+      ? { calls: -1, answers: -1, failSafes: -1, consents: -1 }
+      : countLedger(service.databasePath);
+    return { pinning: pin.note, routes, ledger, serviceOutput: service.output() };
+  } finally {
+    for (const close of closers) await close().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  await baseline.close();
-  await new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-  await writer.close();
-  ledger.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-  return results;
+}
+
+function roundLine(r: Round): string {
+  const side = (x: LoadResult): string =>
+    `${x.rps.toFixed(0)} req/s p99 ${x.p99} ms${x.non2xx + x.errors > 0 ? ` (${x.non2xx} non-2xx, ${x.errors} errors)` : ''}`;
+  const ran = r.service.exhausted > 0 ? `, ran out of prepared calls: ${r.service.exhausted} repeats` : '';
+  return `bare ${side(r.baseline)} | service ${side(r.service)} | ${r.throughputRatio.toFixed(2)}× / p99 ${r.p99Ratio.toFixed(2)}×${ran}`;
+}
+
+function countLedger(databasePath: string): VoiceBenchResult['ledger'] {
+  const db = new Database(databasePath, { readonly: true });
+  try {
+    const count = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
+    return {
+      calls: count('SELECT count(*) AS n FROM calls'),
+      answers: count("SELECT count(*) AS n FROM events WHERE type = 'answer'"),
+      failSafes: count("SELECT count(*) AS n FROM events WHERE type = 'fail_safe'"),
+      consents: count('SELECT count(*) AS n FROM consents'),
+    };
+  } finally {
+    db.close();
+  }
 }

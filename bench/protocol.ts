@@ -1,0 +1,43 @@
+/** Messages between the bench (bench/voice.ts) and its load generator process (bench/load-generator.ts). */
+
+export type Route = 'incoming' | 'answer';
+
+export interface PrepareJob {
+  /** Where the service listens (loopback). */
+  target: string;
+  /** The URL the service believes it has: what Twilio signs. */
+  publicBaseUrl: string;
+  token: string;
+  calls: number;
+  concurrency: number;
+}
+
+export interface LoadJob {
+  target: string;
+  publicBaseUrl: string;
+  token: string;
+  route: Route;
+  connections: number;
+  seconds: number;
+  /** Against the service: every gather action answers a prepared call of its own, once. */
+  consumes: boolean;
+}
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  /** Requests sent after the prepared calls ran out (a repeat of an answered call's request). */
+  exhausted: number;
+}
+
+export type ToLoadGenerator =
+  | { id: number; kind: 'prepare'; job: PrepareJob }
+  | { id: number; kind: 'load'; job: LoadJob }
+  | { id: number; kind: 'exit' };
+
+export type FromLoadGenerator =
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
