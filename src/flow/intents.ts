@@ -78,6 +78,11 @@ const NEGATION_AFTER = 2;
  * request wrongly cancelled keeps a caller from a person ("I don't want a robot, I want a human").
  */
 const NEGATION_BEFORE_REQUEST = 2;
+/**
+ * An age is only negated right before it ("not under 16"); "my mom's not home, I'm thirteen" is a
+ * child, whatever negator the sentence before held.
+ */
+const NEGATION_BEFORE_AGE = 0;
 
 /** What kind of word kept a yes from being a yes, in the words of the reason. */
 const BLOCKER_NAME: Partial<Record<Category, string>> = {
@@ -179,7 +184,7 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
       if (intent === 'withdraw' && conditional(hit)) continue;
       const before = pureNegators.find((n) => {
         const g = gap(n, hit);
-        return g >= 0 && g <= NEGATION_BEFORE_REQUEST;
+        return g >= 0 && g <= (intent === 'minor' ? NEGATION_BEFORE_AGE : NEGATION_BEFORE_REQUEST);
       });
       // Negation after the phrase is only trusted when it is a whole refusal ("temsilci
       // istemiyorum"); a bare "nicht"/"not" after it usually contrasts ("einen Menschen, nicht die
@@ -216,8 +221,7 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
       });
       if (n) return speechResult('no', `negated yes: negation ${says(n)} before yes phrase ${says(y)}`);
     }
-    const no = noHits[0];
-    if (no) return speechResult('unclear', `mixed answer: yes phrase ${says(yes)} and no phrase ${says(no)}`);
+    // Before the mixed-answer rule: "nee das passt mir nicht" refuses twice, it is not yes and no.
     for (const y of yesHits) {
       const n = pureNegators.find((neg) => {
         const g = gap(y, neg);
@@ -225,6 +229,8 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
       });
       if (n) return speechResult('no', `negated yes: negation ${says(n)} after yes phrase ${says(y)}`);
     }
+    const no = noHits[0];
+    if (no) return speechResult('unclear', `mixed answer: yes phrase ${says(yes)} and no phrase ${says(no)}`);
     if (asked) return speechResult('unclear', `not a whole yes: yes phrase ${says(yes)} asked as a question`);
     return speechResult('unclear', `not a whole yes: ${notWhole(yes, hits, words, whole)}`);
   }

@@ -8,7 +8,9 @@
  * i are folded to a plain i before lower-casing, because the default `toLowerCase` turns "İ" into
  * "i" plus a combining dot and leaves "ı" alone: folded first, "HAYIR", "hayır" and "hayir" are
  * one word. Apostrophes split words ("d'accord" is "d accord", "don't" is "don t") so the lexicon
- * need not list both spellings. `*` survives because lexicon patterns use it as a wildcard.
+ * need not list both spellings. `*` survives because lexicon patterns use it as a wildcard. A
+ * recogniser writes a drawn-out word as it heard it ("jaaa", "yesss", "ouiii", "tamaaam"): three or
+ * more of one letter are that letter once.
  */
 export function normalize(text: string): string {
   return text
@@ -20,6 +22,7 @@ export function normalize(text: string): string {
     .replace(/œ/g, 'oe')
     .replace(/æ/g, 'ae')
     .replace(/[^\p{L}\p{N}\s*]/gu, ' ')
+    .replace(/(\p{L})\1{2,}/gu, '$1')
     .replace(/\s+/g, ' ')
     .trim();
 }

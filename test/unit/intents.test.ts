@@ -128,6 +128,22 @@ describe('classification details', () => {
     );
   });
 
+  test('a drawn-out word is the word, a refusal said twice is a no, an age after a negated clause is an age', () => {
+    expect(speak(de, 'jaaa')).toBe('yes');
+    expect(speak(en, 'yesss please')).toBe('yes');
+    expect(speak(de, 'neeein')).toBe('no');
+    expect(speak(de, 'jaaa aber nur heute')).toBe('unclear');
+    expect(speak(de, 'nee das passt mir nicht')).toBe('no');
+    expect(speak(en, "my mom's not home i'm thirteen")).toBe('minor');
+    expect(speak(en, "i'm not under 16")).not.toBe('minor');
+  });
+
+  test('a verb-second statement is a yes where the same words opening a question are not', () => {
+    expect(speak(de, 'damit bin ich einverstanden')).toBe('yes');
+    expect(speak(de, 'bin ich damit einverstanden')).toBe('unclear');
+    expect(speak(de, 'ja bin ich einverstanden')).toBe('unclear');
+  });
+
   test('a missing or non-numeric confidence counts as low: never a yes', () => {
     expect(classify({ speech: 'ja' }, de, options)).toMatchObject({
       intent: 'unclear',

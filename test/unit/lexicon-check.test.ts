@@ -64,6 +64,19 @@ describe('consent locales check refuses a lexicon that could grant consent to so
     expect(lexiconProblems({ ...en, yesIdioms: ['no problem', 'why not', "i don't mind"] })).toEqual([]);
   });
 
+  test('an idiom may hold a verb-first marker after its first word (verb-second order), never opening it', () => {
+    const de = shipped('de');
+    expect(lexiconProblems({ ...de, yesIdioms: [...de.yesIdioms, 'damit bin ich einverstanden'] })).toEqual(
+      [],
+    );
+    expect(
+      lexiconProblems({ ...de, yesIdioms: [...de.yesIdioms, 'bin ich einverstanden'] }).join('\n'),
+    ).toMatch(/"yesIdioms": 'bin ich einverstanden' contains 'bin ich' from "questionMarkers"/);
+    expect(lexiconProblems({ ...de, yes: [...de.yes, 'damit bin ich einverstanden'] }).join('\n')).toMatch(
+      /"yes": 'damit bin ich einverstanden' contains 'bin ich'/,
+    );
+  });
+
   test('readLocales, which start-up and `consent locales check` share, names the locale and the phrase', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'locales-'));
     try {

@@ -1,6 +1,6 @@
 import { CATEGORIES, compiled, LEXICON_KEY, type Category } from './compiled';
 import type { Lexicon } from './lexicon';
-import { findHits, withoutFillers } from './match';
+import { findHits, withoutFillers, type Hit } from './match';
 import { words as toWords } from '../normalize';
 
 /** Lists none of whose phrases may occur inside a yes phrase. */
@@ -14,6 +14,13 @@ const NEVER_IN_YES: readonly Category[] = CATEGORIES.filter(
 const NEVER_IN_IDIOM: readonly Category[] = NEVER_IN_YES.filter(
   (c) => !['negator', 'no', 'info', 'questionWord'].includes(c),
 );
+/**
+ * A verb-first question marker after an idiom's first word is the inverted statement of a
+ * verb-second language ("damit bin ich einverstanden", "dem stimme ich zu"), not a question; the
+ * same marker opening it ("bin ich einverstanden") still is one and is refused.
+ */
+const idiomMayHold = (h: Hit<Category>): boolean => h.category === 'questionMarker' && h.start > 0;
+
 /** Words allowed around a yes must not be anything that changes it. */
 const NEVER_IN_COURTESY: readonly Category[] = NEVER_IN_YES;
 
@@ -30,10 +37,11 @@ export function lexiconProblems(lexicon: Lexicon): string[] {
     listName: string,
     list: Array<{ text: string; words: string[] }>,
     forbidden: readonly Category[],
+    excused: (h: Hit<Category>) => boolean = () => false,
   ): void => {
     for (const phrase of list) {
       const words = phrase.words.filter((w) => w !== '...');
-      const found = findHits(words, c.lists).filter((h) => forbidden.includes(h.category));
+      const found = findHits(words, c.lists).filter((h) => forbidden.includes(h.category) && !excused(h));
       for (const h of found)
         problems.push(
           `"${listName}": '${phrase.text}' contains '${h.phrase}' from "${LEXICON_KEY[h.category]}", so it could grant consent to an answer that is not a yes`,
@@ -41,7 +49,7 @@ export function lexiconProblems(lexicon: Lexicon): string[] {
     }
   };
   inside('yes', c.lists.yes, NEVER_IN_YES);
-  inside('yesIdioms', c.lists.idiom, NEVER_IN_IDIOM);
+  inside('yesIdioms', c.lists.idiom, NEVER_IN_IDIOM, idiomMayHold);
   inside('courtesy', c.lists.courtesy, NEVER_IN_COURTESY);
   inside('keyWords', c.keyWords, NEVER_IN_COURTESY);
   for (const { digit, numbers } of c.keys) inside(`keys.${digit}`, numbers, NEVER_IN_COURTESY);
