@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { portalSettings, type PortalSettings } from './config-portal';
 import { withTexts } from './i18n/operator-texts';
 import { operatorSchema, type OperatorConfig } from './operator-config';
 
@@ -100,6 +101,14 @@ export const ENV_VARIABLES = {
     default: 'false',
     doc: 'true: every consenting caller gets a consent receipt by SMS (consent ID, how to withdraw)',
   },
+  PORTAL_TIME_ZONE: {
+    default: 'Europe/Berlin',
+    doc: 'IANA time zone the auditor portal shows times in (UTC on hover and in exports)',
+  },
+  PORTAL_DEFAULT_COUNTRY: {
+    default: 'DE',
+    doc: "country a number typed in national format (030 ...) is read in, besides the called numbers' own",
+  },
 } as const;
 
 export type EnvName = keyof typeof ENV_VARIABLES;
@@ -135,6 +144,8 @@ export interface Config {
   /** Consent events to the CRM (Standard Webhooks); null when CRM_WEBHOOK_URL is unset. */
   crm: { url: string; secret: string } | null;
   receiptSms: boolean;
+  /** The auditor portal's time zone and the country of numbers typed without a country code. */
+  portal: PortalSettings;
   operator: OperatorConfig;
   /** Things running on development defaults, said once in the start-up log. */
   defaultsInUse: string[];
@@ -303,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const crm = crmConfig(get('CRM_WEBHOOK_URL'), get('CRM_WEBHOOK_SECRET'), production, problems);
   const receiptSms = get('RECEIPT_SMS') || 'false';
   if (!['true', 'false'].includes(receiptSms)) problems.push('RECEIPT_SMS: must be true or false');
+  const portal = portalSettings(get('PORTAL_TIME_ZONE'), get('PORTAL_DEFAULT_COUNTRY'), problems);
 
   let rawOperator = operatorSchema.parse({});
   const operatorFile = path.resolve(cwd, get('GATEWAY_CONFIG') || './gateway.config.json');
@@ -352,6 +364,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     apiTokenTtlDays,
     crm,
     receiptSms: receiptSms === 'true',
+    portal,
     operator,
     defaultsInUse,
   };

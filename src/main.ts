@@ -64,6 +64,7 @@ async function main(): Promise<void> {
           log,
           checkpoints: runtime.checkpoints,
           onJob: () => runtime.jobs.poke(),
+          catalog: runtime.catalog,
         }),
       ),
   });

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { CallRow, ClipRow, ConsentRow, Ledger } from '../ledger';
 import { eventHash, type ChainedRow } from '../ledger/chain';
 import { proveConsent } from '../ledger/consent-proof';
+import { OUTCOME_FILTERS, outcomeCondition, type SearchCountries } from './outcomes';
+import { callerCondition } from './number-query';
 
 export const searchSchema = z.object({
   number: z.string().trim().max(40).optional(),
@@ -9,7 +11,9 @@ export const searchSchema = z.object({
   callSid: z.string().trim().max(64).optional(),
   from: z.iso.date().optional().or(z.literal('')),
   to: z.iso.date().optional().or(z.literal('')),
-  status: z.enum(['active', 'declined', 'withdrawn', '']).optional(),
+  status: z.enum(['active', 'declined', 'withdrawn', 'expired', '']).optional(),
+  /** What became of the call: every outcome in the contract, and under-age or handed to a person. */
+  outcome: z.enum([...OUTCOME_FILTERS, '']).optional(),
   purpose: z
     .string()
     .regex(/^([a-z][a-z0-9_]*)?$/)
@@ -46,19 +50,33 @@ export function parsePurposes(json: string): Record<string, boolean> {
 /** True when the query names at least one criterion: an empty search would list everybody. */
 export function hasCriteria(q: SearchQuery): boolean {
   return Boolean(
-    q.number || q.consentId || q.callSid || q.from || q.to || q.status || q.purpose || q.language,
+    q.number ||
+    q.consentId ||
+    q.callSid ||
+    q.from ||
+    q.to ||
+    q.status ||
+    q.purpose ||
+    q.language ||
+    q.outcome,
   );
 }
 
 export function searchConsents(
   ledger: Ledger,
   q: SearchQuery,
+  countries: SearchCountries = { defaultCountry: 'DE', others: [] },
 ): { rows: ConsentSummary[]; total: number; page: number; pages: number } {
   const where: string[] = [];
   const params: Record<string, string> = {};
   if (q.number) {
-    where.push('caller_hash = @hash');
-    params.hash = ledger.callerHash(q.number);
+    // However the number was typed: the same readings as the call search (see number-query).
+    const cond = callerCondition((n) => ledger.callerHash(n), q.number, countries, {
+      hash: 'caller_hash',
+      called: '(SELECT called FROM calls WHERE calls.call_sid = consents.call_sid)',
+    });
+    where.push(cond.sql);
+    Object.assign(params, cond.params);
   }
   if (q.consentId) {
     where.push('id = @id');
@@ -88,6 +106,7 @@ export function searchConsents(
     where.push('locale = @lang');
     params.lang = q.language;
   }
+  if (q.outcome) where.push(outcomeCondition(q.outcome, 'consents.call_sid'));
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = ledger.db.prepare(`SELECT COUNT(*) FROM consents ${clause}`).pluck().get(params) as number;
   const rows = ledger.db

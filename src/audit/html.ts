@@ -238,7 +238,9 @@ header a,header button{color:#fff}nav{display:flex;flex-wrap:wrap;gap:1rem}
 main{padding:1rem;max-width:72rem;margin:auto}label{display:block;font-weight:600;margin-top:.5rem}
 input,select,textarea{font:inherit;padding:.4rem;border:1px solid #555;border-radius:3px;width:100%;max-width:28rem}
 button{font:inherit;padding:.45rem 1rem;background:#1a2b4c;color:#fff;border:0;border-radius:3px;cursor:pointer;margin-top:.5rem}
-table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+caption{text-align:left;font-weight:600;padding:.3rem 0}code,pre,td a{overflow-wrap:anywhere}.timeline-table time{white-space:nowrap}.facts th{width:30%}.dot{display:inline-block;width:.7em;height:.7em;border-radius:50%}
+ol.notice>li{margin-bottom:1rem}.heard{font-size:1.05rem;border-left:4px solid #5b3a8c;padding-left:.6rem}svg.timeline{max-width:100%;height:auto}
 .error{color:#a00;font-weight:600}.ok{color:#060;font-weight:600}pre{white-space:pre-wrap;background:#f4f4f4;padding:.5rem}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;color:#000;padding:.5rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:.5rem 1rem}

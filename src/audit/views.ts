@@ -1,6 +1,5 @@
 import type { AccessRecord } from './access-log';
-import type { ConsentDetail, ConsentSummary, SearchQuery } from './consents';
-import { csrfField, escapeHtml as e, field, select, type T } from './html';
+import { csrfField, escapeHtml as e, field, type T } from './html';
 import { can, NAV, type Role } from './roles';
 import type { Statistics } from './stats';
 
@@ -37,109 +36,6 @@ export function reasonForm(t: T, csrf: string, current: string | null, next: str
 <label for="reason">${t('reason')}</label><p id="reason-help">${t('reasonHelp')}</p>
 <textarea id="reason" name="reason" required minlength="5" maxlength="500" aria-describedby="reason-help">${e(current ?? '')}</textarea>
 <div><button type="submit">${t('saveReason')}</button></div></form>`;
-}
-
-const purposesText = (t: T, p: Record<string, boolean>): string =>
-  Object.entries(p)
-    .map(([k, v]) => `${k}: ${v ? t('granted') : t('refused')}`)
-    .join(', ');
-
-export function searchPage(
-  t: T,
-  q: SearchQuery,
-  reason: string,
-  result: { rows: ConsentSummary[]; total: number; page: number; pages: number } | null,
-  languages: string[],
-  purposes: string[],
-): string {
-  const form = `<p>${t('currentReason')}: <em>${e(reason)}</em> (<a href="/audit/reason">✎</a>)</p>
-<form method="get" action="/audit/consents" class="grid" role="search">
-<div>${field('number', t('number'), { type: 'tel', value: q.number })}</div>
-<div>${field('consentId', t('consentId'), { value: q.consentId })}</div>
-<div>${field('callSid', t('callSid'), { value: q.callSid })}</div>
-<div>${field('from', t('from'), { type: 'date', value: q.from ?? '' })}</div>
-<div>${field('to', t('to'), { type: 'date', value: q.to ?? '' })}</div>
-<div>${select(
-    'status',
-    t('status'),
-    [
-      ['', t('any')],
-      ['active', 'active'],
-      ['declined', 'declined'],
-      ['withdrawn', 'withdrawn'],
-    ],
-    q.status ?? '',
-  )}</div>
-<div>${select('purpose', t('purpose'), [['', t('any')], ...purposes.map((p): [string, string] => [p, p])], q.purpose ?? '')}</div>
-<div>${select('language', t('language'), [['', t('any')], ...languages.map((l): [string, string] => [l, l])], q.language ?? '')}</div>
-<div><button type="submit">${t('find')}</button></div></form>`;
-  if (!result) return form;
-  const params = new URLSearchParams(
-    Object.entries(q).filter((kv): kv is [string, string] => typeof kv[1] === 'string' && kv[1] !== ''),
-  );
-  const pageLink = (n: number, label: string): string => {
-    params.set('page', String(n));
-    return `<a href="/audit/consents?${e(params.toString())}">${e(label)}</a>`;
-  };
-  return `${form}<h2>${t('results')} (${result.total})</h2>${
-    result.rows.length === 0
-      ? `<p>${t('none')}</p>`
-      : `<table><thead><tr><th>${t('consentId')}</th><th>${t('created')}</th><th>${t('caller')}</th><th>${t('language')}</th><th>${t('decision')}</th><th>${t('status')}</th><th>${t('purposes')}</th></tr></thead><tbody>${result.rows
-          .map(
-            (r) =>
-              `<tr><td><a href="/audit/consents/${encodeURIComponent(r.id)}">${e(r.id)}</a></td><td>${e(r.createdAt)}</td><td>${e(r.caller ?? '—')}</td><td>${e(r.language)}</td><td>${e(r.decision)}</td><td>${e(r.status)}</td><td>${e(purposesText(t, r.purposes))}</td></tr>`,
-          )
-          .join('')}</tbody></table>`
-  }<p>${t('page')} ${result.page} / ${result.pages} ${result.page > 1 ? pageLink(result.page - 1, t('prev')) : ''} ${result.page < result.pages ? pageLink(result.page + 1, t('next')) : ''}</p>`;
-}
-
-export function consentPage(
-  t: T,
-  d: ConsentDetail,
-  clip: { allowed: boolean; csrf: string; pending: boolean },
-): string {
-  const c = d.consent;
-  const id = encodeURIComponent(c.id);
-  const rows: Array<[string, string]> = [
-    [t('consentId'), c.id],
-    [t('created'), c.createdAt],
-    [t('callSid'), c.callSid],
-    [t('caller'), c.caller ?? '—'],
-    [t('language'), c.language],
-    [t('method'), c.method],
-    [t('input'), c.input ?? '—'],
-    [t('confidence'), c.confidence === null ? '—' : String(c.confidence)],
-    [t('decision'), c.decision],
-    [t('status'), c.withdrawnAt ? `${c.status} (${c.withdrawnAt})` : c.status],
-    [t('purposes'), purposesText(t, c.purposes)],
-  ];
-  let clipHtml: string;
-  if (!d.clip || d.clip.status !== 'stored') clipHtml = `<p>${t('noClip')}</p>`;
-  else if (!clip.allowed)
-    clipHtml = `<p>${t('awaitingApproval')}</p>${
-      clip.pending
-        ? ''
-        : `<form method="post" action="/audit/consents/${id}/approval">${csrfField(clip.csrf)}<button type="submit">${t('requestApproval')}</button></form>`
-    }`;
-  else
-    clipHtml = `<audio id="clip" controls preload="none" src="/audit/consents/${id}/clip" aria-label="${t('clip')}"></audio>
-<p><a id="download" href="/audit/consents/${id}/clip?download=1">${t('download')}</a> · SHA-256 ${e(d.clip.plain_sha256 ?? '—')}</p>`;
-  return `<table>${rows.map(([k, v]) => `<tr><th scope="row">${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>
-<p><a id="export" href="/audit/consents/${id}/export">${t('export')}</a></p>
-<h2>${t('clip')}</h2>${clipHtml}
-<h2>${t('chain')}</h2><p id="chain" class="${d.chain.ok && d.chain.callEventsLinked ? 'ok' : 'error'}">${
-    d.chain.ok && d.chain.callEventsLinked ? t('chainOk') : t('chainBroken')
-  } (${d.chain.checked}; ${e(d.chain.detail)})</p>
-<h2>${t('notice')}</h2><p><code>${e(c.noticeId)}</code></p><pre>${e(d.notice?.content ?? '—')}</pre>
-<h2>${t('timeline')}</h2><ol>${d.timeline
-    .map(
-      (ev) =>
-        `<li><time>${e(ev.at)}</time> <strong>${e(ev.type)}</strong> <code>${e(JSON.stringify(ev.data))}</code></li>`,
-    )
-    .join('')}</ol>
-<h2>${t('history')}</h2><ul>${d.history
-    .map((h) => `<li>${e(h.at)} ${e(h.type)} ${e(h.consentId ?? '')} ${e(h.callSid ?? '')}</li>`)
-    .join('')}</ul>`;
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;

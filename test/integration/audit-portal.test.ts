@@ -148,14 +148,16 @@ describe('auditor work', () => {
     expect((await api('from=2000-01-01&to=2000-01-02')).total).toBe(0);
   });
 
-  test('When a consent is opened, then notice, transcript, confidence, timeline, player and chain verdict are shown', async () => {
+  test('When a consent is opened, then notice, transcript, confidence, a timeline in words, player and chain verdict are shown', async () => {
     const html = await (await clients.auditor.get(`/audit/consents/${withClip.consentId}`)).text();
     expect(html).toContain(withClip.noticeText);
     expect(html).toContain(withClip.transcript);
     expect(html).toContain('0.91');
     expect(html).toMatch(/<audio id="clip" controls[^>]*src="\/audit\/consents\/[^"]+\/clip"/);
     expect(html).toMatch(/id="chain" class="ok"/);
-    expect(html).toMatch(/<strong>disclosed<\/strong>/);
+    // The timeline speaks words, not event types; the raw events stay behind a toggle.
+    expect(html).toMatch(/Disclosure played to the end/);
+    expect(html).not.toMatch(/<strong>disclosed<\/strong>/);
     expect(html).toContain(declined.consentId); // the caller's history
   });
 

@@ -1,9 +1,15 @@
 import { can } from '../../audit/roles';
+import { callDetail } from '../../audit/call-detail';
+import { searchCalls } from '../../audit/call-search';
 import { consentDetail, hasCriteria, searchConsents, searchSchema } from '../../audit/consents';
+import * as views from '../../audit/desk-pages';
+import { reasonForm } from '../../audit/views';
+import { escapeHtml } from '../../audit/html';
+import { looksLikeNumber } from '../../audit/number-query';
 import { buildEvidenceZip } from '../../audit/evidence';
-import * as views from '../../audit/views';
 import { readClip } from '../../jobs/handlers';
-import { accessKey, str, type Authed, type PortalKit } from './kit';
+import { deskView, searchCountries } from './desk-view';
+import { accessKey, str, type Authed, type Handler, type PortalKit } from './kit';
 import { sendBytes } from './send-bytes';
 
 /** The auditor's reading of personal data: the reason, search, one consent, its clip, its evidence. */
@@ -28,7 +34,7 @@ export function mountConsentRoutes(kit: PortalKit): void {
     const c = kit.ctx(res) as Authed;
     if (!can(c.p.user.role, 'searchConsents')) return kit.fail(res, 403, 'forbidden');
     const next = str(req.query.next).startsWith('/audit/') ? str(req.query.next) : '/audit/consents';
-    kit.page(res, c, 200, c.t('reason'), views.reasonForm(c.t, c.p.session?.csrf ?? '', c.p.reason, next));
+    kit.page(res, c, 200, c.t('reason'), reasonForm(c.t, c.p.session?.csrf ?? '', c.p.reason, next));
   });
 
   router.post('/reason', (req, res) => {
@@ -36,13 +42,7 @@ export function mountConsentRoutes(kit: PortalKit): void {
     if (!can(c.p.user.role, 'searchConsents') || !c.p.session) return kit.fail(res, 403, 'forbidden');
     const reason = str(req.body?.reason).trim().slice(0, 500);
     if (reason.length < 5)
-      return kit.page(
-        res,
-        c,
-        400,
-        c.t('reason'),
-        views.reasonForm(c.t, c.p.session.csrf, null, '/audit/consents'),
-      );
+      return kit.page(res, c, 400, c.t('reason'), reasonForm(c.t, c.p.session.csrf, null, '/audit/consents'));
     kit.sessions.setReason(c.p.session.id_hash, reason);
     c.p.reason = reason;
     kit.audit(res, { action: 'reason_stated' });
@@ -52,57 +52,78 @@ export function mountConsentRoutes(kit: PortalKit): void {
 
   const facets = (): { languages: string[]; purposes: string[] } => ({
     languages: ledger.db
-      .prepare('SELECT DISTINCT locale FROM consents ORDER BY locale')
+      .prepare('SELECT DISTINCT locale FROM calls ORDER BY locale')
       .pluck()
       .all() as string[],
     purposes: config.operator.purposes.map((p) => p.id),
   });
 
-  kit.both('get', '/consents', 'searchConsents', (req, res, c) => {
-    if (kit.needReason(req, res, c)) return;
-    const parsed = searchSchema.safeParse(req.query);
-    if (!parsed.success) {
-      if (c.p.api)
-        return res.status(400).json({ error: parsed.error.issues.map((i) => i.message).join('; ') });
-      return kit.page(res, c, 400, c.t('search'), `<p class="error">${c.t('none')}</p>`);
-    }
-    const q = parsed.data;
-    const f = facets();
-    if (!hasCriteria(q)) {
-      if (c.p.api) return res.status(400).json({ error: 'give at least one search criterion' });
-      return kit.page(
-        res,
-        c,
-        200,
-        c.t('search'),
-        views.searchPage(c.t, q, c.p.reason ?? '', null, f.languages, f.purposes),
-      );
-    }
-    const result = searchConsents(ledger, q);
-    // The number itself never enters the access log: its presence is enough to explain the search.
-    const { number, ...criteria } = q;
-    kit.audit(res, {
-      action: 'search',
-      detail: { ...criteria, number: number ? 'given' : undefined, results: result.rows.map((r) => r.id) },
-    });
-    if (c.p.api) return res.json(result);
-    kit.page(
-      res,
-      c,
-      200,
-      c.t('search'),
-      views.searchPage(c.t, q, c.p.reason ?? '', result, f.languages, f.purposes),
-    );
-  });
+  // One search over every call (HTML at /consents and /calls); the API keeps a consent list at
+  // /api/consents and gives calls at /api/calls.
+  const search =
+    (kind: 'consents' | 'calls'): Handler =>
+    (req, res, c) => {
+      if (kit.needReason(req, res, c)) return;
+      const v = deskView(kit, c);
+      const f = facets();
+      const parsed = searchSchema.safeParse(req.query);
+      if (!parsed.success) {
+        const problem = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        if (c.p.api) return res.status(400).json({ error: problem });
+        return kit.page(
+          res,
+          c,
+          400,
+          c.t('search'),
+          `<p class="error" role="alert">${escapeHtml(problem)}</p>${views.searchPage(v, c.t, searchSchema.parse({}), c.p.reason ?? '', null, f, [])}`,
+        );
+      }
+      const q = parsed.data;
+      if (!hasCriteria(q)) {
+        if (c.p.api)
+          return res.status(400).json({
+            error:
+              'give at least one search criterion: number, consentId, callSid, from, to, outcome, status, purpose or language',
+          });
+        return kit.page(
+          res,
+          c,
+          200,
+          c.t('search'),
+          views.searchPage(v, c.t, q, c.p.reason ?? '', null, f, [v.w('empty')]),
+        );
+      }
+      const notes = q.number && !looksLikeNumber(q.number) ? [v.w('notANumber')] : [];
+      const countries = searchCountries(kit);
+      const consents = c.p.api && kind === 'consents' ? searchConsents(ledger, q, countries) : null;
+      const calls = consents ? null : searchCalls(ledger, q, countries);
+      // The number itself never enters the access log: its presence is enough to explain the search.
+      const { number, ...criteria } = q;
+      kit.audit(res, {
+        action: 'search',
+        detail: {
+          ...criteria,
+          number: number ? 'given' : undefined,
+          results: consents
+            ? consents.rows.map((r) => r.id)
+            : (calls?.rows ?? []).map((r) => r.consentId ?? r.callSid),
+        },
+      });
+      if (c.p.api) return res.json(consents ?? calls);
+      kit.page(res, c, 200, c.t('search'), views.searchPage(v, c.t, q, c.p.reason ?? '', calls, f, notes));
+    };
+  kit.both('get', '/consents', 'searchConsents', search('consents'));
+  kit.both('get', '/calls', 'searchConsents', search('calls'));
 
   kit.both('get', '/consents/:id', 'readConsent', (req, res, c) => {
     if (kit.needReason(req, res, c)) return;
     const id = str(req.params.id);
     const d = consentDetail(ledger, id);
     if (!d) return kit.fail(res, 404, 'notFound');
+    const call = callDetail(ledger, d.consent.callSid);
     // The page also shows the caller's other consents and calls: each is a read of its own.
     const shown = new Map<string, { consentId: string | null; callSid: string | null }>();
-    for (const h of d.history)
+    for (const h of call?.history ?? d.history)
       if (h.callSid !== d.consent.callSid || (h.consentId !== null && h.consentId !== id))
         shown.set(`${h.consentId ?? ''}|${h.callSid ?? ''}`, { consentId: h.consentId, callSid: h.callSid });
     kit.audit(
@@ -116,7 +137,7 @@ export function mountConsentRoutes(kit: PortalKit): void {
       c,
       200,
       `${c.t('consent')} ${id}`,
-      views.consentPage(c.t, d, {
+      views.consentPage(deskView(kit, c), c.t, d, call, {
         allowed: !config.auditFourEyes || approvals.available(id, c.p.user.id, c.p.reason, accessKey(c.p)),
         pending: approvals.pending(id, c.p.user.id, c.p.reason),
         csrf: c.p.session?.csrf ?? '',

@@ -10,6 +10,7 @@ import { UserStore, type UserRow } from '../../audit/users';
 import * as views from '../../audit/views';
 import type { Config } from '../../config';
 import type { Ledger } from '../../ledger';
+import type { Catalog } from '../../i18n/catalog';
 import type { Checkpoints } from '../../ledger/checkpoints';
 import type { ClipStore } from '../../storage/clip-store';
 
@@ -23,6 +24,8 @@ export interface AuditDeps {
   checkpoints?: Checkpoints;
   /** Called after a page queued background work (a withdrawal's deletions, a CRM replay). */
   onJob?: () => void;
+  /** The locale texts (notices as heard, purpose names); read from the locale folders when absent. */
+  catalog?: Catalog;
 }
 
 /** Who is asking: a signed-in portal user (session) or an API caller (bearer token). */

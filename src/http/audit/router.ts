@@ -4,6 +4,7 @@ import { mountAccessLogRoutes } from './access-log-routes';
 import { auditErrorHandler } from './api-errors';
 import { mountAdminRoutes } from './admin-routes';
 import { mountApprovalRoutes } from './approval-routes';
+import { mountCallRoutes } from './call-routes';
 import { mountConsentRoutes } from './consent-routes';
 import { mountEnrolRoutes } from './enrol-routes';
 import { mountHomeRoutes } from './home-routes';
@@ -23,6 +24,7 @@ import { mountWithdrawalRoutes } from './withdrawal-routes';
 const SIGNED_IN_ROUTES: ReadonlyArray<(kit: PortalKit) => void> = [
   mountHomeRoutes,
   mountConsentRoutes,
+  mountCallRoutes,
   mountApprovalRoutes,
   mountOpsRoutes,
   mountRetentionRoutes,

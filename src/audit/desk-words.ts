@@ -1,0 +1,148 @@
+import type { Lang } from './html';
+
+/** The words of the call and consent pages, the search results and the evidence summary. */
+const EN = {
+  call: 'Call',
+  callPage: 'Call page (timeline, notice heard, handover)',
+  consentPage: 'Consent record',
+  started: 'Started',
+  ended: 'Ended',
+  duration: 'Duration',
+  caller: 'Caller',
+  called: 'Number dialled',
+  country: 'Caller country',
+  language: 'Language',
+  outcome: 'Outcome',
+  routedTo: 'Handed to',
+  consents: 'Consents of this call',
+  noConsent: 'No consent was recorded in this call.',
+  handover: 'Handover',
+  noHandover: 'The call was not handed over.',
+  handoverTo: 'To',
+  handoverReason: 'Reason',
+  consentHolds: 'Consent holds at the handover',
+  yes: 'yes',
+  no: 'no',
+  noticeHeard: 'Notice heard',
+  noNotice: 'No notice was recorded for this call.',
+  playedStarted: 'The call ended while this notice was playing: the caller may not have heard all of it.',
+  playedSwitch: 'Played again after the caller changed the language.',
+  timeline: 'Timeline',
+  timelineSvg: 'Timeline of the call, one numbered dot per step; the table lists the same steps',
+  step: 'Step',
+  time: 'Time',
+  since: 'Since previous step',
+  why: 'Why it counted so',
+  raw: 'Raw ledger events (JSON)',
+  history: 'Caller history: every decision of this number',
+  noHistory: 'No other decisions of this number.',
+  decision: 'Decision',
+  purposeCol: 'Purpose',
+  consentCol: 'Consent',
+  callCol: 'Call',
+  calls: 'Calls',
+  results: 'Calls found',
+  empty:
+    'Enter at least one criterion: a caller number as you have it (030 555111222, +49 30 555 111 222, 0049 30 …), a consent ID, a CallSid, a period, or an outcome.',
+  notANumber: 'This does not look like a phone number; searched for it as typed.',
+  changeReason: 'Change the reason for this access',
+  outcomeFilter: 'Outcome of the call',
+  allPurposes: 'Purposes',
+  clipCipher: 'SHA-256 of the stored ciphertext (encrypted object in the bucket)',
+  clipPlain: 'SHA-256 of the audio file (the decrypted clip, as downloaded)',
+  timesIn: 'Times in',
+  hoverUtc: 'hover a time for UTC',
+  granted: 'granted',
+  refused: 'refused',
+} as const;
+
+export type DeskKey = keyof typeof EN;
+
+const DE: Record<DeskKey, string> = {
+  call: 'Anruf',
+  callPage: 'Anrufseite (Zeitleiste, gehörter Hinweis, Übergabe)',
+  consentPage: 'Einwilligungsnachweis',
+  started: 'Beginn',
+  ended: 'Ende',
+  duration: 'Dauer',
+  caller: 'Anrufer',
+  called: 'Gewählte Nummer',
+  country: 'Land des Anrufers',
+  language: 'Sprache',
+  outcome: 'Ergebnis',
+  routedTo: 'Übergeben an',
+  consents: 'Einwilligungen dieses Anrufs',
+  noConsent: 'In diesem Anruf wurde keine Einwilligung erfasst.',
+  handover: 'Übergabe',
+  noHandover: 'Der Anruf wurde nicht übergeben.',
+  handoverTo: 'An',
+  handoverReason: 'Grund',
+  consentHolds: 'Einwilligung gilt bei der Übergabe',
+  yes: 'ja',
+  no: 'nein',
+  noticeHeard: 'Gehörter Hinweis',
+  noNotice: 'Für diesen Anruf ist kein Hinweis erfasst.',
+  playedStarted: 'Der Anruf endete, während dieser Hinweis lief: vielleicht nicht ganz gehört.',
+  playedSwitch: 'Nach dem Sprachwechsel des Anrufers erneut abgespielt.',
+  timeline: 'Zeitleiste',
+  timelineSvg:
+    'Zeitleiste des Anrufs, ein nummerierter Punkt je Schritt; die Tabelle nennt dieselben Schritte',
+  step: 'Schritt',
+  time: 'Zeit',
+  since: 'Seit dem vorigen Schritt',
+  why: 'Warum es so gewertet wurde',
+  raw: 'Rohdaten der Ledger-Ereignisse (JSON)',
+  history: 'Verlauf: jede Entscheidung dieser Nummer',
+  noHistory: 'Keine weiteren Entscheidungen dieser Nummer.',
+  decision: 'Entscheidung',
+  purposeCol: 'Zweck',
+  consentCol: 'Einwilligung',
+  callCol: 'Anruf',
+  calls: 'Anrufe',
+  results: 'Gefundene Anrufe',
+  empty:
+    'Mindestens ein Kriterium eingeben: eine Rufnummer, wie sie vorliegt (030 555111222, +49 30 555 111 222, 0049 30 …), eine Einwilligungs-ID, eine CallSid, einen Zeitraum oder ein Ergebnis.',
+  notANumber: 'Das sieht nicht wie eine Rufnummer aus; so gesucht, wie eingegeben.',
+  changeReason: 'Grund für diesen Zugriff ändern',
+  outcomeFilter: 'Ergebnis des Anrufs',
+  allPurposes: 'Zwecke',
+  clipCipher: 'SHA-256 des gespeicherten Chiffrats (verschlüsseltes Objekt im Bucket)',
+  clipPlain: 'SHA-256 der Audiodatei (entschlüsselter Ausschnitt, wie heruntergeladen)',
+  timesIn: 'Zeiten in',
+  hoverUtc: 'UTC beim Überfahren einer Zeit',
+  granted: 'erteilt',
+  refused: 'abgelehnt',
+};
+
+export type DeskT = (key: DeskKey) => string;
+
+export const deskWords =
+  (lang: Lang): DeskT =>
+  (key) =>
+    lang === 'de' ? DE[key] : EN[key];
+
+const OUTCOMES: Record<Lang, Record<string, string>> = {
+  en: {
+    granted: 'Consent given',
+    declined: 'Consent refused',
+    withdrawn: 'Withdrawn',
+    no_answer: 'No answer',
+    abandoned: 'Hung up before deciding',
+    minor: 'Under the age of consent',
+    human: 'Handed to a person',
+    active: 'In progress',
+  },
+  de: {
+    granted: 'Eingewilligt',
+    declined: 'Abgelehnt',
+    withdrawn: 'Widerrufen',
+    no_answer: 'Keine Antwort',
+    abandoned: 'Aufgelegt vor der Entscheidung',
+    minor: 'Unter dem Einwilligungsalter',
+    human: 'An einen Menschen übergeben',
+    active: 'Läuft noch',
+  },
+};
+
+export const outcomeWords = (lang: Lang, outcome: string | null): string =>
+  OUTCOMES[lang][outcome ?? 'active'] ?? outcome ?? '—';

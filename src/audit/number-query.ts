@@ -1,0 +1,98 @@
+import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { isCountryCode } from '../config-portal';
+import { normalizeNumber } from '../ledger/identifiers';
+
+/**
+ * A number as an auditor types it ("030 555111222", "+49 30 555-111-222", "0049 30 …"), read the
+ * way the ledger wrote it: the caller hash is an HMAC of the E.164 number Twilio sent, so the query
+ * must become that same E.164 string.
+ *
+ * A national number has no country of its own: it is read in the portal's default country (for
+ * every call) and in the country of each number callers dialled (only for calls to that number),
+ * so "030 …" finds a Berlin caller of the German line and, on an Austrian line, the Austrian one.
+ */
+export interface NumberReading {
+  e164: string;
+  /** Country this reading assumed; null: it holds for every call (international form, or the default country). */
+  country: CountryCode | null;
+}
+
+/** Spaces, dashes, dots, brackets and a `00` international prefix, as people write numbers. */
+function compact(typed: string): string {
+  const digits = typed.replace(/[^\d+]/g, '');
+  return digits.startsWith('00') ? `+${digits.slice(2)}` : digits;
+}
+
+export function numberReadings(
+  typed: string,
+  defaultCountry: CountryCode,
+  calledCountries: readonly CountryCode[],
+): NumberReading[] {
+  const trimmed = typed.trim();
+  if (/^(sip:|client:)/i.test(trimmed)) return [{ e164: normalizeNumber(trimmed), country: null }];
+  const digits = compact(trimmed);
+  if (digits.startsWith('+')) {
+    const parsed = parsePhoneNumberFromString(digits);
+    return [{ e164: parsed?.number ?? digits, country: null }];
+  }
+  const readings: NumberReading[] = [];
+  const seen = new Set<string>();
+  for (const country of [defaultCountry, ...calledCountries]) {
+    const parsed = parsePhoneNumberFromString(digits, country);
+    if (!parsed?.isPossible() || seen.has(parsed.number)) continue;
+    seen.add(parsed.number);
+    readings.push({ e164: parsed.number, country: country === defaultCountry ? null : country });
+  }
+  // Not a number any of these countries writes: searched exactly as typed (it finds nothing, honestly).
+  return readings.length > 0 ? readings : [{ e164: normalizeNumber(trimmed), country: null }];
+}
+
+/** The country of a dialled number (E.164), or null when it names none (a sip: URI, a short code). */
+export function countryOfNumber(number: string): CountryCode | null {
+  const country = parsePhoneNumberFromString(compact(number))?.country;
+  return country && isCountryCode(country) ? country : null;
+}
+
+/** Whether what was typed can be a phone number at all (digits, or a sip:/client: address). */
+export function looksLikeNumber(typed: string): boolean {
+  const t = typed.trim();
+  return /^(sip:|client:)/i.test(t) || (/^[\d\s+()./-]+$/.test(t) && /\d{3,}/.test(t.replace(/\D/g, '')));
+}
+
+/**
+ * The SQL condition that finds a typed number among rows with a caller hash, and its parameters.
+ * `hashColumn` and `calledColumn` name the row's caller hash and the number the call dialled.
+ * A reading that assumed a country only matches calls to that country's numbers (by its calling
+ * code), so a national number never finds a stranger abroad. Plain SQL: both engines run it.
+ */
+export function callerCondition(
+  hash: (e164: string) => string,
+  typed: string,
+  countries: { defaultCountry: CountryCode; others: readonly CountryCode[] },
+  columns: { hash: string; called: string },
+): { sql: string; params: Record<string, string> } {
+  const readings = numberReadings(typed, countries.defaultCountry, countries.others);
+  const params: Record<string, string> = {};
+  const parts = readings.map((r, i) => {
+    params[`nh${i}`] = hash(r.e164);
+    if (!r.country) return `${columns.hash} = @nh${i}`;
+    params[`nc${i}`] = `+${getCountryCallingCode(r.country)}%`;
+    return `(${columns.hash} = @nh${i} AND ${columns.called} LIKE @nc${i})`;
+  });
+  return { sql: `(${parts.join(' OR ')})`, params };
+}
+
+/** The countries a national number may be meant in: the default, then those the operator serves. */
+export function servedCountries(
+  defaultCountry: CountryCode,
+  operator: { numbers: Record<string, unknown>; countryLocales: Record<string, string> },
+): { defaultCountry: CountryCode; others: CountryCode[] } {
+  const others = new Set<CountryCode>();
+  for (const n of Object.keys(operator.numbers)) {
+    const c = countryOfNumber(n);
+    if (c) others.add(c);
+  }
+  for (const c of Object.keys(operator.countryLocales)) if (isCountryCode(c)) others.add(c);
+  others.delete(defaultCountry);
+  return { defaultCountry, others: [...others].sort() };
+}

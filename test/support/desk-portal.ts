@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { createAuditRouter } from '../../src/http/audit';
+import { createLogger } from '../../src/logger';
+import { openRuntime, type Runtime } from '../../src/runtime';
+import { ACCOUNT_SID, AUTH_TOKEN, KEYS } from './gateway';
+import { TwilioEmulator } from './twilio-emulator';
+
+/**
+ * The whole service as an inquiry meets it: voice webhooks the Twilio emulator calls, and the
+ * auditor portal on the same server, one SQLite file, the embedded S3 store. Calls are made
+ * through the real webhooks, so the portal reads the events the call flow really writes.
+ */
+export interface DeskPortal {
+  url: string;
+  rt: Runtime;
+  config: Config;
+  emulator: TwilioEmulator;
+  close(): Promise<void>;
+}
+
+export async function startDeskPortal(env: Record<string, string> = {}): Promise<DeskPortal> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'desk-'));
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const emulator = await TwilioEmulator.start({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    appBaseUrl: url,
+  });
+  const config = loadConfig({
+    PUBLIC_BASE_URL: url,
+    TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    TWILIO_API_BASE: emulator.apiBase,
+    DATABASE_PATH: path.join(dir, 'consent.db'),
+    CONSENT_KEYS: KEYS,
+    HUMAN_AGENT_NUMBER: '+4930111222',
+    LOG_LEVEL: 'silent',
+    ...env,
+  } as NodeJS.ProcessEnv);
+  const log = createLogger(config.logLevel);
+  const rt = await openRuntime(config, log);
+  const app = createApp({
+    config,
+    ledger: rt.ledger,
+    catalog: rt.catalog,
+    privacyTexts: rt.privacyTexts,
+    log,
+    health: rt.health,
+    checkpoints: rt.checkpoints,
+    mount: (a) =>
+      a.use(
+        '/audit',
+        createAuditRouter({
+          ledger: rt.ledger,
+          store: rt.store,
+          config,
+          log,
+          checkpoints: rt.checkpoints,
+          catalog: rt.catalog,
+        }),
+      ),
+  });
+  server.on('request', app);
+  return {
+    url,
+    rt,
+    config,
+    emulator,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await emulator.close();
+      await rt.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
