@@ -5,7 +5,8 @@ import type { Ledger } from '../ledger';
 import type { ChainedRow } from '../ledger/chain';
 import { consentDetail, type ConsentDetail } from './consents';
 import { proveConsent, type ConsentProof } from '../ledger/consent-proof';
-import { escapeHtml } from './html';
+import { summaryHtml } from './evidence-summary';
+import type { NoticeTexts } from './notice-layers';
 
 export const sha256hex = (b: Buffer | string): string => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -18,6 +19,8 @@ export interface EvidenceInput {
   at: Date;
   /** Signs a checkpoint covering the newest entries before the bundle is made. */
   checkpoints?: { tick(force: boolean): Promise<void> };
+  /** Purpose names and the words of recorded prompts, for summary.html. */
+  texts?: NoticeTexts;
 }
 
 /** ISO/IEC TS 27560 / Kantara consent-receipt fields, filled from the ledger. */
@@ -62,33 +65,6 @@ function consentRecord(d: ConsentDetail, config: Config, at: Date): Record<strin
   };
 }
 
-function summaryHtml(d: ConsentDetail, record: Record<string, unknown>, exportedBy: string): string {
-  const rows = (pairs: Array<[string, unknown]>): string =>
-    pairs
-      .map(
-        ([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(String(v ?? '—'))}</td></tr>`,
-      )
-      .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Consent ${escapeHtml(d.consent.id)}</title></head><body>
-<h1>Consent evidence ${escapeHtml(d.consent.id)}</h1>
-<table>${rows([
-    ['Timestamp', d.consent.createdAt],
-    ['Decision', d.consent.decision],
-    ['Status', d.consent.status],
-    ['Method', d.consent.method],
-    ['Language', d.consent.language],
-    ['Purposes', JSON.stringify(d.consent.purposes)],
-    ['Notice version', d.consent.noticeId],
-    ['Call', d.consent.callSid],
-    ['Jurisdiction', record.jurisdiction],
-    ['Exported by', exportedBy],
-    ['Exported at', record.exportedAt],
-  ])}</table>
-<h2>Notice heard</h2><pre>${escapeHtml(d.notice?.content ?? '')}</pre>
-<h2>Timeline</h2><ol>${d.timeline.map((e) => `<li>${escapeHtml(e.at)} ${escapeHtml(e.type)}</li>`).join('')}</ol>
-<p>Verify: see signature.json and manifest.json.</p></body></html>`;
-}
-
 /** The consent's log entries with their inclusion proofs against checkpoint.txt (see README). */
 function logEntries(proof: ConsentProof | null): Record<string, unknown> {
   return {
@@ -118,7 +94,20 @@ export async function buildEvidenceZip(
   const chainRows = input.ledger.eventsForCall(d.consent.callSid) as ChainedRow[];
   const files = new Map<string, Buffer>();
   files.set('record.json', Buffer.from(`${JSON.stringify(record, null, 2)}\n`));
-  files.set('summary.html', Buffer.from(summaryHtml(d, record, input.exportedBy)));
+  files.set(
+    'summary.html',
+    Buffer.from(
+      summaryHtml({
+        d,
+        exportedBy: input.exportedBy,
+        exportedAt: input.at.toISOString(),
+        jurisdiction: String(record.jurisdiction),
+        controller: input.config.operator.controller,
+        publicKeyPem: input.ledger.publicKeyPem(),
+        texts: input.texts,
+      }),
+    ),
+  );
   files.set('notice.txt', Buffer.from(d.notice?.content ?? ''));
   files.set(
     'chain-proof.json',

@@ -11,6 +11,11 @@ export interface CallReport {
   clip: {
     status: 'pending' | 'stored' | 'none' | 'deleted';
     durationSec?: number;
+    /** SHA-256 of the stored ciphertext (the encrypted object in the bucket). */
+    storedCiphertextSha256?: string;
+    /** SHA-256 of the audio file (the decrypted clip, as `consent clip` writes it). */
+    audioFileSha256?: string;
+    /** The stored ciphertext's SHA-256 under its first name, kept for scripts that read it. */
     sha256?: string;
     storedAt?: string;
     deletedAt?: string;
@@ -30,6 +35,8 @@ export function callReport(ledger: Ledger, callSid: string): CallReport | null {
   if (clipRow) {
     clip = { status: clipRow.status };
     if (clipRow.duration_sec !== null) clip.durationSec = clipRow.duration_sec;
+    if (clipRow.cipher_sha256) clip.storedCiphertextSha256 = clipRow.cipher_sha256;
+    if (clipRow.plain_sha256) clip.audioFileSha256 = clipRow.plain_sha256;
     if (clipRow.cipher_sha256) clip.sha256 = clipRow.cipher_sha256;
     if (clipRow.stored_at) clip.storedAt = clipRow.stored_at;
     if (clipRow.deleted_at) clip.deletedAt = clipRow.deleted_at;

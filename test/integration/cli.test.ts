@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -118,6 +119,19 @@ describe('the consent command', () => {
       execFileSync('/usr/bin/ffmpeg', ['-v', 'error', '-i', out, '-f', 'null', '-']),
     ).not.toThrow();
     expect((await consent('clip', 'CNS-20260101-000000000000', '--out', out)).status).toBe(4);
+  });
+
+  test('consent call --json names both clip hashes: the audio file as consent clip writes it, and the stored ciphertext', async () => {
+    const out = path.join(dir, 'hashed.mp3');
+    expect((await consent('clip', granted.consentId, '--out', out)).status).toBe(0);
+    const { clip } = JSON.parse((await consent('call', granted.callSid, '--json')).stdout) as {
+      clip: { audioFileSha256: string; storedCiphertextSha256: string; sha256: string };
+    };
+    expect(clip.audioFileSha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(out)).digest('hex'));
+    expect(clip.storedCiphertextSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(clip.storedCiphertextSha256).not.toBe(clip.audioFileSha256);
+    // The first name of the ciphertext's hash stays for scripts that read it.
+    expect(clip.sha256).toBe(clip.storedCiphertextSha256);
   });
 
   test('consent verify passes on an intact ledger and names the first broken link after tampering', async () => {

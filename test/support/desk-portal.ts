@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app';
-import { loadConfig, type Config } from '../../src/config';
+import express from 'express';
+import { loadConfig, localesDir, type Config } from '../../src/config';
+import { Catalog } from '../../src/i18n/catalog';
 import { createAuditRouter } from '../../src/http/audit';
 import { createLogger } from '../../src/logger';
 import { openRuntime, type Runtime } from '../../src/runtime';
@@ -21,10 +23,15 @@ export interface DeskPortal {
   rt: Runtime;
   config: Config;
   emulator: TwilioEmulator;
+  /** Runs every due background job once (clips, deletions), as the worker would. */
+  runJobs(): Promise<number>;
   close(): Promise<void>;
 }
 
-export async function startDeskPortal(env: Record<string, string> = {}): Promise<DeskPortal> {
+export async function startDeskPortal(
+  env: Record<string, string> = {},
+  options: { promptsDir?: string } = {},
+): Promise<DeskPortal> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'desk-'));
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -47,15 +54,18 @@ export async function startDeskPortal(env: Record<string, string> = {}): Promise
   } as NodeJS.ProcessEnv);
   const log = createLogger(config.logLevel);
   const rt = await openRuntime(config, log);
+  // Recorded prompts of the test's own: the calls play them and the portal shows them beside their text.
+  const catalog = options.promptsDir ? Catalog.load(localesDir(), options.promptsDir) : rt.catalog;
   const app = createApp({
     config,
     ledger: rt.ledger,
-    catalog: rt.catalog,
+    catalog,
     privacyTexts: rt.privacyTexts,
     log,
     health: rt.health,
     checkpoints: rt.checkpoints,
-    mount: (a) =>
+    mount: (a) => {
+      if (options.promptsDir) a.use('/prompts', express.static(options.promptsDir, { index: false }));
       a.use(
         '/audit',
         createAuditRouter({
@@ -64,9 +74,10 @@ export async function startDeskPortal(env: Record<string, string> = {}): Promise
           config,
           log,
           checkpoints: rt.checkpoints,
-          catalog: rt.catalog,
+          catalog,
         }),
-      ),
+      );
+    },
   });
   server.on('request', app);
   return {
@@ -74,6 +85,7 @@ export async function startDeskPortal(env: Record<string, string> = {}): Promise
     rt,
     config,
     emulator,
+    runJobs: () => rt.jobs.runDue(),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

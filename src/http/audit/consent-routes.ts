@@ -8,7 +8,7 @@ import { escapeHtml } from '../../audit/html';
 import { looksLikeNumber } from '../../audit/number-query';
 import { buildEvidenceZip } from '../../audit/evidence';
 import { readClip } from '../../jobs/handlers';
-import { deskView, searchCountries } from './desk-view';
+import { deskView, noticeTexts, searchCountries } from './desk-view';
 import { accessKey, str, type Authed, type Handler, type PortalKit } from './kit';
 import { sendBytes } from './send-bytes';
 
@@ -178,6 +178,7 @@ export function mountConsentRoutes(kit: PortalKit): void {
       exportedBy: c.p.user.email,
       at: now(),
       checkpoints: kit.deps.checkpoints,
+      texts: noticeTexts(kit),
     });
     if (!built) return kit.fail(res, 404, 'notFound');
     kit.audit(res, {

@@ -11,7 +11,7 @@ import type { Ctx, PortalKit } from './kit';
 const texts = new WeakMap<PortalKit, NoticeTexts>();
 
 /** The locale texts the portal shows notices and purpose names with: the runtime's, else read once. */
-function noticeTexts(kit: PortalKit): NoticeTexts {
+export function noticeTexts(kit: PortalKit): NoticeTexts {
   let t = texts.get(kit);
   if (!t) {
     t = new NoticeTexts(kit.deps.catalog ?? Catalog.load(localesDir(), promptsDir()), kit.config);
