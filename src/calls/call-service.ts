@@ -5,13 +5,14 @@ import { classify } from '../flow/intents';
 import { firstStep, initialState, transition, type FlowConfig } from '../flow/machine';
 import type { Answer, CallState, Step, Transition } from '../flow/types';
 import type { Catalog } from '../i18n/catalog';
-import { noticeIdOf, type Ledger } from '../ledger';
+import type { Ledger } from '../ledger';
 import type { LedgerWriter } from '../ledger/writer';
 import type { TwimlRenderer } from '../twiml/render';
 import { withoutQuotes } from './caller-words';
 import { CallStateSeal } from './call-state';
 import { outboundOf } from '../outbound/outbound';
-import type { AnswerWrite, CallWrites, NoticeRef } from './ledger-writes';
+import type { AnswerWrite, CallWrites } from './ledger-writes';
+import { NoticeCache } from './notice-cache';
 import { ageOfConsent, chooseLocale, countryOf } from './locale';
 
 export type Params = Record<string, string | undefined>;
@@ -72,29 +73,17 @@ export class CallService {
   private readonly flow: FlowConfig;
   private readonly clock: () => Date;
   private readonly seal: CallStateSeal;
+  private readonly notices: NoticeCache;
 
   constructor(private readonly d: CallServiceDeps) {
     this.clock = d.clock ?? (() => new Date());
     this.seal = new CallStateSeal(() => d.ledger.derivedKey('call-state'));
+    this.notices = new NoticeCache(d.catalog, d.renderer);
     this.flow = {
       purposes: d.config.operator.purposes.map((p) => p.id),
       locales: d.catalog.locales,
       privacySms: Boolean(d.config.privacyUrl),
     };
-  }
-
-  private readonly notices = new Map<string, NoticeRef>();
-
-  /** The notice text only changes with a deploy, so it is rendered once per locale and age. */
-  private notice(lng: string, age: number): NoticeRef {
-    const key = `${lng}|${age}`;
-    let notice = this.notices.get(key);
-    if (!notice) {
-      const content = this.d.renderer.noticeContent(lng, age);
-      notice = { id: noticeIdOf(lng, 'text', content), locale: lng, content };
-      this.notices.set(key, notice);
-    }
-    return notice;
   }
 
   /**
@@ -109,7 +98,7 @@ export class CallService {
   async incoming(params: Params): Promise<string> {
     const callSid = requireCallSid(params);
     const now = this.clock();
-    const country = countryOf(params.FromCountry, params.From);
+    const country = countryOf(params.FromCountry || params.CallerCountry, params.From);
     const lng = chooseLocale(
       { called: params.To ?? params.Called, country },
       this.d.config.operator,
@@ -117,18 +106,19 @@ export class CallService {
       this.d.config.defaultLocale,
     );
     const age = ageOfConsent(country, this.d.config.operator);
-    const state: CallState = { ...initialState(lng), age };
+    const state: CallState = { ...initialState(lng), age, ...(country ? { cc: country } : {}) };
     await this.d.writer.run('startCall', {
       callSid,
       from: params.From ?? null,
       called: params.To ?? params.Called ?? null,
       country,
       locale: lng,
-      notice: this.notice(lng, age),
+      notice: this.notices.of(state, age),
       stirVerstat: params.StirVerstat ?? null,
       at: now,
     });
-    return this.d.renderer.incoming(lng, { state: this.seal.seal(state, callSid), age });
+    const said = this.d.catalog.textLocale(lng, country);
+    return this.d.renderer.incoming(said, { state: this.seal.seal(state, callSid), age });
   }
 
   /** The state sealed for this call, or Unservable: a foreign or altered state is never acted on. */
@@ -150,7 +140,7 @@ export class CallService {
     const age = this.ageOf(state, callSid);
     const startedMs = await this.d.writer.run('disclosed', {
       callSid,
-      notice: this.notice(state.lng, age),
+      notice: this.notices.of(state, age),
       at: now,
     });
     const next: CallState = { ...state, at: startedMs };
@@ -169,9 +159,13 @@ export class CallService {
       speech: params.SpeechResult || undefined,
       confidence: confidenceOf(params.Confidence, params.SpeechResult || undefined),
     };
-    const classification = classify(input, this.d.catalog.lexicon(state.lng), {
-      minConfidence: this.d.config.minSpeechConfidence,
-    });
+    const classification = classify(
+      input,
+      this.d.catalog.lexicon(this.d.catalog.textLocale(state.lng, state.cc)),
+      {
+        minConfidence: this.d.config.minSpeechConfidence,
+      },
+    );
     const answer: Answer = { ...classification, ...input };
     const t = transition(state, answer, this.flow);
     const age = this.ageOf(state, callSid);
@@ -185,9 +179,9 @@ export class CallService {
       callSid,
       at: now,
       locale: state.lng,
-      notice: this.notice(state.lng, age),
+      notice: this.notices.of(state, age),
       redisclosed: t.events.some((e) => e.type === 'language_changed')
-        ? this.notice(t.state.lng, age)
+        ? this.notices.of(t.state, age)
         : undefined,
       openConsentId: state.cid ?? null,
       decision: t.decision

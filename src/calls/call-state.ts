@@ -74,6 +74,8 @@ function parseState(json: string): CallState | null {
   if (typeof parsed.pi !== 'number' || typeof parsed.miss !== 'number') return null;
   if (typeof parsed.ans !== 'object' || parsed.ans === null) return null;
   if (parsed.cid !== undefined && typeof parsed.cid !== 'string') return null;
+  if (parsed.cc !== undefined && !(typeof parsed.cc === 'string' && /^[A-Z]{2}$/.test(parsed.cc)))
+    return null;
   if (parsed.age !== undefined && !(Number.isInteger(parsed.age) && parsed.age >= 0 && parsed.age <= 21))
     return null;
   return parsed as CallState;

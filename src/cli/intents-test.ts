@@ -138,9 +138,9 @@ export function intentsTest(args: string[], io: Out): number {
 }
 
 function localeLexicon(lng: string): Lexicon {
-  const { lexicons, locales } = readLocales(localesDir());
+  const { lexicons, menu } = readLocales(localesDir());
   const lexicon = lexicons.get(lng);
-  if (!lexicon) throw new Error(`no lexicon for locale ${lng}; available: ${locales.join(', ')}`);
+  if (!lexicon) throw new Error(`no lexicon for locale ${lng}; available: ${menu.join(', ')}`);
   return lexicon;
 }
 

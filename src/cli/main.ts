@@ -186,7 +186,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       }
       case 'locales': {
         if (rest[0] !== 'check') return usage(io);
-        const { locales, problems } = readLocales(localesDir());
+        const { locales, menu, problems } = readLocales(localesDir());
         // Placeholders nothing fills in, texts nothing says, duplicate keys (src/i18n/locale-checks.ts).
         const findings = promptTextFindings(loadConfig());
         for (const f of findings)
@@ -203,7 +203,10 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
           );
           return EXIT.failure;
         }
-        io.out(`locales ok: ${locales.join(', ')}\n`);
+        const countries = locales.filter((l) => !menu.includes(l));
+        io.out(
+          `locales ok: ${menu.join(', ')}${countries.length ? ` (country variants: ${countries.join(', ')})` : ''}\n`,
+        );
         return EXIT.ok;
       }
       case 'withdraw':

@@ -22,7 +22,7 @@ export function currentNoticeContent(rt: Runtime): NoticeContent {
   const renderer = createRenderer(rt.config, rt.catalog);
   const age = rt.config.operator.ageOfConsent.default ?? 16;
   const content: NoticeContent = {};
-  for (const lng of rt.catalog.locales) {
+  for (const lng of rt.catalog.allLocales) {
     const parsed = JSON.parse(renderer.noticeContent(lng, age)) as { texts: Record<string, string> };
     content[lng] = parsed.texts;
   }

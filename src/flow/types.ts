@@ -19,6 +19,8 @@ export interface CallState {
   at?: number;
   /** Age of digital consent for the caller's country, fixed when the call came in. */
   age?: number;
+  /** The caller's country (ISO 3166 alpha-2): picks a country variant of the texts (de-AT). */
+  cc?: string;
 }
 
 export interface Answer {

@@ -5,6 +5,7 @@ import i18next, { type i18n } from 'i18next';
 import { parseLexicon, type Lexicon } from '../flow/intents';
 import { lexiconProblems } from '../flow/intents/check';
 import { JsonPositionError, readJsonFile } from './locale-json';
+import { menuOrder, overlay, parseLocaleName, textLocaleOf, type LocaleName } from './locale-variants';
 
 /** A syntax error already names `file:line:column`. */
 const positioned = (error: unknown): string | undefined =>
@@ -64,29 +65,39 @@ const AUDIO_EXTENSIONS = ['.mp3', '.wav'];
  */
 export class Catalog {
   private constructor(
+    /** The language menu, in its order: languages, then their simple-language variants. */
     readonly locales: string[],
+    /** Every locale that can be spoken: the menu's and the country variants. */
+    readonly allLocales: string[],
     private readonly i18n: i18n,
     private readonly lexicons: Map<string, Lexicon>,
     private readonly audio: Map<string, PromptAudio>,
   ) {}
 
   static load(localesDir: string, promptsDir: string): Catalog {
-    const { locales, resources, lexicons, problems } = readLocales(localesDir);
+    const { locales, menu, resources, lexicons, problems } = readLocales(localesDir);
     if (problems.length > 0) throw new Error(`locales are not valid:\n  - ${problems.join('\n  - ')}`);
     const instance = i18next.createInstance();
     void instance.init({
       resources,
       lng: locales[0],
+      // Variants are merged here, key by key (locale-variants.ts): i18next never falls back itself.
       fallbackLng: false,
+      load: 'currentOnly',
       initAsync: false,
       interpolation: { escapeValue: false },
       returnNull: false,
     });
-    return new Catalog(locales, instance, lexicons, readAudio(promptsDir, locales));
+    return new Catalog(menu, locales, instance, lexicons, readAudio(promptsDir, locales));
   }
 
   has(lng: string): boolean {
     return this.lexicons.has(lng);
+  }
+
+  /** The locale a caller of `lng` from `country` hears: its country variant where one ships. */
+  textLocale(lng: string, country: string | null | undefined): string {
+    return textLocaleOf(lng, country, (l) => this.has(l));
   }
 
   t(lng: string, key: string, vars: Vars = {}): string {
@@ -116,7 +127,10 @@ export class Catalog {
 }
 
 interface LocaleRead {
+  /** Every locale folder, sorted. */
   locales: string[];
+  /** The language menu (see locale-variants.ts). */
+  menu: string[];
   resources: Record<string, { translation: Record<string, unknown> }>;
   lexicons: Map<string, Lexicon>;
   problems: string[];
@@ -143,22 +157,50 @@ export function readLocales(localesDir: string): LocaleRead {
         .sort()
     : [];
   if (names.length === 0) problems.push(`no locale folders in ${localesDir}`);
-  for (const lng of names) {
-    const promptsFile = path.join(localesDir, lng, 'prompts.json');
-    const lexiconFile = path.join(localesDir, lng, 'lexicon.json');
+  const parsed: LocaleName[] = [];
+  for (const name of names) {
+    const p = parseLocaleName(name);
+    if (!p) problems.push(`${name}: not a locale folder name (de, de-simple or de-AT)`);
+    else if (p.kind !== 'language' && !names.includes(p.base))
+      problems.push(`${name}: a variant of ${p.base}, but there is no locales/${p.base}/ folder`);
+    else parsed.push(p);
+  }
+  const own = (lng: string, file: string): unknown =>
+    readJsonFile(path.join(localesDir, lng, file), `${lng}/${file}`).value;
+  const texts = new Map<string, Record<string, unknown>>();
+  // Languages and simple-language variants give every text of their own: a simple variant that
+  // took a text from its language would say it in legal terms. Country variants come after them.
+  const ordered = [...parsed].sort((a, b) => Number(a.kind === 'country') - Number(b.kind === 'country'));
+  for (const { name: lng, kind, base } of ordered) {
+    const baseTexts = texts.get(base);
+    // A language that does not load is reported once, not again through each of its variants.
+    if (kind === 'country' && !baseTexts) continue;
     try {
-      const prompts = readJsonFile(promptsFile, `${lng}/prompts.json`).value as Record<string, unknown>;
+      let prompts = own(lng, 'prompts.json') as Record<string, unknown>;
+      if (kind === 'country') {
+        const { merged, unknown } = overlay(baseTexts ?? {}, prompts);
+        for (const key of unknown) problems.push(`${lng}/prompts.json: "${key}" is not a text of ${base}`);
+        prompts = merged;
+      }
       for (const key of REQUIRED_KEYS) {
         const value = getPath(prompts, key);
         if (typeof value !== 'string' || value.trim() === '')
           problems.push(`${lng}/prompts.json: "${key}" is missing or empty`);
       }
+      texts.set(lng, prompts);
       resources[lng] = { translation: prompts };
     } catch (error) {
       problems.push(positioned(error) ?? `${lng}/prompts.json: ${(error as Error).message}`);
     }
+    // A variant without a lexicon of its own understands callers as its language does.
+    const inherited = kind !== 'language' && !fs.existsSync(path.join(localesDir, lng, 'lexicon.json'));
+    if (inherited) {
+      const lexicon = lexicons.get(base);
+      if (lexicon) lexicons.set(lng, lexicon);
+      continue;
+    }
     try {
-      const lexicon = parseLexicon(readJsonFile(lexiconFile, `${lng}/lexicon.json`).value);
+      const lexicon = parseLexicon(own(lng, 'lexicon.json'));
       // A lexicon that could grant consent to something other than a yes is refused, not loaded.
       for (const problem of lexiconProblems(lexicon)) problems.push(`${lng}/lexicon.json: ${problem}`);
       lexicons.set(lng, lexicon);
@@ -166,8 +208,9 @@ export function readLocales(localesDir: string): LocaleRead {
       problems.push(positioned(error) ?? `${lng}/lexicon.json: ${(error as Error).message}`);
     }
   }
-  if (names.length > 9) problems.push('at most 9 locales fit the one-key language menu');
-  return { locales: names, resources, lexicons, problems };
+  const menu = menuOrder(parsed);
+  if (menu.length > 9) problems.push('at most 9 locales fit the one-key language menu');
+  return { locales: parsed.map((p) => p.name), menu, resources, lexicons, problems };
 }
 
 function readAudio(promptsDir: string, locales: string[]): Map<string, PromptAudio> {

@@ -149,11 +149,11 @@ export function withTexts<
 /** The start-up and `consent locales check` verdict on the operator's texts against the shipped locales. */
 export function operatorTextProblems(
   operator: { texts: OperatorTexts; purposes: ReadonlyArray<{ id: string }> },
-  catalog: Pick<Catalog, 'locales' | 'template' | 'exists'>,
+  catalog: Pick<Catalog, 'allLocales' | 'template' | 'exists'>,
 ): string[] {
   return missingTranslations(
     operator.texts,
-    catalog.locales,
+    catalog.allLocales,
     operator.purposes.map((p) => p.id),
     {
       field: (lng, field) => catalog.template(lng, `operatorDefaults.${field}`) !== undefined,

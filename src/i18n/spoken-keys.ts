@@ -29,6 +29,7 @@ export const USED_UNSPOKEN = [
   'language.name',
   'language.speech',
   'language.voice',
+  'language.rate',
   'smsBody',
   // Each a part of a sentence (retentionList, and the operator's texts where the file sets none).
   'retentionItem',

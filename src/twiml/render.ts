@@ -118,7 +118,8 @@ export class TwimlRenderer {
   }
 
   render(step: Step, state: CallState, d: Dynamic): string {
-    const lng = state.lng;
+    // The caller's language, in its country variant where one ships (state.lng stays the language).
+    const lng = this.catalog.textLocale(state.lng, state.cc);
     switch (step.kind) {
       case 'ask':
         return this.fill(
@@ -131,7 +132,7 @@ export class TwimlRenderer {
       case 'info':
         return this.fill(
           this.cached(`info|${lng}|${d.age}|${step.back}|${step.smsOffer}|${state.pi}`, () =>
-            this.buildInfo(step, state, d.age),
+            this.buildInfo(step, lng, state.pi, d.age),
           ),
           d,
         );
@@ -195,8 +196,7 @@ export class TwimlRenderer {
     return r.toString();
   }
 
-  private buildInfo(step: Extract<Step, { kind: 'info' }>, state: CallState, age: number): string {
-    const lng = state.lng;
+  private buildInfo(step: Extract<Step, { kind: 'info' }>, lng: string, pi: number, age: number): string {
     const vars = this.localVars(lng, age);
     const r = new twilio.twiml.VoiceResponse();
     const g = this.gather(r, lng, `/voice/answer?s=${STATE}`);
@@ -204,7 +204,7 @@ export class TwimlRenderer {
     // Art. 13(1)(d): said only where the operator relies on legitimate interests at all.
     if (this.hasInterests()) this.speak(g, lng, 'infoInterests', vars);
     if (step.smsOffer) this.speak(g, lng, 'smsOffer', vars);
-    const purposeId = this.s.purposes[step.back === 'main' ? 0 : state.pi]?.id ?? 'call';
+    const purposeId = this.s.purposes[step.back === 'main' ? 0 : pi]?.id ?? 'call';
     this.sayQuestion(g, lng, step.back, purposeId, vars);
     if (step.smsOffer) this.speak(g, lng, 'smsHint', vars);
     r.redirect({ method: 'POST' }, this.url(`/voice/answer?s=${STATE}`));
@@ -323,7 +323,10 @@ export class TwimlRenderer {
     return Boolean(this.s.texts.byLocale.legitimateInterests);
   }
 
-  /** The exact texts a caller hears in the consent sequence, stored content-addressed as the notice version. */
+  /**
+   * The exact texts a caller hears in the consent sequence, stored content-addressed as the notice
+   * version. `lng` is the locale they are said in, a simple-language or country variant included.
+   */
   noticeContent(lng: string, age: number): string {
     const vars = this.localVars(lng, age);
     const texts: Record<string, string> = {};
@@ -336,7 +339,7 @@ export class TwimlRenderer {
       ...(this.hasInterests() ? ['infoInterests'] : []),
     ];
     for (const key of keys) {
-      const recorded = this.catalog.recorded(lng, key);
+      const recorded = this.v.recorded(lng, key, vars);
       texts[key] = recorded
         ? `audio:${recorded.urlPath}#sha256=${recorded.sha256}`
         : this.v.sentence(lng, key, vars).text;

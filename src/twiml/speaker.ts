@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import { SMS_KEY } from '../flow/machine';
-import type { Catalog, Vars } from '../i18n/catalog';
+import type { Catalog, PromptAudio, Vars } from '../i18n/catalog';
+import { languageOf, parseLocaleName } from '../i18n/locale-variants';
 import {
   FIELD_VARIABLES,
   fieldOfVariable,
@@ -29,6 +30,9 @@ export interface RenderSettings {
   /** The operator's texts per locale (recipients, authority, ...); plain fields above are the default locale's. */
   texts: OperatorTexts;
 }
+
+/** Voices that take SSML such as `<prosody rate>` inside `<Say>` (Twilio: Amazon Polly and Google). */
+const SSML_VOICE = /^(Polly|Google)\./;
 
 /** The one recording a call has: the consent sequence, started and stopped by this name. */
 export const RECORDING_NAME = 'consent';
@@ -85,9 +89,15 @@ export class Speaker {
     return vars;
   }
 
+  /** The operator's name of a purpose for `lng` or, for a variant, its language; undefined: none. */
+  private operatorPurposeName(lng: string, id: string): string | undefined {
+    const named = this.s.texts.purposeNames[id];
+    return named?.[lng] ?? named?.[languageOf(lng)];
+  }
+
   purposeName(lng: string, id: string): string {
     return (
-      this.s.texts.purposeNames[id]?.[lng] ?? this.catalog.t(lng, `purposeNames.${id}`, { defaultValue: id })
+      this.operatorPurposeName(lng, id) ?? this.catalog.t(lng, `purposeNames.${id}`, { defaultValue: id })
     );
   }
 
@@ -100,7 +110,7 @@ export class Speaker {
       if (name === 'purposeList' || name === 'retentionList' || name === 'purpose')
         if (
           this.s.purposes.some(
-            (p) => this.s.texts.purposeNames[p.id] && !this.s.texts.purposeNames[p.id]?.[lng],
+            (p) => this.s.texts.purposeNames[p.id] && this.operatorPurposeName(lng, p.id) === undefined,
           )
         )
           return true;
@@ -122,21 +132,38 @@ export class Speaker {
     return { lng, text: this.catalog.t(lng, key, vars) };
   }
 
+  /**
+   * The operator's recording of `key` in `lng`. A country variant plays its language's recording
+   * of a text it says word for word the same (the recording says what the caller would hear).
+   */
+  recorded(lng: string, key: string, vars: Vars): PromptAudio | undefined {
+    const own = this.catalog.recorded(lng, key);
+    const base = parseLocaleName(lng);
+    if (own || base?.kind !== 'country') return own;
+    const inherited = this.catalog.recorded(base.base, key);
+    if (!inherited) return undefined;
+    const same =
+      this.sentence(lng, key, vars).text ===
+      this.sentence(base.base, key, { ...vars, ...this.vars(base.base, Number(vars.age ?? 16)) }).text;
+    return same ? inherited : undefined;
+  }
+
   /** Say the text of `key`, or play the operator's recording of it when one exists. */
   speak(node: Container, lng: string, key: string, vars: Vars): void {
-    const recorded = this.catalog.recorded(lng, key);
+    const recorded = this.recorded(lng, key, vars);
     if (recorded) {
       node.play({}, this.url(recorded.urlPath));
       return;
     }
     const said = this.sentence(lng, key, vars);
-    const voice = this.catalog.t(said.lng, 'language.voice');
-    node.say(
-      {
-        language: this.catalog.t(said.lng, 'language.speech') as never,
-        ...(voice && voice !== 'language.voice' ? { voice: voice as never } : {}),
-      },
-      said.text,
-    );
+    const voice = this.catalog.template(said.lng, 'language.voice');
+    const attributes = {
+      language: this.catalog.t(said.lng, 'language.speech') as never,
+      ...(voice ? { voice: voice as never } : {}),
+    };
+    // Slower speech (simple language) is SSML, which Twilio applies to Polly and Google voices only.
+    const rate = this.catalog.template(said.lng, 'language.rate');
+    if (rate && voice && SSML_VOICE.test(voice)) node.say(attributes, '').prosody({ rate }, said.text);
+    else node.say(attributes, said.text);
   }
 }

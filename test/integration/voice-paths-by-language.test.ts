@@ -8,18 +8,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { words } from '../../src/flow/normalize';
+import { languageOf } from '../../src/i18n/locale-variants';
 import { said, startGateway, type Gateway } from '../support/gateway';
+import { LOCALES, LOCALES_DIR } from '../support/shipped-locales';
 import type { EmulatedCall, Heard } from '../support/twilio-emulator';
 
 // ---------------------------------------------------------------------------------------------
 // Locales, as shipped
 
-const LOCALES_DIR = path.join(__dirname, '../../locales');
 const CORPUS_DIR = path.join(__dirname, '../unit/corpus');
-const LOCALES = fs
-  .readdirSync(LOCALES_DIR)
-  .filter((name) => fs.statSync(path.join(LOCALES_DIR, name)).isDirectory())
-  .sort();
 
 type Json = Record<string, unknown>;
 const readJson = (file: string): Json => JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
@@ -33,10 +30,16 @@ interface LexiconFile {
   agent: string[];
   negators: string[];
 }
+/** A variant's own file (de-simple/lexicon.json, de-simple.json), else its language's, as the service reads it. */
+function ownOrLanguage(dir: string, lng: string, file: string): string {
+  const at = (l: string): string =>
+    file.startsWith('.') ? path.join(dir, `${l}${file}`) : path.join(dir, l, file);
+  return fs.existsSync(at(lng)) ? at(lng) : at(languageOf(lng));
+}
 const LEXICONS: Record<string, LexiconFile> = Object.fromEntries(
   LOCALES.map((lng) => [
     lng,
-    readJson(path.join(LOCALES_DIR, lng, 'lexicon.json')) as unknown as LexiconFile,
+    readJson(ownOrLanguage(LOCALES_DIR, lng, 'lexicon.json')) as unknown as LexiconFile,
   ]),
 );
 
@@ -208,7 +211,7 @@ function spans(spoken: string[], phrase: string): Array<[number, number]> {
  */
 function negatedYes(lng: string): { text: string; fromCorpus: boolean } {
   const lex = LEXICONS[lng] as LexiconFile;
-  const file = path.join(CORPUS_DIR, `${lng}.json`);
+  const file = ownOrLanguage(CORPUS_DIR, lng, '.json');
   if (fs.existsSync(file)) {
     const corpus = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<{
       text: string;

@@ -1,13 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readLocales } from '../../src/i18n/catalog';
 
-/** The locale folders that ship under locales/ (a new folder is picked up without touching tests). */
 export const LOCALES_DIR = path.join(__dirname, '../../locales');
-export const LOCALES = fs
-  .readdirSync(LOCALES_DIR)
-  .filter((name) => fs.statSync(path.join(LOCALES_DIR, name)).isDirectory())
-  .sort();
+const shipped = readLocales(LOCALES_DIR);
+/**
+ * The locales a caller can pick, in the language menu's order: each language and simple-language
+ * variant that ships under locales/ (a new folder is picked up without touching tests).
+ */
+export const LOCALES = shipped.menu;
+/** Country variants (de-AT): only the texts that differ, chosen by the caller's country. */
+export const COUNTRY_VARIANTS = shipped.locales.filter((l) => !LOCALES.includes(l));
 
 type Json = Record<string, unknown>;
 const prompts = new Map<string, Json>();

@@ -32,6 +32,8 @@ export interface Heard {
   url?: string;
   number?: string;
   whisper?: Heard[];
+  /** For Say: the speaking rate of its SSML `<prosody rate>`, where the text is wrapped in one. */
+  rate?: string;
   /** For Say and Dial: whether a recording of this call was running when it happened. */
   recording?: boolean;
   attrs: Record<string, string>;
@@ -734,6 +736,42 @@ type Step =
   | { kind: 'fetch'; url: string; method: string; params: Record<string, string> };
 
 const GATHER_NESTABLE = new Set(['Say', 'Play', 'Pause']);
+/** SSML elements Twilio documents inside <Say>; it applies them to Amazon Polly and Google voices only. */
+const SSML_ELEMENTS = new Set([
+  'break',
+  'emphasis',
+  'lang',
+  'p',
+  'phoneme',
+  'prosody',
+  's',
+  'say-as',
+  'sub',
+  'w',
+]);
+const PROSODY_RATE = /^(x-slow|slow|medium|fast|x-fast|\d{1,3}%)$/;
+
+/** The <prosody rate> of a <Say>; throws (an application error) on SSML Twilio would refuse. */
+function sayRate(say: XmlElement): string | undefined {
+  let rate: string | undefined;
+  const walk = (el: XmlElement): void => {
+    for (const child of childElements(el)) {
+      if (!SSML_ELEMENTS.has(child.name)) throw new Error(`<${child.name}> is not SSML that <Say> takes`);
+      if (!/^(Polly|Google)\./.test(say.attrs.voice ?? ''))
+        throw new Error(
+          `SSML <${child.name}> needs a Polly or Google voice, not "${say.attrs.voice ?? 'default'}"`,
+        );
+      if (child.name === 'prosody' && child.attrs.rate !== undefined) {
+        if (!PROSODY_RATE.test(child.attrs.rate))
+          throw new Error(`invalid prosody rate "${child.attrs.rate}"`);
+        rate = child.attrs.rate;
+      }
+      walk(child);
+    }
+  };
+  walk(say);
+  return rate;
+}
 
 export class EmulatedCall {
   readonly callSid = newSid('CA');
@@ -1043,14 +1081,17 @@ export class EmulatedCall {
   private heardOf(el: XmlElement, doc: Doc): Heard {
     const attrs = { ...el.attrs };
     switch (el.name) {
-      case 'Say':
+      case 'Say': {
+        const rate = sayRate(el);
         return {
           verb: 'Say',
           text: textContent(el).replace(/\s+/g, ' ').trim(),
           language: attrs.language,
           voice: attrs.voice,
+          ...(rate ? { rate } : {}),
           attrs,
         };
+      }
       case 'Play': {
         const src = textContent(el).trim();
         return { verb: 'Play', url: src ? new URL(src, doc.url).toString() : undefined, attrs };
