@@ -147,8 +147,13 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const asked = /[?¿]/.test(speech);
   const whole = wholeYes(raw, words.length);
   const spoken = toWords(speech);
+  // Irish "grand so" ends in a yes phrase that ends in the fragment: it was said to the end.
+  const endsInYes = (start: number): boolean =>
+    c.writtenYes.some((y) =>
+      occurrences(spoken, y.words).some(([s, e]) => e === spoken.length && s <= start),
+    );
   const cutOff = c.trailing.find((f) =>
-    occurrences(spoken, f.words).some(([, end]) => end === spoken.length),
+    occurrences(spoken, f.words).some(([start, end]) => end === spoken.length && !endsInYes(start)),
   );
   if (whole.granted && cutOff)
     return speechResult('unclear', `not a whole yes: unfinished sentence ending in '${cutOff.text}'`);

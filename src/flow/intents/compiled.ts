@@ -29,6 +29,8 @@ export interface Compiled {
   keyWords: Phrase[];
   /** Fragments as written, fillers kept: "evet yani", "yes I mean" end in the middle of a sentence. */
   trailing: Phrase[];
+  /** Yes phrases as written, fillers kept: a yes that ends in a filler word ("grand so") ends there. */
+  writtenYes: Phrase[];
 }
 
 /** Which lexicon key each category is read from, for messages that point an operator at the file. */
@@ -73,6 +75,7 @@ export function compiled(lexicon: Lexicon): Compiled {
       })),
       keyWords: compile(lexicon.keyWords ?? [], fillers),
       trailing: compile(lexicon.fragments ?? [], []),
+      writtenYes: compile([...lexicon.yes, ...lexicon.yesIdioms], []),
     };
     cache.set(lexicon, c);
   }
