@@ -93,7 +93,6 @@ const BLOCKER_NAME: Partial<Record<Category, string>> = {
   addressee: 'someone addressed',
   fragment: 'unfinished sentence',
   negator: 'negation',
-  topic: 'question',
 };
 
 const speechResult = (intent: Intent, reason: string): Classification => ({ intent, via: 'speech', reason });
