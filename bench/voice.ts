@@ -134,9 +134,14 @@ export async function benchVoice(o: BenchOptions): Promise<VoiceBenchResult> {
           concurrency: o.connections,
         });
     };
+    /** When each measured service round ran (monotonic µs, the clock of V8's profiles). */
+    const windows: Array<{ route: Route; startUs: number; endUs: number }> = [];
+    const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
     const runService = async (route: Route, seconds: number): Promise<LoadResult> => {
       await prepareFor(route, seconds);
+      const startUs = nowUs();
       const result = await generator.load(job(route, service.url, seconds));
+      windows.push({ route, startUs, endUs: nowUs() });
       if (route === 'answer') pooled -= result.requests - result.exhausted;
       bestRate = Math.max(bestRate, result.rps);
       return result;
@@ -181,6 +186,8 @@ export async function benchVoice(o: BenchOptions): Promise<VoiceBenchResult> {
         p99Ratio: median(rounds.map((x) => x.p99Ratio)),
       });
     }
+    if (o.cpuProfileDir)
+      fs.writeFileSync(path.join(o.cpuProfileDir, 'rounds.json'), JSON.stringify(windows, null, 1));
     const ledger = o.serviceEnv?.DATABASE_URL
       ? { calls: -1, answers: -1, failSafes: -1, consents: -1 }
       : countLedger(service.databasePath);
