@@ -185,6 +185,7 @@ export async function startBaseline(pin: string[]): Promise<Running> {
 }
 
 export interface LoadGenerator {
+  pid: number | undefined;
   prepare(job: PrepareJob): Promise<number>;
   load(job: LoadJob): Promise<LoadResult>;
   stop(): Promise<void>;
@@ -215,6 +216,7 @@ export function startLoadGenerator(pin: string[]): LoadGenerator {
     });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
+    pid: child.pid,
     prepare: (job) => ask<number>({ id: nextId++, kind: 'prepare', job }),
     load: (job) => ask<LoadResult>({ id: nextId++, kind: 'load', job }),
     async stop() {
@@ -222,6 +224,20 @@ export function startLoadGenerator(pin: string[]): LoadGenerator {
       await exited;
     },
   };
+}
+
+/**
+ * CPU seconds a process (all its threads) used so far, from /proc; null where there is none. On a
+ * shared machine CPU time per request is steadier than throughput: it says what a change saved.
+ */
+export function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime (fields 14 and 15 of stat; 12 and 13 after the command name), in ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 export function tempDirectory(): string {

@@ -32,6 +32,10 @@ export interface LoadResult {
   errors: number;
   /** Requests sent after the prepared calls ran out (a repeat of an answered call's request). */
   exhausted: number;
+  /** CPU time the server process used per request in the round (all threads), µs; set by the bench. */
+  cpuUs?: number;
+  /** Share of its core the load generator used in the round: near 100 %, it set the pace. */
+  generatorBusy?: number;
 }
 
 export type ToLoadGenerator =

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  cpuSeconds,
   pinning,
   startBaseline,
   startLoadGenerator,
@@ -140,14 +141,16 @@ export async function benchVoice(o: BenchOptions): Promise<VoiceBenchResult> {
     const runService = async (route: Route, seconds: number): Promise<LoadResult> => {
       await prepareFor(route, seconds);
       const startUs = nowUs();
-      const result = await generator.load(job(route, service.url, seconds));
+      const result = await measured(service.child.pid, generator.pid, () =>
+        generator.load(job(route, service.url, seconds)),
+      );
       windows.push({ route, startUs, endUs: nowUs() });
       if (route === 'answer') pooled -= result.requests - result.exhausted;
       bestRate = Math.max(bestRate, result.rps);
       return result;
     };
     const runBaseline = (route: Route, seconds: number): Promise<LoadResult> =>
-      generator.load(job(route, baseline.url, seconds));
+      measured(baseline.child.pid, generator.pid, () => generator.load(job(route, baseline.url, seconds)));
 
     const routes: RouteBench[] = [];
     for (const route of o.routes) {
@@ -188,6 +191,8 @@ export async function benchVoice(o: BenchOptions): Promise<VoiceBenchResult> {
     }
     if (o.cpuProfileDir)
       fs.writeFileSync(path.join(o.cpuProfileDir, 'rounds.json'), JSON.stringify(windows, null, 1));
+    // Stopped first: requests still in flight when a round ended are committed, and counted.
+    await service.stop();
     const ledger = o.serviceEnv?.DATABASE_URL
       ? { calls: -1, answers: -1, failSafes: -1, consents: -1 }
       : countLedger(service.databasePath);
@@ -198,9 +203,31 @@ export async function benchVoice(o: BenchOptions): Promise<VoiceBenchResult> {
   }
 }
 
+async function measured(
+  pid: number | undefined,
+  generatorPid: number | undefined,
+  load: () => Promise<LoadResult>,
+): Promise<LoadResult> {
+  const before = cpuSeconds(pid);
+  const generatorBefore = cpuSeconds(generatorPid);
+  const started = Date.now();
+  const result = await load();
+  const after = cpuSeconds(pid);
+  const generatorAfter = cpuSeconds(generatorPid);
+  if (before === null || after === null || result.requests === 0) return result;
+  return {
+    ...result,
+    cpuUs: ((after - before) * 1e6) / result.requests,
+    generatorBusy:
+      generatorBefore === null || generatorAfter === null
+        ? undefined
+        : ((generatorAfter - generatorBefore) * 1000) / (Date.now() - started),
+  };
+}
+
 function roundLine(r: Round): string {
   const side = (x: LoadResult): string =>
-    `${x.rps.toFixed(0)} req/s p99 ${x.p99} ms${x.non2xx + x.errors > 0 ? ` (${x.non2xx} non-2xx, ${x.errors} errors)` : ''}`;
+    `${x.rps.toFixed(0)} req/s p99 ${x.p99} ms${x.cpuUs === undefined ? '' : ` ${x.cpuUs.toFixed(0)} µs CPU/req`}${x.generatorBusy === undefined ? '' : ` (load generator ${(x.generatorBusy * 100).toFixed(0)} %)`}${x.non2xx + x.errors > 0 ? ` (${x.non2xx} non-2xx, ${x.errors} errors)` : ''}`;
   const ran = r.service.exhausted > 0 ? `, ran out of prepared calls: ${r.service.exhausted} repeats` : '';
   return `bare ${side(r.baseline)} | service ${side(r.service)} | ${r.throughputRatio.toFixed(2)}× / p99 ${r.p99Ratio.toFixed(2)}×${ran}`;
 }
