@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { JobHealth } from './ledger/jobs-repo';
@@ -8,7 +9,7 @@ import type { Catalog } from './i18n/catalog';
 import type { Ledger } from './ledger';
 import type { LedgerWriter } from './ledger/writer';
 import { mountPrivacyRoutes } from './http/privacy';
-import { mountVoiceRoutes } from './http/voice';
+import { isVoiceWebhook, mountVoiceRoutes, voiceWebhooks } from './http/voice';
 import { mountLedgerRoutes, type CheckpointSource } from './http/ledger-routes';
 import { PrivacyTexts } from './privacy/texts';
 import { TwimlRenderer, type RenderSettings } from './twiml/render';
@@ -69,6 +70,15 @@ export function createRenderer(config: Config, catalog: Catalog): TwimlRenderer 
 
 /** Wires the routers; does no I/O, so tests build as many apps as they like. */
 export function createApp(deps: AppDeps): Express {
+  return createService(deps).app;
+}
+
+/**
+ * The app and the server's request listener: webhooks (POST /voice/…) go straight to their
+ * handler, everything else through Express. Express's routing and response path cost a webhook
+ * more than checking its signature; the handler is the one Express mounts, so both serve alike.
+ */
+export function createService(deps: AppDeps): { app: Express; listener: RequestListener } {
   const app = express();
   app.disable('x-powered-by');
   // Only the configured proxies may name the client: otherwise anyone picks their own address
@@ -86,8 +96,7 @@ export function createApp(deps: AppDeps): Express {
     onJob: deps.onJob,
   });
 
-  // Webhooks first: they are the traffic, and every route layer before them costs each call.
-  mountVoiceRoutes(app, {
+  const voice = voiceWebhooks({
     calls,
     renderer,
     authToken: deps.config.twilio.authToken,
@@ -95,6 +104,8 @@ export function createApp(deps: AppDeps): Express {
     defaultLocale: deps.config.defaultLocale,
     log: deps.log,
   });
+  // Webhooks first: they are the traffic, and every route layer before them costs each call.
+  mountVoiceRoutes(app, voice);
   app.get('/healthz', async (_req, res) => {
     const result = await deps.health
       .check()
@@ -122,5 +133,11 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');
   });
-  return app;
+  return {
+    app,
+    listener: (req, res) => {
+      if (isVoiceWebhook(req)) void voice(req, res);
+      else app(req, res);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { createApp } from './app';
+import { createService } from './app';
 import { createAuditRouter } from './http/audit';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   sweepTempFiles();
   scheduleSweep(runtime.ledger, new Date());
   runtime.jobs.poke();
-  const app = createApp({
+  const { listener } = createService({
     config,
     ledger: runtime.ledger,
     writer: runtime.writer,
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
         }),
       ),
   });
-  const server = http.createServer(app);
+  const server = http.createServer(listener);
   server.keepAliveTimeout = 65_000;
   server.listen(config.port, () =>
     log.info(

@@ -1,4 +1,6 @@
-import type { Express, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import querystring from 'node:querystring';
+import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { BadRequest, Unservable, type CallService, type Params } from '../calls/call-service';
 import type { TwimlRenderer } from '../twiml/render';
@@ -29,7 +31,7 @@ type Route =
  * Written directly rather than through res.send: a webhook answer is never cached or revalidated,
  * so the ETag express would hash over every TwiML body buys nothing.
  */
-const xml = (res: Response, body: string): void => {
+const xml = (res: ServerResponse, body: string): void => {
   res.writeHead(200, {
     'content-type': 'text/xml; charset=utf-8',
     'content-length': Buffer.byteLength(body),
@@ -38,18 +40,42 @@ const xml = (res: Response, body: string): void => {
   res.end(body);
 };
 
-const text = (res: Response, status: number, body: string): void => {
-  res.status(status).type('text/plain').send(body);
+const text = (res: ServerResponse, status: number, body: string): void => {
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
 };
+
+/** `/voice/<route>?<query>` of a request line: the route's name and its query parameters. */
+function target(url: string): { name: string; query: Params } {
+  const q = url.indexOf('?');
+  const pathname = q === -1 ? url : url.slice(0, q);
+  const name = pathname.slice('/voice/'.length);
+  return {
+    name: name.includes('/') ? '' : name,
+    query: q === -1 ? {} : singleValues(querystring.parse(url.slice(q + 1))),
+  };
+}
+
+/** A POST to /voice/…: the server hands it to the webhook handler without Express (see createService). */
+export function isVoiceWebhook(req: IncomingMessage): boolean {
+  return req.method === 'POST' && (req.url ?? '').startsWith('/voice/');
+}
 
 /**
  * Twilio-facing routes under /voice. Each request is: body → signature → use case → TwiML, in one
- * handler (one route layer, as cheap as Express gets). Nothing is written before the signature
+ * handler on Node's own request and response: the service's server calls it before Express (whose
+ * routing and response path cost a webhook more than its signature check), and Express mounts the
+ * same handler for apps built without that server. Nothing is written before the signature
  * holds. A caller is never left with Twilio's "application error": any failure in a voice webhook
  * (an unreadable state or CallSid included) answers TwiML that stops the consent recording and
  * routes to a human; a failing status callback answers 503 so Twilio retries.
  */
-export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
+export function voiceWebhooks(
+  d: VoiceRouteDeps,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const routes = new Map<string, Route>([
     ['incoming', { kind: 'voice', failSafe: 'handover', handle: (p) => d.calls.incoming(p) }],
     ['consent', { kind: 'voice', failSafe: 'handover', handle: (p, q) => d.calls.consentStart(p, q.s) }],
@@ -75,7 +101,7 @@ export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
   };
 
   const failSafe = async (
-    res: Response,
+    res: ServerResponse,
     kind: FailSafeKind,
     name: string,
     params: Params,
@@ -93,8 +119,9 @@ export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
     xml(res, f.handover(lng));
   };
 
-  app.post('/voice/:route', async (req: Request, res: Response): Promise<void> => {
-    const name = typeof req.params.route === 'string' ? req.params.route : '';
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? '';
+    const { name, query } = target(url);
     const route = routes.get(name);
     if (!route) {
       req.resume();
@@ -109,11 +136,12 @@ export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
       text(res, status, error instanceof BodyError ? error.message : 'unreadable request body');
       return;
     }
+    const signature = req.headers['x-twilio-signature'];
     if (
       !validTwilioSignature(
         d.authToken,
-        req.header('X-Twilio-Signature'),
-        `${d.publicBaseUrl}${req.originalUrl}`,
+        typeof signature === 'string' ? signature : undefined,
+        `${d.publicBaseUrl}${url}`,
         form,
       )
     ) {
@@ -121,12 +149,11 @@ export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
       return;
     }
     const params = singleValues(form);
-    const query = singleValues(req.query);
     try {
       if (route.kind === 'voice') xml(res, await route.handle(params, query));
       else {
         await route.handle(params);
-        res.status(204).end();
+        res.writeHead(204).end();
       }
     } catch (error) {
       // Twilio never sends a voice webhook without a CallSid: such a request is nobody's call.
@@ -138,7 +165,7 @@ export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
       if (error instanceof Unservable && route.kind === 'callback') {
         // Correctly signed but nothing Twilio could fix by retrying: acknowledged, nothing written.
         d.log.warn({ route: name, callSid: params.CallSid, reason: error.message }, 'callback not served');
-        res.status(204).end();
+        res.writeHead(204).end();
         return;
       }
       d.log.error(
@@ -153,5 +180,17 @@ export function mountVoiceRoutes(app: Express, d: VoiceRouteDeps): void {
         await failSafe(res, route.failSafe, name, params, query, problem);
       } else text(res, 503, 'temporarily unavailable');
     }
-  });
+  };
+  return (req, res) =>
+    handle(req, res).catch((error: unknown) => {
+      // The fail-safe itself failed (it renders from cached templates): never a hanging request.
+      d.log.error({ err: error }, 'voice webhook failed without an answer');
+      if (!res.headersSent) text(res, 500, 'internal error');
+      else res.end();
+    });
+}
+
+/** The same handler as an Express route, for apps served without createService's server. */
+export function mountVoiceRoutes(app: Express, handler: ReturnType<typeof voiceWebhooks>): void {
+  app.post('/voice/:route', (req, res) => handler(req, res));
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp } from '../../src/app';
+import { createService } from '../../src/app';
 import { callReport, type CallReport } from '../../src/cli/call-report';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -78,7 +78,8 @@ export async function startGateway(
   } as NodeJS.ProcessEnv);
   const log = createLogger(config.logLevel);
   const runtime = await openRuntime(config, log, { writerThread: true });
-  const app = createApp({
+  // The listener main.ts serves: webhooks reach their handler as in production, the rest Express.
+  const { listener } = createService({
     config,
     ledger: runtime.ledger,
     writer: runtime.writer,
@@ -88,7 +89,7 @@ export async function startGateway(
     health: runtime.health,
     checkpoints: runtime.checkpoints,
   });
-  server.on('request', app);
+  server.on('request', listener);
   return {
     url,
     assistantRequests,
