@@ -77,4 +77,5 @@ export const NAV: ReadonlyArray<{ href: string; label: Key; permission: Permissi
   { href: '/audit/tokens', label: 'tokens', permission: null },
   { href: '/audit/access-log', label: 'accessLog', permission: 'readAccessLog' },
   { href: '/audit/ledger', label: 'ledger', permission: null },
+  { href: '/audit/verify', label: 'verify', permission: null },
 ];

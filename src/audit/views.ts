@@ -20,7 +20,8 @@ export function loginPage(t: T, csrf: string, error: string | null, email = ''):
 ${field('email', t('email'), { type: 'email', required: true, autocomplete: 'username', value: email })}
 ${field('password', t('password'), { type: 'password', required: true, autocomplete: 'current-password' })}
 ${field('code', t('totp'), { required: true, autocomplete: 'one-time-code', extra: ' inputmode="numeric" pattern="[0-9]{6}" maxlength="6"' })}
-<button type="submit">${t('login')}</button></form>`;
+<button type="submit">${t('login')}</button></form>
+<p><a href="/audit/verify">${t('verifyLink')}</a></p>`;
 }
 
 export function homePage(t: T, role: Role, publicKeyPem: string): string {

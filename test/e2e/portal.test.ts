@@ -89,7 +89,10 @@ test('An auditor signs in with TOTP, states a reason, finds a consent, plays its
   expect(fs.readFileSync(await clipDownload.path()).equals(testMp3())).toBe(true);
 
   const [zipDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
-  const verdict = verifyEvidenceZip(fs.readFileSync(await zipDownload.path()), publicKey);
+  const verdict = await verifyEvidenceZip(
+    fs.readFileSync(await zipDownload.path()),
+    portal.rt.ledger.signingKeys.publicKeys(),
+  );
   expect(verdict).toMatchObject({ ok: true, consentId: seeded.consentId, problems: [] });
   expect(verdict.files).toContain('clip.mp3');
   await context.close();

@@ -178,12 +178,14 @@ describe('auditor work', () => {
     expect(beyond.status).toBe(416);
   });
 
-  test('When evidence is exported, then the ZIP verifies against the portal key and tampering is caught', async () => {
+  test('When evidence is exported, then the ZIP verifies against the operator keys and tampering is caught', async () => {
     const res = await clients.auditor.get(`/audit/consents/${withClip.consentId}/export`);
     expect(res.headers.get('content-type')).toMatch(/application\/zip/);
     const zip = Buffer.from(await res.arrayBuffer());
     const pem = await (await clients.auditor.get('/audit/public-key')).text();
-    const verdict = verifyEvidenceZip(zip, pem);
+    const keys = portal.rt.ledger.signingKeys.publicKeys();
+    expect(keys.find((k) => k.use === 'export' && k.active)?.publicKeyPem).toBe(pem);
+    const verdict = await verifyEvidenceZip(zip, keys);
     expect(verdict).toMatchObject({ ok: true, consentId: withClip.consentId });
     expect(verdict.files).toEqual(
       expect.arrayContaining([
@@ -195,7 +197,7 @@ describe('auditor work', () => {
         'signature.json',
       ]),
     );
-    const files = readZip(zip);
+    const files = await readZip(zip);
     expect(files.get('clip.mp3')?.equals(testMp3())).toBe(true);
     const record = JSON.parse(files.get('record.json')?.toString() ?? '{}') as Record<string, unknown>;
     for (const field of [
@@ -214,13 +216,23 @@ describe('auditor work', () => {
     const at = tampered.indexOf(testMp3().subarray(1000, 1032));
     expect(at).toBeGreaterThan(0);
     tampered[at] = (tampered[at] ?? 0) ^ 0xff;
-    expect(verifyEvidenceZip(tampered, pem)).toMatchObject({ ok: false, problems: ['clip.mp3 was altered'] });
+    expect(await verifyEvidenceZip(tampered, keys)).toMatchObject({
+      ok: false,
+      problems: [
+        'clip.mp3 does not match its hash (it was changed)',
+        'clip.mp3 is not the recording the log names.',
+      ],
+    });
     const stranger = crypto
       .generateKeyPairSync('ed25519')
       .publicKey.export({ format: 'pem', type: 'spki' })
       .toString();
-    expect(verifyEvidenceZip(zip, stranger).problems).toEqual([
-      'signature does not verify with the trusted public key',
+    const forged = [
+      ...keys.filter((k) => k.use === 'checkpoint'),
+      { use: 'export' as const, keyId: 'export-9', active: true, publicKeyPem: stranger },
+    ];
+    expect((await verifyEvidenceZip(zip, forged)).problems).toEqual([
+      "The signature over manifest.json does not verify with any of the operator's export keys.",
     ]);
   });
 });

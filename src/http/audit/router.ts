@@ -15,6 +15,7 @@ import { mountOpsRoutes } from './ops-routes';
 import { mountRetentionRoutes } from './retention-routes';
 import { mountLoginRoutes, mountPrincipal } from './session-routes';
 import { mountTokenRoutes } from './token-routes';
+import { mountVerifyRoutes } from './verify-routes';
 import { mountWithdrawalRoutes } from './withdrawal-routes';
 
 /**
@@ -53,6 +54,8 @@ export function createAuditRouter(deps: AuditDeps): express.Router {
     res.locals.ctx = { lang, t: translator(lang), p: null } satisfies Ctx;
     next();
   });
+  // Public, and before the body parsers: it reads its own (larger) uploads.
+  mountVerifyRoutes(kit);
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
   router.use(express.json({ limit: '16kb' }));
 
