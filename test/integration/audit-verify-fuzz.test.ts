@@ -113,11 +113,29 @@ const mutation = (): fc.Arbitrary<() => Promise<Buffer>> => {
   );
 };
 
-/** A byte flip in a ZIP header (a date, say) may leave every file as signed: only content counts. */
+/**
+ * Whether a candidate still holds the export as signed. Every file but signature.json is covered
+ * by the manifest's hashes, so it must be byte for byte the same; of signature.json only what is
+ * checked counts (the manifest hash and the signature's bytes: its description, say, is no claim).
+ * A byte flip in a ZIP header (a date) leaves every file as it was, and may stay valid.
+ */
 async function sameFiles(candidate: Buffer): Promise<boolean> {
+  const signed = (b: Buffer | undefined): string => {
+    try {
+      const s = JSON.parse(b?.toString('utf8') ?? '') as { manifestSha256: unknown; signature: unknown };
+      return `${String(s.manifestSha256)}|${Buffer.from(String(s.signature), 'base64').toString('hex')}`;
+    } catch {
+      return 'unreadable';
+    }
+  };
   try {
     const got = await readZipFiles(candidate);
-    return got.size === files.size && [...files].every(([n, b]) => got.get(n)?.equals(b) === true);
+    return (
+      got.size === files.size &&
+      [...files].every(([n, b]) =>
+        n === 'signature.json' ? signed(got.get(n)) === signed(b) : got.get(n)?.equals(b) === true,
+      )
+    );
   } catch {
     return false;
   }

@@ -78,12 +78,28 @@ export function mountVerifyRoutes(kit: PortalKit): void {
   const refuse = (req: Request, res: Response, status: number, message: string): void =>
     answer(req, res, status, { kind: 'refused', message });
 
+  /**
+   * A refusal in the middle of an upload waits until the client has sent the rest (read and
+   * dropped), so it can read the answer instead of seeing the connection reset under it; a body
+   * far beyond the limit is cut off instead.
+   */
+  const refuseAfterBody = (req: Request, res: Response, status: number, message: string): void => {
+    if (req.complete || req.readableEnded) return refuse(req, res, status, message);
+    let seen = 0;
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > 4 * MAX_UPLOAD_BYTES) req.destroy();
+    });
+    req.once('end', () => refuse(req, res, status, message));
+    req.resume();
+  };
+
   router.post(
     '/verify',
     (req, res, next) => {
       if (limiter.hit(req.ip ?? '', now().getTime())) return next();
       res.setHeader('Retry-After', '60');
-      refuse(
+      refuseAfterBody(
         req,
         res,
         429,
@@ -98,13 +114,13 @@ export function mountVerifyRoutes(kit: PortalKit): void {
           (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') ||
           (typeof error === 'object' && error !== null && 'status' in error && error.status === 413);
         if (tooLarge)
-          return refuse(
+          return refuseAfterBody(
             req,
             res,
             413,
             `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB: it is no evidence export.`,
           );
-        refuse(
+        refuseAfterBody(
           req,
           res,
           400,
