@@ -204,7 +204,7 @@ test('The exported summary.html reads like a printable certificate: heard, answe
   const consentId = desk.rt.ledger.getCall(sids.granted)?.consent_id ?? '';
   await page.goto(`${desk.url}/audit/consents/${consentId}`);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
-  const files = readZip(fs.readFileSync(await download.path()));
+  const files = await readZip(fs.readFileSync(await download.path()));
   const summary = files.get('summary.html')?.toString() ?? '';
   expect(summary).not.toMatch(/\{"|":/);
   for (const heading of ['What the caller heard', 'What the caller answered, and when', 'Verification'])
