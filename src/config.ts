@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { portalSettings, type PortalSettings } from './config-portal';
+import { isPostgresUrl } from './ledger/driver';
 import { withTexts } from './i18n/operator-texts';
 import { operatorSchema, type OperatorConfig } from './operator-config';
 
@@ -30,7 +31,7 @@ export const ENV_VARIABLES = {
   DATABASE_PATH: { default: './data/consent.db', doc: 'SQLite consent ledger file' },
   DATABASE_URL: {
     default: '',
-    doc: 'PostgreSQL ledger: not supported by this version yet; setting it refuses to start (SQLite only)',
+    doc: 'postgres://user:password@host:port/db: the shared ledger for several instances; DATABASE_PATH is then ignored',
   },
   S3_BUCKET: {
     default: '',
@@ -125,7 +126,12 @@ export interface Config {
   port: number;
   publicBaseUrl: string;
   twilio: { accountSid: string; authToken: string; apiBase: string };
+  /** The SQLite file; ignored (and never created) when databaseUrl is set. */
   databasePath: string;
+  /** PostgreSQL (DATABASE_URL), or null for SQLite. */
+  databaseUrl: string | null;
+  /** Where the ledger lives: databaseUrl when set, else databasePath (what openDatabase takes). */
+  database: string;
   s3: { bucket: string; region: string; endpoint?: string; forcePathStyle: boolean } | null;
   keyRing: KeyRingConfig;
   humanAgent: string | null;
@@ -220,13 +226,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!/^https?:\/\/[^\s/]+$/.test(apiBase))
     problems.push('TWILIO_API_BASE: must be an origin like https://api.twilio.com (no path)');
 
-  // Several instances each quietly opening their own SQLite file would split the ledger in two:
-  // until the PostgreSQL engine exists, a DATABASE_URL is refused rather than ignored.
-  if (get('DATABASE_URL'))
-    problems.push(
-      'DATABASE_URL: PostgreSQL is not supported by this version yet; unset it to use SQLite at DATABASE_PATH',
-    );
   const databasePath = path.resolve(cwd, get('DATABASE_PATH') || './data/consent.db');
+  // Several instances share one ledger only on PostgreSQL; a URL of any other scheme is refused
+  // rather than read as a file name (which would quietly split the ledger).
+  const databaseUrl = get('DATABASE_URL') || null;
+  if (databaseUrl && !isPostgresUrl(databaseUrl))
+    problems.push(
+      'DATABASE_URL: must be a postgres:// or postgresql:// URL (unset it to use SQLite at DATABASE_PATH)',
+    );
 
   let s3: Config['s3'] = null;
   const bucket = get('S3_BUCKET');
@@ -348,6 +355,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     publicBaseUrl,
     twilio: { accountSid, authToken, apiBase },
     databasePath,
+    databaseUrl,
+    database: databaseUrl ?? databasePath,
     s3,
     keyRing,
     humanAgent,

@@ -55,11 +55,11 @@ export async function openRuntime(
   if (untranslated.length > 0 && config.production) throw new ConfigError(untranslated);
   for (const problem of untranslated)
     log.warn(`${problem}: callers in that locale hear the sentence in ${config.defaultLocale}`);
-  const ledger = new Ledger(config.databasePath, new KeyRing(config.keyRing.entries));
+  const ledger = new Ledger(config.database, new KeyRing(config.keyRing.entries));
   // With the writer thread, its checkpointer alone moves the WAL into the file (see ThreadWriter).
-  if (options.writerThread) ledger.db.pragma('wal_autocheckpoint = 0');
+  if (options.writerThread) ledger.db.sqlite?.pragma('wal_autocheckpoint = 0');
   const writer = options.writerThread
-    ? threadedCallWriter(config.databasePath, config.keyRing.entries)
+    ? threadedCallWriter(config.database, config.keyRing.entries)
     : inlineCallWriter(ledger);
   let closeStore = async (): Promise<void> => undefined;
   let s3Options: S3Options;

@@ -99,7 +99,7 @@ export function searchConsents(
     params.status = q.status;
   }
   if (q.purpose) {
-    where.push("json_extract(purposes, '$.' || @purpose) = 1");
+    where.push("CAST(json_extract(purposes, '$.' || @purpose) AS INTEGER) = 1");
     params.purpose = q.purpose;
   }
   if (q.language) {

@@ -55,7 +55,7 @@ export function statistics(ledger: Ledger, from: string, to: string): Statistics
       `SELECT c.locale, c.outcome, c.state,
          (SELECT COUNT(*) FROM events e WHERE e.call_sid = c.call_sid AND e.type = 'info_requested') AS info,
          (SELECT COUNT(*) FROM events e WHERE e.call_sid = c.call_sid AND e.type = 'disclosed') AS disclosed,
-         (SELECT (julianday(MIN(k.created_at)) - julianday(c.created_at)) * 86400 FROM consents k WHERE k.call_sid = c.call_sid) AS decisionSeconds
+         (SELECT (julianday(MIN(k.created_at)) - julianday(c.created_at)) * 86400 FROM consents k WHERE k.call_sid = c.call_sid) AS "decisionSeconds"
        FROM calls c WHERE c.created_at BETWEEN @from AND @to`,
     )
     .all(range) as CallFacts[];

@@ -1,3 +1,4 @@
+import { textColumns } from '../ledger/schema-info';
 import type { Ledger } from '../ledger';
 import { wrappedKeyId } from '../crypto/keyring';
 
@@ -27,29 +28,17 @@ interface Column {
  * TOTP secrets of portal users, ...) is never skipped.
  */
 function wrappedColumns(ledger: Ledger): Column[] {
-  const tables = ledger.db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-    .pluck()
-    .all() as string[];
   const out: Column[] = [];
-  for (const table of tables) {
-    const columns = ledger.db.prepare(`PRAGMA table_info("${table}")`).all() as Array<{
-      name: string;
-      type: string;
-    }>;
-    const names = new Set(columns.map((c) => c.name));
-    for (const c of columns) {
-      if (c.type && !/TEXT|CHAR|CLOB/i.test(c.type)) continue;
-      const holds = ledger.db
-        .prepare(`SELECT 1 FROM "${table}" WHERE "${c.name}" LIKE ? LIMIT 1`)
-        .get(WRAPPED_LIKE);
-      if (!holds) continue;
-      out.push({
-        table,
-        column: c.name,
-        keyIdColumn: c.name === 'wrapped_key' && names.has('key_id') ? 'key_id' : null,
-      });
-    }
+  for (const { table, column, siblings } of textColumns(ledger.db)) {
+    const holds = ledger.db
+      .prepare(`SELECT 1 FROM "${table}" WHERE "${column}" LIKE ? LIMIT 1`)
+      .get(WRAPPED_LIKE);
+    if (!holds) continue;
+    out.push({
+      table,
+      column,
+      keyIdColumn: column === 'wrapped_key' && siblings.has('key_id') ? 'key_id' : null,
+    });
   }
   return out;
 }
@@ -74,23 +63,22 @@ export function rotateKeys(ledger: Ledger): RotationResult {
   ledger.transaction(() => {
     for (const col of wrappedColumns(ledger)) {
       if (APPEND_ONLY.has(col.table)) continue;
-      const rows = ledger.db
-        .prepare(
-          `SELECT rowid AS rid, "${col.column}" AS value FROM "${col.table}" WHERE "${col.column}" LIKE ?`,
-        )
-        .all(WRAPPED_LIKE) as Array<{ rid: number; value: string }>;
+      const values = ledger.db
+        .prepare(`SELECT DISTINCT "${col.column}" FROM "${col.table}" WHERE "${col.column}" LIKE ?`)
+        .pluck()
+        .all(WRAPPED_LIKE) as string[];
+      // A wrapped value is random ciphertext: it names its row(s) on either engine, no rowid needed.
       const update = ledger.db.prepare(
-        `UPDATE "${col.table}" SET "${col.column}" = ?${col.keyIdColumn ? `, "${col.keyIdColumn}" = ?` : ''} WHERE rowid = ?`,
+        `UPDATE "${col.table}" SET "${col.column}" = ?${col.keyIdColumn ? `, "${col.keyIdColumn}" = ?` : ''} WHERE "${col.column}" = ?`,
       );
-      for (const row of rows) {
-        const id = keyIdOf(row.value);
+      for (const value of values) {
+        const id = keyIdOf(value);
         if (id === null || id === active) continue;
-        const fresh = ring.wrap(ring.unwrap(row.value));
-        if (col.keyIdColumn) update.run(fresh, active, row.rid);
-        else update.run(fresh, row.rid);
+        const fresh = ring.wrap(ring.unwrap(value));
+        const rows = (col.keyIdColumn ? update.run(fresh, active, value) : update.run(fresh, value)).changes;
         const name = `${col.table}.${col.column}`;
-        byColumn[name] = (byColumn[name] ?? 0) + 1;
-        rewrapped += 1;
+        byColumn[name] = (byColumn[name] ?? 0) + rows;
+        rewrapped += rows;
       }
     }
     ledger.append([{ type: 'keys_rotated', at: new Date(), data: { active, rewrapped, byColumn } }]);

@@ -18,7 +18,9 @@ const DELETIONS_SQL = DELETION_KINDS.map((k) => `'${k}'`).join(', ');
 
 /**
  * Takes the next due job: a pending one whose time has come, or a running one whose lease lapsed
- * (its worker died). One UPDATE ... RETURNING, so two workers can never take the same job.
+ * (its worker died). One UPDATE ... RETURNING, so two workers can never take the same job: SQLite
+ * runs it under its write lock; on PostgreSQL the row is locked as it is chosen (FOR UPDATE SKIP
+ * LOCKED: a claimer passes over a job another one is taking, and rechecks that it is still due).
  */
 export function claimJob(
   db: Db,
@@ -30,7 +32,7 @@ export function claimJob(
     WHERE id = (
       SELECT id FROM jobs
       WHERE ((status = 'pending' AND run_at <= ?) OR (status = 'running' AND COALESCE(lease_until, 0) < ?)) ${kindFilter}
-      ORDER BY run_at, id LIMIT 1)
+      ORDER BY run_at, id LIMIT 1${db.engine === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ''})
     RETURNING *`;
   return db
     .prepare(sql)
@@ -110,7 +112,7 @@ export function settleJob(db: Db, id: number, owner: string, outcome: JobOutcome
 export function nextDueAt(db: Db): number | null {
   return db
     .prepare(
-      "SELECT MIN(t) FROM (SELECT MIN(run_at) AS t FROM jobs WHERE status = 'pending' UNION ALL SELECT MIN(lease_until) FROM jobs WHERE status = 'running')",
+      "SELECT MIN(t) FROM (SELECT MIN(run_at) AS t FROM jobs WHERE status = 'pending' UNION ALL SELECT MIN(lease_until) FROM jobs WHERE status = 'running') AS due",
     )
     .pluck()
     .get() as number | null;
@@ -129,24 +131,24 @@ export function jobHealth(db: Db, now: number): JobHealth {
   const row = db
     .prepare(
       `SELECT
-        COALESCE(SUM(status = 'pending'), 0) AS pending,
-        COALESCE(SUM(status = 'running'), 0) AS running,
-        COALESCE(SUM(status = 'failed'), 0) AS failed,
-        COALESCE(SUM(kind IN (${DELETIONS_SQL}) AND status IN ('pending', 'running')), 0) AS queued,
-        COALESCE(SUM(kind IN (${DELETIONS_SQL}) AND status IN ('pending', 'running') AND attempts >= ? AND last_error IS NOT NULL AND last_error NOT LIKE 'waiting:%'), 0) AS failing,
-        COALESCE(SUM(kind IN (${DELETIONS_SQL}) AND status IN ('pending', 'running') AND created_at < ?), 0) AS overdue,
-        COALESCE(SUM(kind IN (${DELETIONS_SQL}) AND status = 'failed'), 0) AS deletionsFailed
+        COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) AS pending,
+        COALESCE(SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) AS running,
+        COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed,
+        COALESCE(SUM(CASE WHEN kind IN (${DELETIONS_SQL}) AND status IN ('pending', 'running') THEN 1 ELSE 0 END), 0) AS queued,
+        COALESCE(SUM(CASE WHEN kind IN (${DELETIONS_SQL}) AND status IN ('pending', 'running') AND attempts >= ? AND last_error IS NOT NULL AND last_error NOT LIKE 'waiting:%' THEN 1 ELSE 0 END), 0) AS failing,
+        COALESCE(SUM(CASE WHEN kind IN (${DELETIONS_SQL}) AND status IN ('pending', 'running') AND created_at < ? THEN 1 ELSE 0 END), 0) AS overdue,
+        COALESCE(SUM(CASE WHEN kind IN (${DELETIONS_SQL}) AND status = 'failed' THEN 1 ELSE 0 END), 0) AS deletions_failed
       FROM jobs WHERE status != 'done'`,
     )
     .get(DELETION_FAILING_ATTEMPTS, new Date(now - DELETION_OVERDUE_MS).toISOString()) as Record<
-    'pending' | 'running' | 'failed' | 'queued' | 'failing' | 'overdue' | 'deletionsFailed',
+    'pending' | 'running' | 'failed' | 'queued' | 'failing' | 'overdue' | 'deletions_failed',
     number
   >;
   const deletions = {
     queued: row.queued,
     failing: row.failing,
     overdue: row.overdue,
-    failed: row.deletionsFailed,
+    failed: row.deletions_failed,
   };
   const stuck = deletions.failing > 0 || deletions.overdue > 0 || deletions.failed > 0;
   return {

@@ -91,3 +91,56 @@ export interface JobRow {
   /** The claim's token: only its holder may finish the job. */
   lease_owner: string | null;
 }
+
+/** A call as its first webhook starts it (idempotent: Twilio retries). */
+export interface NewCall {
+  callSid: string;
+  from: string | null;
+  called: string | null;
+  country: string | null;
+  locale: string;
+  at: Date;
+}
+
+/** The columns of a call that change while it runs. */
+export const CALL_FIELDS = new Set([
+  'locale',
+  'state',
+  'outcome',
+  'consent_id',
+  'method',
+  'routed_to',
+  'recording_started_ms',
+  'ended_at',
+]);
+
+export type CallUpdate = Partial<
+  Pick<
+    CallRow,
+    | 'locale'
+    | 'state'
+    | 'outcome'
+    | 'consent_id'
+    | 'method'
+    | 'routed_to'
+    | 'recording_started_ms'
+    | 'ended_at'
+  >
+>;
+
+/** A caller's answer, as the ledger records it. */
+export interface NewConsent {
+  callSid: string;
+  callerHash: string | null;
+  callerEnc: string | null;
+  locale: string;
+  method: Method;
+  input: string | null;
+  confidence: number | null;
+  noticeId: string;
+  decision: 'granted' | 'declined';
+  purposes: Record<string, boolean>;
+  clipStartMs: number | null;
+  clipEndMs: number | null;
+  at: Date;
+}

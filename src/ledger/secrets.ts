@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from './driver';
 import { openField, sealField, type KeyRing } from '../crypto/keyring';
 import type { Db } from './database';
 

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { KeyRing, type KeyEntry } from '../crypto/keyring';
-import { BUSY_TIMEOUT_MS, openDatabase } from './database';
+import { BUSY_TIMEOUT_MS } from './database';
+import { isPostgresUrl } from './driver';
+import { openSqlite } from './sqlite/open';
 import { Ledger } from './ledger';
 import type { BatchOutcome } from './rows';
 
@@ -148,7 +150,8 @@ export class ThreadWriter<C extends CommandTable> implements LedgerWriter<C> {
     let worker: Worker;
     try {
       worker = this.worker ?? this.start();
-      this.checkpointer ??= this.startCheckpointer();
+      // PostgreSQL checkpoints its own write-ahead log.
+      if (!isPostgresUrl(this.databasePath)) this.checkpointer ??= this.startCheckpointer();
     } catch (error) {
       for (const item of items) item.reject(error);
       return;
@@ -235,8 +238,9 @@ export function serveLedgerWriter(commands: CommandTable): void {
   if (data.role !== 'ledger-writer') return;
   const keys: KeyEntry[] = data.keys.map((k) => ({ id: k.id, key: Buffer.from(k.key, 'base64') }));
   const ledger = new Ledger(data.databasePath, new KeyRing(keys));
-  ledger.db.pragma('wal_autocheckpoint = 0');
-  ledger.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  const sqlite = ledger.db.sqlite;
+  sqlite?.pragma('wal_autocheckpoint = 0');
+  sqlite?.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   let pending: BatchRequest[] = [];
   let walCheckedAt = Date.now();
   const drain = (): void => {
@@ -256,17 +260,17 @@ export function serveLedgerWriter(commands: CommandTable): void {
       at += b.items.length;
       port.postMessage(reply);
     }
-    if (Date.now() - walCheckedAt > CHECKPOINT_MS) {
+    if (sqlite && Date.now() - walCheckedAt > CHECKPOINT_MS) {
       walCheckedAt = Date.now();
       if (walSize(data.databasePath) > WAL_FORCE_RESTART) {
         // Never wait here for the checkpointer's lock or a reader: if either holds it, try next time.
-        ledger.db.pragma('busy_timeout = 0');
+        sqlite.pragma('busy_timeout = 0');
         try {
-          ledger.db.pragma('wal_checkpoint(RESTART)');
+          sqlite.pragma('wal_checkpoint(RESTART)');
         } catch {
           // Busy: the next check tries again.
         } finally {
-          ledger.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+          sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
         }
       }
     }
@@ -283,7 +287,7 @@ export function serveLedgerWriter(commands: CommandTable): void {
  */
 function checkpointForever(databasePath: string): void {
   lowerThreadPriority();
-  const db = openDatabase(databasePath);
+  const db = openSqlite(databasePath).sqlite;
   db.pragma('wal_autocheckpoint = 0');
   setInterval(() => {
     try {
@@ -320,7 +324,7 @@ export function siblingEntry(dir: string, name: string): string {
 }
 
 /** Under jest the sources are TypeScript; the thread compiles them with swc, as jest does. */
-function typeScriptBootstrap(entry: string, swcPath: string): string {
+export function typeScriptBootstrap(entry: string, swcPath: string): string {
   return `
 const fs = require('node:fs');
 const swc = require(${JSON.stringify(swcPath)});

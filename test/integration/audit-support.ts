@@ -15,6 +15,7 @@ import { createAuditRouter } from '../../src/http/audit';
 import { objectKeyFor, sha256 } from '../../src/jobs/handlers';
 import { createLogger } from '../../src/logger';
 import { openRuntime, type Runtime } from '../../src/runtime';
+import { testDatabaseEnv } from '../support/test-database';
 
 export const KEYS = `k1:${Buffer.alloc(32, 9).toString('base64')}`;
 
@@ -35,7 +36,7 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Por
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({
     PUBLIC_BASE_URL: url,
-    DATABASE_PATH: path.join(dir, 'consent.db'),
+    ...testDatabaseEnv(path.join(dir, 'consent.db')),
     CONSENT_KEYS: KEYS,
     LOG_LEVEL: 'silent',
     ...env,

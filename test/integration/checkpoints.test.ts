@@ -10,6 +10,7 @@ import { Checkpoints } from '../../src/ledger/checkpoints';
 import { createLogger } from '../../src/logger';
 import { createS3CheckpointStore, type CheckpointStore } from '../../src/storage/checkpoint-store';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/storage/embedded-s3';
+import { backupTestDatabase, openTestLedger } from '../support/test-database';
 
 const ring = (): KeyRing => new KeyRing([{ id: 'k1', key: Buffer.alloc(32, 5) }]);
 const log = createLogger('silent');
@@ -36,7 +37,7 @@ afterEach(async () => {
 });
 
 const open = (file = path.join(dir, 'ledger.db')): Ledger => {
-  const ledger = new Ledger(file, ring());
+  const ledger = openTestLedger(file, ring());
   ledgers.push(ledger);
   return ledger;
 };
@@ -117,15 +118,12 @@ describe('signed checkpoints', () => {
     const cps = checkpointsOf(ledger);
     append(ledger, 4);
     await cps.tick(true);
-    await ledger.db.backup(path.join(dir, 'backup.db'));
+    const backup = await backupTestDatabase(file, ledger);
     append(ledger, 6);
     await cps.tick(true);
     ledger.close();
     ledgers.splice(ledgers.indexOf(ledger), 1);
-    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
-    fs.copyFileSync(path.join(dir, 'backup.db'), file);
-
-    const restored = open(file);
+    const restored = open(backup.restore());
     const again = checkpointsOf(restored);
     await again.start(60_000);
     expect(again.status()).toBe('inconsistent with checkpoint 10');

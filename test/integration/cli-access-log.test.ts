@@ -7,6 +7,7 @@ import { Approvals } from '../../src/audit/approvals';
 import { startEmbeddedS3 } from '../../src/storage/embedded-s3';
 import { addUser, KEYS, seedConsent, startPortal, type Portal, type Seeded } from './audit-support';
 import { UserStore } from '../../src/audit/users';
+import { testDatabaseEnv } from '../support/test-database';
 
 // The real `consent` binary (built before jest runs) against the portal's own ledger and bucket.
 const BIN = path.join(__dirname, '../../bin/consent.js');
@@ -54,7 +55,7 @@ beforeAll(async () => {
     ...s3env,
     AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    DATABASE_PATH: path.join(portal.dir, 'consent.db'),
+    ...testDatabaseEnv(path.join(portal.dir, 'consent.db')),
     CONSENT_KEYS: KEYS,
     LOG_LEVEL: 'silent',
     AUDIT_FOUR_EYES: 'true',

@@ -3,9 +3,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { startEmbeddedS3 } from '../../src/storage/embedded-s3';
 import { KEYS, startGateway } from '../support/gateway';
+import { openDatabase } from '../../src/ledger/database';
+import {
+  copyTestDatabase,
+  dropAppendOnlyGuard,
+  testDatabase,
+  testDatabaseEnv,
+} from '../support/test-database';
 
 // The real `consent` binary (built by `npm test` before jest runs) against a ledger a real call wrote.
 const BIN = path.join(__dirname, '../../bin/consent.js');
@@ -45,7 +51,7 @@ beforeAll(async () => {
     ...s3env,
     AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    DATABASE_PATH: path.join(dir, 'consent.db'),
+    ...testDatabaseEnv(path.join(dir, 'consent.db')),
     CONSENT_KEYS: KEYS,
     LOG_LEVEL: 'silent',
   };
@@ -136,13 +142,12 @@ describe('the consent command', () => {
 
   test('consent verify passes on an intact ledger and names the first broken link after tampering', async () => {
     expect((await consent('verify')).status).toBe(0);
-    const copy = path.join(dir, 'tampered.db');
-    fs.copyFileSync(path.join(dir, 'consent.db'), copy);
-    const db = new Database(copy);
-    db.exec('DROP TRIGGER events_no_update');
+    const copy = copyTestDatabase(path.join(dir, 'consent.db'), path.join(dir, 'tampered.db'));
+    const db = openDatabase(testDatabase(copy));
+    dropAppendOnlyGuard(db, 'events');
     db.prepare("UPDATE events SET type = 'granted' WHERE seq = 4").run();
     db.close();
-    const r = await run(['verify'], { ...env, DATABASE_PATH: copy });
+    const r = await run(['verify'], { ...env, ...testDatabaseEnv(copy) });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/BROKEN at event 4/);
   });
@@ -187,7 +192,7 @@ describe('the consent command', () => {
   test('consent erase destroys the caller key: the number is unreadable, the chain still verifies', async () => {
     const r = await consent('erase', '--caller', '+4915100000202', '--channel', 'web');
     expect(r.status).toBe(0);
-    const db = new Database(path.join(dir, 'consent.db'), { readonly: true });
+    const db = openDatabase(testDatabase(path.join(dir, 'consent.db')));
     const hashes = db
       .prepare('SELECT subject_hash, wrapped_key FROM subject_keys WHERE wrapped_key IS NULL')
       .all();

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { rotateKeys } from '../../src/cli/rotate';
 import { KeyRing } from '../../src/crypto/keyring';
 import { readClip } from '../../src/jobs/handlers';
-import { Ledger } from '../../src/ledger';
 import { startEmbeddedS3 } from '../../src/storage/embedded-s3';
 import { createS3ClipStore } from '../../src/storage/s3-clip-store';
 import { KEYS, startGateway, type Gateway } from '../support/gateway';
+import { openTestLedger } from '../support/test-database';
 
 const FFMPEG = '/usr/bin/ffmpeg';
 type S3 = Awaited<ReturnType<typeof startEmbeddedS3>>;
@@ -280,12 +280,12 @@ describe('key rotation', () => {
 
       const k2 = `k2:${crypto.randomBytes(32).toString('base64')}`;
       const dbFile = path.join(dir, 'consent.db');
-      const both = new Ledger(dbFile, new KeyRing(parse(`${k2},${KEYS}`)));
+      const both = openTestLedger(dbFile, new KeyRing(parse(`${k2},${KEYS}`)));
       const result = rotateKeys(both);
       expect(result.stillNeeded).toEqual([]);
       both.close();
 
-      const onlyNew = new Ledger(dbFile, new KeyRing(parse(k2)));
+      const onlyNew = openTestLedger(dbFile, new KeyRing(parse(k2)));
       const store = createS3ClipStore({
         bucket: 'clips',
         region: 'us-east-1',

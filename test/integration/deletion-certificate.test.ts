@@ -10,6 +10,7 @@ import {
 } from '../../src/lifecycle/certificate';
 import { KEYS, startGateway, type Gateway } from '../support/gateway';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { testDatabaseEnv } from '../support/test-database';
 
 const ROOT = path.join(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/consent.js');
@@ -154,7 +155,7 @@ test('consent certificate --json verifies offline with the README’s openssl co
   const { consentId } = await consentWithStoredClip(from);
   const env = {
     PATH: process.env.PATH,
-    DATABASE_PATH: path.join(dir, 'consent.db'),
+    ...testDatabaseEnv(path.join(dir, 'consent.db')),
     CONSENT_KEYS: KEYS,
     LOG_LEVEL: 'silent',
   };

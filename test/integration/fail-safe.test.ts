@@ -10,6 +10,7 @@ import { startGateway, type Gateway } from '../support/gateway';
 import { LOCALES, localeNumbers, openingOf, speechOf, writeOperatorFile } from '../support/shipped-locales';
 import { childElements, parseXml, type XmlElement } from '../support/twiml-parser';
 import type { EmulatedCall } from '../support/twilio-emulator';
+import { breakEventInserts, repairEventInserts } from '../support/test-database';
 
 const AGENT = '+4930111222';
 const { numberOf, numbers } = localeNumbers();
@@ -24,14 +25,12 @@ afterAll(async () => {
   operator.remove();
 });
 
-/** Every write aborts inside SQLite, as on a full or failing disk. */
+/** Every write aborts inside the database, as on a full or failing disk. */
 const breakLedger = (): void => {
-  gw.runtime.ledger.db.exec(
-    "CREATE TRIGGER ledger_down BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
-  );
+  breakEventInserts(gw.runtime.ledger.db);
 };
 const repairLedger = (): void => {
-  gw.runtime.ledger.db.exec('DROP TRIGGER IF EXISTS ledger_down');
+  repairEventInserts(gw.runtime.ledger.db);
 };
 
 let callers = 0;
@@ -140,9 +139,7 @@ test('without a human team, the fail-safe stops the recording, apologises and en
   try {
     const c = bare.emulator.placeCall({ from: '+4915100000077', to: '+4930', fromCountry: 'DE' });
     await c.start();
-    bare.runtime.ledger.db.exec(
-      "CREATE TRIGGER ledger_down BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
-    );
+    breakEventInserts(bare.runtime.ledger.db);
     await c.press('1');
     const order = verbs(c.lastTwiml);
     expect(order[0]).toBe('Stop:Recording:consent');

@@ -9,8 +9,8 @@ import { rotateKeys } from '../../src/cli/rotate';
 import { parseKeyRing } from '../../src/config';
 import { KeyRing } from '../../src/crypto/keyring';
 import { readClip } from '../../src/jobs/handlers';
-import { Ledger } from '../../src/ledger';
 import { KEYS, startGateway } from '../support/gateway';
+import { openTestLedger } from '../support/test-database';
 
 const FROM = '+4915100000401';
 
@@ -42,7 +42,7 @@ test('after consent keys rotate and dropping the old key, portal logins, clips a
     await before.close();
 
     const k2 = `k2:${crypto.randomBytes(32).toString('base64')}`;
-    const both = new Ledger(path.join(dir, 'consent.db'), new KeyRing(parseKeyRing(`${k2},${KEYS}`)));
+    const both = openTestLedger(path.join(dir, 'consent.db'), new KeyRing(parseKeyRing(`${k2},${KEYS}`)));
     const result = rotateKeys(both);
     both.close();
     expect(result.stillNeeded).toEqual([]);

@@ -7,6 +7,7 @@ import { KeyRing } from '../../src/crypto/keyring';
 import { parseKeyRing } from '../../src/config';
 import { Ledger } from '../../src/ledger';
 import { KEYS } from '../support/gateway';
+import { openTestLedger, testDatabaseEnv } from '../support/test-database';
 
 jest.setTimeout(120_000);
 let dir: string;
@@ -25,7 +26,7 @@ function operatorFile(company: string): void {
 }
 
 function withLedger<T>(fn: (ledger: Ledger) => T): T {
-  const ledger = new Ledger(path.join(dir, 'consent.db'), new KeyRing(parseKeyRing(KEYS)));
+  const ledger = openTestLedger(path.join(dir, 'consent.db'), new KeyRing(parseKeyRing(KEYS)));
   try {
     return fn(ledger);
   } finally {
@@ -42,14 +43,14 @@ const idOf = (out: string, marker: RegExp): string => {
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'notices-'));
   Object.assign(process.env, {
-    DATABASE_PATH: path.join(dir, 'consent.db'),
+    ...testDatabaseEnv(path.join(dir, 'consent.db')),
     CONSENT_KEYS: KEYS,
     GATEWAY_CONFIG: path.join(dir, 'gateway.json'),
     LOG_LEVEL: 'silent',
   });
   operatorFile('Alpha Versand GmbH');
   await consent('notices', 'list'); // creates the ledger
-  const ledger = new Ledger(path.join(dir, 'consent.db'), new KeyRing(parseKeyRing(KEYS)));
+  const ledger = openTestLedger(path.join(dir, 'consent.db'), new KeyRing(parseKeyRing(KEYS)));
   await new UserStore(ledger).add('dpo@example.com', 'dpo', 'a long dpo password 1');
   await new UserStore(ledger).add('auditor@example.com', 'auditor', 'a long auditor password 1');
   ledger.close();

@@ -13,6 +13,7 @@ import { createLogger } from '../../src/logger';
 import { openRuntime } from '../../src/runtime';
 import { KEYS, startGateway } from '../support/gateway';
 import { localeNumbers, openingOf, speechOf, writeOperatorFile } from '../support/shipped-locales';
+import { testDatabaseEnv } from '../support/test-database';
 
 jest.setTimeout(60_000);
 
@@ -81,7 +82,7 @@ test('in production, a missing translation stops the start, naming the field and
       S3_BUCKET: 'clips',
       CONSENT_KEYS: KEYS,
       HUMAN_AGENT_NUMBER: '+4930123456',
-      DATABASE_PATH: path.join(dir, 'consent.db'),
+      ...testDatabaseEnv(path.join(dir, 'consent.db')),
       GATEWAY_CONFIG: partial.file,
     } as NodeJS.ProcessEnv);
     const started = openRuntime(config, createLogger('silent'));

@@ -10,12 +10,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Ledger } from '../../src/ledger';
 import { KeyRing } from '../../src/crypto/keyring';
 import { parseKeyRing } from '../../src/config';
 import { RETENTION_JOB, scheduleRetention } from '../../src/lifecycle/retention-job';
 import { startEmbeddedS3 } from '../../src/storage/embedded-s3';
 import { KEYS, startGateway, type Gateway } from '../support/gateway';
+import { openTestLedger, testDatabaseEnv } from '../support/test-database';
 
 const BIN = path.join(__dirname, '../../bin/consent.js');
 /** 0.00001 days is 0.864 s: the `call` purpose ends within the test. */
@@ -78,7 +78,7 @@ beforeAll(async () => {
     S3_ENDPOINT: s3.endpoint,
     AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    DATABASE_PATH: path.join(dir, 'consent.db'),
+    ...testDatabaseEnv(path.join(dir, 'consent.db')),
     CONSENT_KEYS: KEYS,
     GATEWAY_CONFIG: configFile,
     LOG_LEVEL: 'silent',
@@ -167,7 +167,7 @@ test('running it again expires nothing twice', async () => {
 });
 
 test('several processes scheduling the hourly run enqueue one job per hour, and the job applies the schedule', async () => {
-  const other = new Ledger(path.join(dir, 'consent.db'), new KeyRing(parseKeyRing(KEYS)));
+  const other = openTestLedger(path.join(dir, 'consent.db'), new KeyRing(parseKeyRing(KEYS)));
   try {
     const third = await consentingCall('+4915100000403', ['1', '2', '2']);
     await sleep(1_000);

@@ -1,5 +1,6 @@
 import { parseTwiml } from '../../src/twiml/parse';
 import { ACCOUNT_SID, startGateway, type Gateway } from '../support/gateway';
+import { breakEventInserts, repairEventInserts } from '../support/test-database';
 
 let gw: Gateway;
 beforeAll(async () => {
@@ -112,14 +113,12 @@ describe('Twilio-facing routes', () => {
 });
 
 describe('when the ledger fails', () => {
-  /** Every write aborts inside SQLite, as on a full or failing disk; the writer thread is the one that meets it. */
+  /** Every write aborts inside the database, as on a full or failing disk; the writer thread is the one that meets it. */
   const breakLedger = (gw: Gateway): void => {
-    gw.runtime.ledger.db.exec(
-      "CREATE TRIGGER ledger_down BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
-    );
+    breakEventInserts(gw.runtime.ledger.db);
   };
   const repairLedger = (gw: Gateway): void => {
-    gw.runtime.ledger.db.exec('DROP TRIGGER ledger_down');
+    repairEventInserts(gw.runtime.ledger.db);
   };
 
   test('a voice webhook still answers valid TwiML that sends the caller to a human, never a 5xx or a consent', async () => {

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { openRuntime, type Runtime } from '../../src/runtime';
 import { TwilioEmulator } from './twilio-emulator';
+import { testDatabaseEnv } from './test-database';
 
 export const ACCOUNT_SID = `AC${'a1'.repeat(16)}`;
 export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
@@ -68,7 +69,7 @@ export async function startGateway(
     TWILIO_ACCOUNT_SID: ACCOUNT_SID,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     TWILIO_API_BASE: emulator.apiBase,
-    DATABASE_PATH: path.join(dir, 'consent.db'),
+    ...testDatabaseEnv(path.join(dir, 'consent.db')),
     CONSENT_KEYS: KEYS,
     HUMAN_AGENT_NUMBER: '+4930111222',
     ASSISTANT_URL: assistantUrl,

@@ -28,9 +28,20 @@ describe('configuration', () => {
     expect(config.defaultsInUse.join('\n')).toMatch(/HUMAN_AGENT_NUMBER/);
   });
 
-  test('a DATABASE_URL is refused by name rather than ignored, so instances never split the ledger', () => {
-    expect(problems({ DATABASE_URL: 'postgres://u:p@localhost:5432/consent' }).join('\n')).toMatch(
-      /^DATABASE_URL: PostgreSQL is not supported/m,
+  test('a postgres:// DATABASE_URL selects PostgreSQL and DATABASE_PATH is ignored; any other scheme is refused by name', () => {
+    const url = 'postgres://u:p@localhost:5432/consent';
+    const config = loadConfig({ DATABASE_URL: url, DATABASE_PATH: '/nowhere/x.db' } as NodeJS.ProcessEnv);
+    expect(config.database).toBe(url);
+    expect(config.databaseUrl).toBe(url);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://h/db' } as NodeJS.ProcessEnv).database).toBe(
+      'postgresql://h/db',
+    );
+    expect(loadConfig({ DATABASE_PATH: '/tmp/x.db' } as NodeJS.ProcessEnv).database).toBe('/tmp/x.db');
+    expect(problems({ DATABASE_URL: 'mysql://u@h/db' }).join('\n')).toMatch(
+      /^DATABASE_URL: must be a postgres:\/\//m,
+    );
+    expect(problems({ DATABASE_URL: './consent.db' }).join('\n')).toMatch(
+      /^DATABASE_URL: must be a postgres:\/\//m,
     );
     expect(problems({})).toEqual([]);
   });

@@ -2,13 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { KeyRing } from '../../src/crypto/keyring';
 import { giveUpHandlers } from '../../src/jobs/handlers';
 import { JobRunner, LEASE_MS, MAX_ATTEMPTS, type JobHandler } from '../../src/jobs/queue';
 import { Ledger, type JobRow } from '../../src/ledger';
 import { jobHealth } from '../../src/ledger/jobs-repo';
 import { createLogger } from '../../src/logger';
+import { openTestLedger } from '../support/test-database';
 
 const KEYS = new KeyRing([{ id: 'k1', key: crypto.randomBytes(32) }]);
 const log = createLogger('silent');
@@ -19,7 +19,7 @@ let file: string;
 const open: Ledger[] = [];
 /** Each ledger is its own SQLite connection, as each process (server, CLI) has. */
 const connect = (): Ledger => {
-  const ledger = new Ledger(file, KEYS);
+  const ledger = openTestLedger(file, KEYS);
   open.push(ledger);
   return ledger;
 };
@@ -38,26 +38,31 @@ afterEach(() => {
 describe('ledger write transactions', () => {
   test('a transaction that reads first holds the write lock from the start, so another connection’s commit cannot fail it', () => {
     const ledger = connect();
-    const other = new Database(file);
-    other.pragma('busy_timeout = 0');
+    // Another process's write transaction, told not to wait for the lock (SQLite busy_timeout 0,
+    // PostgreSQL lock_timeout): it must find the lock taken although we have only read so far.
+    const other = connect();
+    other.db.sqlite?.pragma('busy_timeout = 0');
+    if (other.db.engine === 'postgres') other.db.exec("SET lock_timeout = '50ms'");
     let slippedIn: string | null = null;
     ledger.transaction(() => {
       ledger.getCall('CA0');
       // Another process tries to commit between our read and our write: it has to wait, not us.
       try {
-        other
-          .prepare(
-            "INSERT INTO notices (id, locale, kind, content, created_at) VALUES ('n', 'de', 'text', 'x', 'now')",
-          )
-          .run();
+        other.transaction(() =>
+          other.db
+            .prepare(
+              "INSERT INTO notices (id, locale, kind, content, created_at) VALUES ('n', 'de', 'text', 'x', 'now')",
+            )
+            .run(),
+        );
         slippedIn = 'committed';
       } catch (error) {
         slippedIn = (error as { code?: string }).code ?? 'error';
       }
       ledger.append([{ type: 'test', at: new Date() }]);
     });
-    other.close();
-    expect(slippedIn).toBe('SQLITE_BUSY');
+    // SQLite's "database is locked", PostgreSQL's lock_not_available.
+    expect(slippedIn).toBe(ledger.db.engine === 'postgres' ? '55P03' : 'SQLITE_BUSY');
     expect(ledger.verifyChain()).toMatchObject({ ok: true, checked: 1 });
   });
 });

@@ -7,12 +7,13 @@ import { KeyRing, openField } from '../../src/crypto/keyring';
 import { formatPublicKeys, SIGNING_USES } from '../../src/crypto/signing-keys';
 import { objectKeyFor } from '../../src/jobs/handlers';
 import { Ledger, normalizeNumber } from '../../src/ledger';
+import { openTestLedger } from '../support/test-database';
 
 let dir: string;
 let ledger: Ledger;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keysep-'));
-  ledger = new Ledger(path.join(dir, 'l.db'), new KeyRing([{ id: 'k1', key: crypto.randomBytes(32) }]));
+  ledger = openTestLedger(path.join(dir, 'l.db'), new KeyRing([{ id: 'k1', key: crypto.randomBytes(32) }]));
 });
 afterEach(() => {
   ledger.close();
@@ -57,10 +58,10 @@ describe('key separation', () => {
     const clip = ledger.derivedKey('clip-object-key');
     expect(state.equals(clip)).toBe(false);
     expect(state.equals(lookupKey())).toBe(false);
-    const file = ledger.db.name;
+    const file = ledger.location;
     const ring = ledger.keyRing;
     ledger.close();
-    ledger = new Ledger(file, new KeyRing(ring.entries));
+    ledger = openTestLedger(file, new KeyRing(ring.entries));
     expect(ledger.derivedKey('call-state').equals(state)).toBe(true);
   });
 

@@ -5,6 +5,7 @@ import { KeyRing } from '../../src/crypto/keyring';
 import { Ledger } from '../../src/ledger';
 import { InlineWriter, ThreadWriter } from '../../src/ledger/writer';
 import { fixtureCommands } from '../support/writer-thread-fixture';
+import { openTestLedger, testDatabase } from '../support/test-database';
 
 const keys = [{ id: 'k1', key: Buffer.alloc(32, 3) }];
 const entry = path.join(__dirname, '..', 'support', 'writer-thread-fixture.ts');
@@ -13,7 +14,7 @@ let ledger: Ledger;
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'writer-'));
-  ledger = new Ledger(path.join(dir, 'ledger.db'), new KeyRing(keys));
+  ledger = openTestLedger(path.join(dir, 'ledger.db'), new KeyRing(keys));
 });
 afterEach(() => {
   ledger.close();
@@ -26,7 +27,7 @@ const types = (): string[] =>
 describe.each([
   [
     'on its own thread',
-    () => new ThreadWriter<typeof fixtureCommands>(entry, path.join(dir, 'ledger.db'), keys),
+    () => new ThreadWriter<typeof fixtureCommands>(entry, testDatabase(path.join(dir, 'ledger.db')), keys),
   ],
   ['inline', () => new InlineWriter(ledger, fixtureCommands)],
 ])('the ledger writer %s', (_name, make) => {
@@ -65,7 +66,11 @@ describe.each([
 
 describe('the writer thread', () => {
   test('when it dies, the writes it held fail (so webhooks route to a human) and the next write starts a new one', async () => {
-    const writer = new ThreadWriter<typeof fixtureCommands>(entry, path.join(dir, 'ledger.db'), keys);
+    const writer = new ThreadWriter<typeof fixtureCommands>(
+      entry,
+      testDatabase(path.join(dir, 'ledger.db')),
+      keys,
+    );
     try {
       await writer.run('note', { type: 'before' });
       await expect(writer.run('crash', undefined as never)).rejects.toThrow(/ledger writer stopped/);
@@ -76,7 +81,8 @@ describe('the writer thread', () => {
     }
   });
 
-  test('its checkpointer moves committed pages into the database file, so no commit has to', async () => {
+  // SQLite's own concern (PostgreSQL checkpoints its WAL itself): always on a SQLite file.
+  test('its checkpointer moves committed pages into the SQLite database file, so no commit has to', async () => {
     const file = path.join(dir, 'ledger.db');
     const marker = 'checkpoint-marker-7f3a';
     const inFile = (): boolean => fs.readFileSync(file).includes(marker);
@@ -93,7 +99,11 @@ describe('the writer thread', () => {
   });
 
   test('after close, a write is refused instead of being lost', async () => {
-    const writer = new ThreadWriter<typeof fixtureCommands>(entry, path.join(dir, 'ledger.db'), keys);
+    const writer = new ThreadWriter<typeof fixtureCommands>(
+      entry,
+      testDatabase(path.join(dir, 'ledger.db')),
+      keys,
+    );
     const pending = writer.run('note', { type: 'in flight' });
     await writer.close();
     await expect(pending).resolves.toBe(1);

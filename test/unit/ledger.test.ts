@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KeyRing } from '../../src/crypto/keyring';
-import { Ledger, normalizeNumber } from '../../src/ledger';
+import { normalizeNumber } from '../../src/ledger';
+import { dropAppendOnlyGuard, openTestLedger, storedBytes } from '../support/test-database';
 
 const ring = () => new KeyRing([{ id: 'k1', key: crypto.randomBytes(32) }]);
 
@@ -16,19 +17,19 @@ describe('ledger', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('when events are appended, the chain verifies; when one is altered in the file, verify names it', () => {
-    const ledger = new Ledger(file, ring());
+  test('when events are appended, the chain verifies; when one is altered in the database, verify names it', () => {
+    const ledger = openTestLedger(file, ring());
     for (let i = 0; i < 5; i += 1)
       ledger.append([{ type: 'test', callSid: `CA${i}`, at: new Date(1_700_000_000_000 + i), data: { i } }]);
     expect(ledger.verifyChain()).toMatchObject({ ok: true, checked: 5 });
-    ledger.db.exec('DROP TRIGGER events_no_update');
+    dropAppendOnlyGuard(ledger.db, 'events');
     ledger.db.prepare('UPDATE events SET data = \'{"i":99}\' WHERE seq = 3').run();
     expect(ledger.verifyChain()).toMatchObject({ ok: false, brokenAt: 3 });
     ledger.close();
   });
 
   test('when someone tries to change or delete an event through SQL, the ledger refuses', () => {
-    const ledger = new Ledger(file, ring());
+    const ledger = openTestLedger(file, ring());
     ledger.append([{ type: 'test', at: new Date() }]);
     expect(() => ledger.db.prepare("UPDATE events SET type = 'x'").run()).toThrow(/append-only/);
     expect(() => ledger.db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
@@ -36,7 +37,7 @@ describe('ledger', () => {
   });
 
   test('when a call starts, the caller number is stored encrypted and found by its keyed hash', () => {
-    const ledger = new Ledger(file, ring());
+    const ledger = openTestLedger(file, ring());
     ledger.startCall({
       callSid: 'CA1',
       from: '+49 151 2345 6789',
@@ -47,14 +48,15 @@ describe('ledger', () => {
     });
     const call = ledger.getCall('CA1')!;
     expect(call.caller_enc).not.toContain('2345');
-    expect(fs.readFileSync(file).includes(Buffer.from('+4915123456789'))).toBe(false);
+    expect(storedBytes(ledger).includes(Buffer.from('+4915123456789'))).toBe(false);
+    expect(storedBytes(ledger).includes(Buffer.from('CA1'))).toBe(true);
     expect(call.caller_hash).toBe(ledger.callerHash('+4915123456789'));
     expect(ledger.callerNumber(call)).toBe('+4915123456789');
     ledger.close();
   });
 
   test('when a caller is erased by shredding their key, their number is unreadable and the chain still verifies', () => {
-    const ledger = new Ledger(file, ring());
+    const ledger = openTestLedger(file, ring());
     ledger.startCall({
       callSid: 'CA1',
       from: '+4915100000001',
@@ -73,18 +75,18 @@ describe('ledger', () => {
 
   test('when the ledger is reopened with the same key ring, its lookup hashes and signing key are the same', () => {
     const keys = ring();
-    const a = new Ledger(file, keys);
+    const a = openTestLedger(file, keys);
     const hash = a.callerHash('+4915100000002');
     const pem = a.publicKeyPem();
     a.close();
-    const b = new Ledger(file, new KeyRing(keys.entries));
+    const b = openTestLedger(file, new KeyRing(keys.entries));
     expect(b.callerHash('+4915100000002')).toBe(hash);
     expect(b.publicKeyPem()).toBe(pem);
     b.close();
   });
 
   test('writes committed together: one that throws fails alone, the others are in the ledger', () => {
-    const ledger = new Ledger(file, ring());
+    const ledger = openTestLedger(file, ring());
     const start = (sid: string) => () =>
       ledger.startCall({
         callSid: sid,
@@ -109,7 +111,7 @@ describe('ledger', () => {
 
   test('when a batch that created the lookup key and a notice rolls back, neither is trusted from memory afterwards', () => {
     const ledgerRing = ring();
-    const ledger = new Ledger(file, ledgerRing);
+    const ledger = openTestLedger(file, ledgerRing);
     let noticeId = '';
     // The first call of a fresh ledger creates the lookup key; the batch then fails as a whole.
     const outcomes = ledger.runBatch([
@@ -141,7 +143,7 @@ describe('ledger', () => {
     const stored = ledger.getCall('CA04')?.caller_hash;
     ledger.close();
     // A hash made with a key that was never committed would not match after a restart.
-    const reopened = new Ledger(file, ledgerRing);
+    const reopened = openTestLedger(file, ledgerRing);
     expect(reopened.callerHash('+4915100000003')).toBe(stored);
     reopened.close();
   });

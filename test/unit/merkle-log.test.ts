@@ -7,6 +7,7 @@ import { Ledger } from '../../src/ledger';
 import { eventHash } from '../../src/ledger/chain';
 import { auditLog } from '../../src/ledger/log-audit';
 import { eventLeafHash, subtreeId, subtreeOf, type LeafRow } from '../../src/ledger/merkle-log';
+import { dropAppendOnlyGuard, openTestLedger } from '../support/test-database';
 
 const ring = (): KeyRing => new KeyRing([{ id: 'k1', key: Buffer.alloc(32, 1) }]);
 let dir: string;
@@ -28,8 +29,8 @@ const append = (ledger: Ledger, n: number, tag: string): void => {
 
 describe('the event log as a Merkle tree', () => {
   test('after appends in batches, by two connections and after a rolled-back batch, the stored tree is the events tree', () => {
-    const a = new Ledger(file, ring());
-    const b = new Ledger(file, ring());
+    const a = openTestLedger(file, ring());
+    const b = openTestLedger(file, ring());
     append(a, 5, 'a');
     a.append(Array.from({ length: 7 }, (_, i) => ({ type: 'batch', at: new Date(), data: { i } })));
     append(b, 3, 'b');
@@ -70,20 +71,21 @@ describe('the event log as a Merkle tree', () => {
   });
 
   test('a ledger whose events predate the Merkle log gets its tree when opened', () => {
-    const ledger = new Ledger(file, ring());
+    const ledger = openTestLedger(file, ring());
     append(ledger, 9, 'old');
-    ledger.db.exec('DROP TRIGGER merkle_tree_no_delete; DELETE FROM merkle_tree');
+    dropAppendOnlyGuard(ledger.db, 'merkle_tree');
+    ledger.db.exec('DELETE FROM merkle_tree');
     ledger.close();
-    const reopened = new Ledger(file, ring());
+    const reopened = openTestLedger(file, ring());
     expect(reopened.merkle.size()).toBe(9);
     expect(reopened.merkle.root(9).equals(rebuilt(reopened).root())).toBe(true);
     reopened.close();
   });
 
-  test('an event edited in the file is named by the audit, even with its chain hashes recomputed', () => {
-    const ledger = new Ledger(file, ring());
+  test('an event edited in the database is named by the audit, even with its chain hashes recomputed', () => {
+    const ledger = openTestLedger(file, ring());
     append(ledger, 6, 'e');
-    ledger.db.exec('DROP TRIGGER events_no_update');
+    dropAppendOnlyGuard(ledger.db, 'events');
     ledger.db.prepare(`UPDATE events SET data = '{"i":99}' WHERE seq = 4`).run();
     expect(auditLog(ledger.db)).toMatchObject({ ok: false, firstBadEvent: 4 });
     // A careful forger rehashes the chain from there on: the Merkle leaves still name the event.

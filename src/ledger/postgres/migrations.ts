@@ -1,0 +1,382 @@
+/**
+ * The PostgreSQL schema: the same tables, columns and ids as the SQLite migrations
+ * (src/ledger/migrations.ts), in PostgreSQL's types. Append only, like those. A new SQLite
+ * migration gets its PostgreSQL twin here under the same id (test/unit/migrations-parity.test.ts
+ * fails until it has one). Types: INTEGER → BIGINT (ms times exceed 32 bits), REAL → DOUBLE
+ * PRECISION, BLOB → BYTEA, AUTOINCREMENT → an identity column, SQLite's RAISE triggers → one
+ * trigger function. Data updates of SQLite migrations are kept where they mean something for rows
+ * copied in (consent migrate-to-postgres creates this schema first).
+ */
+
+/** Rows that are evidence are never changed or removed: one function raises for every such trigger. */
+const APPEND_ONLY = (table: string, message: string): string => `
+CREATE TRIGGER ${table}_no_update BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION forbid_change('${message}');
+CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION forbid_change('${message}');
+`;
+
+export const PG_MIGRATIONS: Array<{ id: number; name: string; sql: string }> = [
+  {
+    id: 1,
+    name: 'ledger core',
+    sql: `
+CREATE FUNCTION forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END $$;
+
+-- SQLite's JSON and date functions the domain SQL uses, with SQLite's results for the paths it
+-- uses ('$.a.b'): strings unquoted, true/false as 1/0, objects and arrays as JSON text.
+CREATE FUNCTION json_extract(doc TEXT, path TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE jsonb_typeof(v) WHEN 'boolean' THEN CASE WHEN v = 'true'::jsonb THEN '1' ELSE '0' END
+    WHEN 'null' THEN NULL ELSE v #>> '{}' END
+  FROM (SELECT doc::jsonb #> string_to_array(substr(path, 3), '.') AS v) AS s
+$$;
+CREATE FUNCTION json_array_length(doc TEXT) RETURNS INTEGER LANGUAGE sql IMMUTABLE AS $$
+  SELECT json_array_length(doc::json)
+$$;
+CREATE FUNCTION julianday(t TEXT) RETURNS DOUBLE PRECISION LANGUAGE sql STABLE AS $$
+  SELECT extract(epoch FROM t::timestamptz)::DOUBLE PRECISION / 86400 + 2440587.5
+$$;
+
+CREATE TABLE calls (
+  call_sid TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  locale TEXT NOT NULL,
+  caller_hash TEXT,
+  caller_enc TEXT,
+  called TEXT,
+  country TEXT,
+  state TEXT NOT NULL DEFAULT 'active',
+  outcome TEXT,
+  consent_id TEXT,
+  method TEXT,
+  routed_to TEXT NOT NULL DEFAULT 'none',
+  recording_started_ms BIGINT,
+  ended_at TEXT
+);
+CREATE INDEX calls_caller ON calls(caller_hash);
+CREATE INDEX calls_created ON calls(created_at);
+
+CREATE TABLE notices (
+  id TEXT PRIMARY KEY,
+  locale TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  content TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE consents (
+  id TEXT PRIMARY KEY,
+  call_sid TEXT NOT NULL REFERENCES calls(call_sid),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  caller_hash TEXT,
+  caller_enc TEXT,
+  locale TEXT NOT NULL,
+  method TEXT NOT NULL,
+  input_enc TEXT,
+  confidence DOUBLE PRECISION,
+  notice_id TEXT NOT NULL REFERENCES notices(id),
+  decision TEXT NOT NULL,
+  purposes TEXT NOT NULL DEFAULT '{}',
+  status TEXT NOT NULL,
+  withdrawn_at TEXT,
+  clip_start_ms BIGINT,
+  clip_end_ms BIGINT
+);
+CREATE INDEX consents_caller ON consents(caller_hash);
+CREATE INDEX consents_call ON consents(call_sid);
+CREATE INDEX consents_created ON consents(created_at);
+
+-- seq is assigned by the appender under the write lock (the chain decides it), never by a sequence.
+CREATE TABLE events (
+  seq BIGINT PRIMARY KEY,
+  call_sid TEXT,
+  consent_id TEXT,
+  type TEXT NOT NULL,
+  at TEXT NOT NULL,
+  data TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX events_call ON events(call_sid, seq);
+CREATE INDEX events_consent ON events(consent_id, seq);
+${APPEND_ONLY('events', 'events are append-only')}
+
+CREATE TABLE subject_keys (
+  subject_hash TEXT PRIMARY KEY,
+  wrapped_key TEXT,
+  created_at TEXT NOT NULL,
+  shredded_at TEXT
+);
+
+CREATE TABLE secrets (
+  name TEXT PRIMARY KEY,
+  wrapped_key TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  public TEXT
+);
+
+CREATE TABLE recordings (
+  recording_sid TEXT PRIMARY KEY,
+  call_sid TEXT NOT NULL,
+  status TEXT NOT NULL,
+  duration_sec BIGINT,
+  media_url TEXT,
+  received_at TEXT NOT NULL
+);
+CREATE INDEX recordings_call ON recordings(call_sid);
+
+CREATE TABLE clips (
+  consent_id TEXT PRIMARY KEY REFERENCES consents(id),
+  call_sid TEXT NOT NULL,
+  recording_sid TEXT,
+  status TEXT NOT NULL,
+  object_key TEXT,
+  wrapped_key TEXT,
+  key_id TEXT,
+  format TEXT,
+  duration_sec DOUBLE PRECISION,
+  plain_bytes BIGINT,
+  cipher_bytes BIGINT,
+  plain_sha256 TEXT,
+  cipher_sha256 TEXT,
+  offset_start_sec DOUBLE PRECISION,
+  offset_end_sec DOUBLE PRECISION,
+  stored_at TEXT,
+  deleted_at TEXT
+);
+
+CREATE TABLE jobs (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  dedupe_key TEXT UNIQUE,
+  status TEXT NOT NULL DEFAULT 'pending',
+  attempts BIGINT NOT NULL DEFAULT 0,
+  run_at BIGINT NOT NULL,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX jobs_due ON jobs(status, run_at);
+`,
+  },
+  {
+    id: 2,
+    name: 'auditor portal',
+    sql: `
+-- SQLite's COLLATE NOCASE: e-mail addresses are one account whatever their case.
+CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+
+CREATE TABLE users (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE COLLATE nocase,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  totp_enc TEXT NOT NULL,
+  totp_last_step BIGINT NOT NULL DEFAULT 0,
+  failed_logins BIGINT NOT NULL DEFAULT 0,
+  locked_until BIGINT NOT NULL DEFAULT 0,
+  disabled BIGINT NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  csrf TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_seen BIGINT NOT NULL,
+  reason TEXT,
+  ip TEXT
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE api_tokens (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  created_by BIGINT NOT NULL REFERENCES users(id),
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  revoked_at TEXT
+);
+
+CREATE TABLE access_log (
+  seq BIGINT PRIMARY KEY,
+  call_sid TEXT,
+  consent_id TEXT,
+  type TEXT NOT NULL,
+  at TEXT NOT NULL,
+  data TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+${APPEND_ONLY('access_log', 'access log is append-only')}
+
+CREATE TABLE approvals (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  consent_id TEXT NOT NULL,
+  requester_id BIGINT NOT NULL REFERENCES users(id),
+  reason TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  approver_id BIGINT REFERENCES users(id),
+  created_at TEXT NOT NULL,
+  decided_at TEXT
+);
+CREATE INDEX approvals_consent ON approvals(consent_id, requester_id);
+`,
+  },
+  {
+    id: 3,
+    name: 'portal hardening: enrolment, service accounts, token expiry, single-use approvals',
+    sql: `
+ALTER TABLE users ADD COLUMN kind TEXT NOT NULL DEFAULT 'person';
+ALTER TABLE users ADD COLUMN enrolled_at TEXT;
+UPDATE users SET enrolled_at = created_at;
+ALTER TABLE users ADD COLUMN fail_window_start BIGINT NOT NULL DEFAULT 0;
+
+CREATE TABLE enrolments (
+  token_hash TEXT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  created_by BIGINT REFERENCES users(id),
+  created_at TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  totp_enc TEXT,
+  used_at TEXT
+);
+CREATE INDEX enrolments_user ON enrolments(user_id);
+
+ALTER TABLE api_tokens ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+UPDATE api_tokens SET expires_at = floor(extract(epoch FROM created_at::timestamptz))::BIGINT * 1000 + 90 * CAST(86400000 AS BIGINT);
+
+ALTER TABLE approvals ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+UPDATE approvals SET expires_at = floor(extract(epoch FROM decided_at::timestamptz))::BIGINT * 1000 + 86400000 WHERE decided_at IS NOT NULL;
+ALTER TABLE approvals ADD COLUMN used_at BIGINT;
+ALTER TABLE approvals ADD COLUMN used_by TEXT;
+ALTER TABLE approvals ADD COLUMN used_for TEXT;
+`,
+  },
+  {
+    id: 4,
+    name: 'merkle log and signed checkpoints',
+    sql: `
+CREATE TABLE merkle_nodes (
+  level BIGINT NOT NULL,
+  idx BIGINT NOT NULL,
+  hash BYTEA NOT NULL,
+  PRIMARY KEY (level, idx)
+);
+
+CREATE TABLE checkpoints (
+  epoch BIGINT NOT NULL,
+  size BIGINT NOT NULL,
+  origin TEXT NOT NULL,
+  root TEXT NOT NULL,
+  note TEXT NOT NULL,
+  signed_at TEXT NOT NULL,
+  published_at TEXT,
+  PRIMARY KEY (epoch, size)
+);
+
+CREATE TABLE ledger_incidents (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  detected_at TEXT NOT NULL,
+  epoch BIGINT NOT NULL,
+  checkpoint_size BIGINT NOT NULL,
+  ledger_size BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  acknowledged_by TEXT,
+  acknowledged_at TEXT
+);
+`,
+  },
+  {
+    id: 5,
+    name: 'retention: purposes end, consents expire',
+    sql: `
+ALTER TABLE consents ADD COLUMN purposes_ended TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE consents ADD COLUMN expired_at TEXT;
+CREATE INDEX consents_status ON consents(status, created_at);
+`,
+  },
+  {
+    id: 6,
+    name: 'data-subject lifecycle: deletions, privacy codes, rate limits',
+    sql: `
+CREATE TABLE deletions (
+  consent_id TEXT PRIMARY KEY REFERENCES consents(id),
+  reason TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  completed_at TEXT
+);
+
+CREATE TABLE deletion_items (
+  consent_id TEXT NOT NULL REFERENCES deletions(consent_id),
+  system TEXT NOT NULL,
+  object TEXT NOT NULL,
+  action TEXT NOT NULL,
+  result TEXT,
+  done_at TEXT,
+  PRIMARY KEY (consent_id, system, object)
+);
+
+CREATE TABLE privacy_codes (
+  id TEXT PRIMARY KEY,
+  caller_hash TEXT,
+  code_hash TEXT NOT NULL,
+  locale TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  failures BIGINT NOT NULL DEFAULT 0,
+  session_hash TEXT,
+  used_at BIGINT
+);
+CREATE INDEX privacy_codes_session ON privacy_codes(session_hash);
+
+CREATE TABLE rate_limits (
+  bucket TEXT NOT NULL,
+  window_start BIGINT NOT NULL,
+  hits BIGINT NOT NULL,
+  PRIMARY KEY (bucket, window_start)
+);
+`,
+  },
+  {
+    id: 7,
+    name: 'merkle subtrees in append order',
+    sql: `
+DROP TABLE merkle_nodes;
+CREATE TABLE merkle_tree (
+  id BIGINT PRIMARY KEY,
+  hash BYTEA NOT NULL
+);
+${APPEND_ONLY('merkle_tree', 'the merkle tree is append-only')}
+`,
+  },
+  {
+    id: 8,
+    name: 'job leases',
+    sql: `
+ALTER TABLE jobs ADD COLUMN lease_until BIGINT;
+ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+CREATE INDEX jobs_lease ON jobs(status, lease_until);
+`,
+  },
+  {
+    id: 9,
+    name: 'notice versions with sign-off',
+    sql: `
+CREATE TABLE notice_versions (
+  id TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  content TEXT NOT NULL,
+  approved_by TEXT,
+  approved_at TEXT
+);
+`,
+  },
+];

@@ -1,0 +1,179 @@
+import type { Db, RunResult, Statement, Transaction } from '../driver';
+import { bind, translate, type Translated } from './dialect';
+import { PG_MIGRATIONS } from './migrations';
+import { SyncPgClient, type QueryResult } from './sync-client';
+
+/**
+ * Every write transaction on the shared ledger takes this advisory lock first, the analogue of
+ * SQLite's BEGIN IMMEDIATE: appends from any number of instances are serialised, so the hash chain
+ * stays one chain (gapless, fork-free) and every read inside the transaction sees all commits before it.
+ * Released by COMMIT or ROLLBACK; a crashed instance's connection drops and with it the lock.
+ */
+export const WRITE_LOCK = 0x636f6e73656e74; // "consent"
+/** Held (per session) while one instance migrates; the others wait, then find nothing left to do. */
+export const MIGRATION_LOCK = WRITE_LOCK + 1;
+
+/** The shared engine's adapter: the storage interface over one PostgreSQL connection. */
+export class PgDb implements Db {
+  readonly engine = 'postgres' as const;
+  readonly sqlite = null;
+  private depth = 0;
+
+  constructor(readonly client: SyncPgClient) {}
+
+  prepare(sql: string): Statement {
+    return new PgStatement(this.client, translate(sql));
+  }
+
+  exec(sql: string): void {
+    this.client.exec(sql);
+  }
+
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): Transaction<A, R> {
+    const run = (...args: A): R => this.inTx(() => fn(...args));
+    return Object.assign(run, { immediate: run, deferred: run, exclusive: run });
+  }
+
+  private inTx<R>(fn: () => R): R {
+    if (this.depth > 0) return this.savepoint(fn);
+    // One round trip: the lock is taken before the transaction's first read.
+    this.client.exec(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+    this.depth = 1;
+    try {
+      const value = fn();
+      this.client.exec('COMMIT');
+      return value;
+    } catch (error) {
+      try {
+        this.client.exec('ROLLBACK');
+      } catch {
+        // A lost connection rolled back already.
+      }
+      throw error;
+    } finally {
+      this.depth = 0;
+    }
+  }
+
+  private savepoint<R>(fn: () => R): R {
+    const name = `sp${this.depth}`;
+    this.client.exec(`SAVEPOINT ${name}`);
+    this.depth += 1;
+    try {
+      const value = fn();
+      this.client.exec(`RELEASE SAVEPOINT ${name}`);
+      return value;
+    } catch (error) {
+      this.client.exec(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
+      throw error;
+    } finally {
+      this.depth -= 1;
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+class PgStatement implements Statement {
+  private plucked = false;
+
+  constructor(
+    private readonly client: SyncPgClient,
+    private readonly sql: Translated,
+  ) {}
+
+  private query(params: unknown[]): QueryResult {
+    return this.client.query(this.sql.text, bind(this.sql.order, params));
+  }
+
+  run(...params: unknown[]): RunResult {
+    const r = this.query(params);
+    // With RETURNING, the first column of the first row stands in for SQLite's rowid.
+    const first = r.rows[0]?.[0];
+    return { changes: r.rowCount, lastInsertRowid: typeof first === 'number' ? first : 0 };
+  }
+
+  get(...params: unknown[]): unknown {
+    const r = this.query(params);
+    const row = r.rows[0];
+    return row ? this.shape(r.fields, row) : undefined;
+  }
+
+  all(...params: unknown[]): unknown[] {
+    const r = this.query(params);
+    return r.rows.map((row) => this.shape(r.fields, row));
+  }
+
+  iterate(...params: unknown[]): IterableIterator<unknown> {
+    return this.all(...params)[Symbol.iterator]();
+  }
+
+  pluck(toggle = true): this {
+    this.plucked = toggle;
+    return this;
+  }
+
+  private shape(fields: string[], row: unknown[]): unknown {
+    if (this.plucked) return fromWire(row[0]);
+    const out: Record<string, unknown> = {};
+    fields.forEach((name, i) => {
+      out[name] = fromWire(row[i]);
+    });
+    return out;
+  }
+}
+
+/** BYTEA crosses the thread as a Uint8Array: the ledger expects a Buffer, as better-sqlite3 gives. */
+function fromWire(value: unknown): unknown {
+  if (value instanceof Uint8Array && !Buffer.isBuffer(value))
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  return value;
+}
+
+/** Connects and brings the schema up to date; instances starting at the same moment migrate once. */
+export function openPostgres(url: string): PgDb {
+  const client = new SyncPgClient(url);
+  try {
+    migrate(client);
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+  return new PgDb(client);
+}
+
+function migrate(client: SyncPgClient): void {
+  client.exec(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+  try {
+    client.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (id BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(
+      client.query('SELECT id FROM schema_migrations', [], false).rows.map((r) => r[0] as number),
+    );
+    for (const migration of PG_MIGRATIONS) {
+      if (applied.has(migration.id)) continue;
+      client.exec('BEGIN');
+      try {
+        client.exec(migration.sql);
+        client.query(
+          'INSERT INTO schema_migrations (id, name, applied_at) VALUES ($1, $2, $3)',
+          [migration.id, migration.name, new Date().toISOString()],
+          false,
+        );
+        client.exec('COMMIT');
+      } catch (error) {
+        client.exec('ROLLBACK');
+        throw error;
+      }
+    }
+  } finally {
+    client.exec(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
+  }
+}
