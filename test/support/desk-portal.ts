@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logger';
 import { openRuntime, type Runtime } from '../../src/runtime';
 import { ACCOUNT_SID, AUTH_TOKEN, KEYS } from './gateway';
 import { TwilioEmulator } from './twilio-emulator';
+import { testDatabaseEnv } from './test-database';
 
 /**
  * The whole service as an inquiry meets it: voice webhooks the Twilio emulator calls, and the
@@ -46,7 +47,7 @@ export async function startDeskPortal(
     TWILIO_ACCOUNT_SID: ACCOUNT_SID,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     TWILIO_API_BASE: emulator.apiBase,
-    DATABASE_PATH: path.join(dir, 'consent.db'),
+    ...testDatabaseEnv(path.join(dir, 'consent.db')),
     CONSENT_KEYS: KEYS,
     HUMAN_AGENT_NUMBER: '+4930111222',
     LOG_LEVEL: 'silent',
