@@ -102,6 +102,11 @@ export class NoticeTexts {
     return this.speaker.sentence(lng, key, vars).text;
   }
 
+  /** The locales callers can be served in. */
+  get locales(): string[] {
+    return [...this.catalog.locales];
+  }
+
   purposeName(lng: string, id: string): string {
     return this.catalog.has(lng) ? this.speaker.purposeName(lng, id) : id;
   }

@@ -1,6 +1,7 @@
 import type { AccessRecord } from './access-log';
 import { csrfField, escapeHtml as e, field, type T } from './html';
 import { can, NAV, type Role } from './roles';
+import { timeTag, type PortalClock } from './portal-time';
 import type { Statistics } from './stats';
 
 export function navLinks(t: T, role: Role): Array<[string, string]> {
@@ -77,12 +78,13 @@ export function checksPage(checks: Array<{ name: string; ok: boolean; detail: st
     .join('')}</tbody></table>`;
 }
 
-export function accessLogPage(t: T, records: AccessRecord[], verdict: string): string {
+/** Times in the portal's zone; CSV and JSON exports keep UTC. */
+export function accessLogPage(t: T, records: AccessRecord[], verdict: string, clock: PortalClock): string {
   return `<p>${t('chain')}: ${e(verdict)} · <a href="/audit/access-log?format=csv">CSV</a> · <a href="/audit/access-log?format=json">JSON</a></p>
 <table><thead><tr><th>#</th><th>at</th><th>action</th><th>user</th><th>ip</th><th>${t('reason')}</th><th>${t('consent')}</th></tr></thead><tbody>${records
     .map(
       (r) =>
-        `<tr><td>${r.seq}</td><td>${e(r.at)}</td><td>${e(r.action)}</td><td>${e(r.user)} (${e(r.role)}, ${e(r.via)})</td><td>${e(r.ip ?? '')}</td><td>${e(r.reason ?? '')}</td><td>${e(r.consentId ?? '')}</td></tr>`,
+        `<tr><td>${r.seq}</td><td>${timeTag(r.at, clock)}</td><td>${e(r.action)}</td><td>${e(r.user)} (${e(r.role)}, ${e(r.via)})</td><td>${e(r.ip ?? '')}</td><td>${e(r.reason ?? '')}</td><td>${e(r.consentId ?? '')}</td></tr>`,
     )
     .join('')}</tbody></table>`;
 }

@@ -29,7 +29,10 @@ export function mountAccessLogRoutes(kit: PortalKit): void {
       c,
       200,
       c.t('accessLog'),
-      views.accessLogPage(c.t, accessLog.list({ limit: 500 }), summary),
+      views.accessLogPage(c.t, accessLog.list({ limit: 500 }), summary, {
+        zone: kit.config.portal.timeZone,
+        lang: c.lang,
+      }),
     );
   });
 }

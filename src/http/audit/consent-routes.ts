@@ -50,11 +50,9 @@ export function mountConsentRoutes(kit: PortalKit): void {
     res.redirect(303, next.startsWith('/audit/') && !next.startsWith('//') ? next : '/audit/consents');
   });
 
+  // The shipped locales, not a scan of every call for the languages that occur.
   const facets = (): { languages: string[]; purposes: string[] } => ({
-    languages: ledger.db
-      .prepare('SELECT DISTINCT locale FROM calls ORDER BY locale')
-      .pluck()
-      .all() as string[],
+    languages: noticeTexts(kit).locales,
     purposes: config.operator.purposes.map((p) => p.id),
   });
 
