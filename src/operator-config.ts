@@ -54,6 +54,8 @@ export const operatorSchema = z.object({
   ageOfConsent: z
     .record(z.string(), z.number().int().min(13).max(18))
     .default({ default: 16, DE: 16, AT: 14, FR: 15, GB: 13, TR: 18 }),
+  /** The CRM also hears of each handover to a person, with the consent token the agent got. */
+  crmHandoverEvents: z.boolean().default(false),
   languageKey: z
     .string()
     .regex(/^[3-8*#]$/)

@@ -49,7 +49,14 @@ export interface CallDetail {
   events: Array<TimelineEvent & { hash: string }>;
   /** Answer seq → the classifier's full reason, opened with the caller's key (gone once erased). */
   fullReasons: Map<number, string>;
-  handover: { at: string; to: string; reason: string; consentHolds: boolean } | null;
+  handover: {
+    at: string;
+    to: string;
+    reason: string;
+    consentHolds: boolean;
+    /** The consent token the assistant or the agent was given. */
+    consentToken: string | null;
+  } | null;
   history: HistoryItem[];
 }
 
@@ -176,6 +183,8 @@ export function callDetail(ledger: Ledger, callSid: string): CallDetail | null {
           to: String(handoverEvent.data.to ?? ''),
           reason: String(handoverEvent.data.reason ?? ''),
           consentHolds: handoverEvent.data.consentHolds === true,
+          consentToken:
+            typeof handoverEvent.data.consentToken === 'string' ? handoverEvent.data.consentToken : null,
         }
       : null,
     history: callerHistory(ledger, call.caller_hash),

@@ -125,6 +125,7 @@ export function consentPage(
         )
   }
 <h2>${e(v.w('timeline'))}</h2>${timelineSection(v, d.timeline, call?.fullReasons ?? new Map())}
+<h2>${e(v.w('handover'))}</h2>${handoverSection(v, call?.handover ?? null)}
 <h2>${e(v.w('history'))}</h2>${historySection(v, call?.history ?? [])}`;
 }
 

@@ -104,9 +104,29 @@ export function handoverSection(v: DeskView, h: CallDetail['handover']): string 
       [v.w('handoverTo'), e(h.to)],
       [v.w('handoverReason'), e(h.reason.replace(/_/g, ' '))],
       [v.w('consentHolds'), e(h.consentHolds ? v.w('yes') : v.w('no'))],
+      ...(h.consentToken ? [[v.w('consentToken'), tokenHtml(h.consentToken)] as [string, string]] : []),
     ],
     'handover',
   );
+}
+
+/** A consent token: what it says in a line, the token itself (what the agent's system got) behind a toggle. */
+function tokenHtml(token: string): string {
+  let said: string;
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      sub?: unknown;
+      status?: unknown;
+      purposes?: Record<string, unknown>;
+    };
+    const purposes = Object.entries(claims.purposes ?? {})
+      .map(([p, on]) => `${p}: ${on === true ? 'yes' : 'no'}`)
+      .join(', ');
+    said = `${String(claims.status)} · ${String(claims.sub)}${purposes ? ` · ${purposes}` : ''}`;
+  } catch {
+    said = 'unreadable';
+  }
+  return `<details><summary>${e(said)}</summary><code id="handover-token" style="word-break:break-all">${e(token)}</code></details>`;
 }
 
 /** Both hashes of a clip, each saying what it is the hash of. */

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { signConsentToken } from '../crypto/consent-token';
 import { classify } from '../flow/intents';
 import { firstStep, initialState, transition, type FlowConfig } from '../flow/machine';
 import type { Answer, CallState, Step, Transition } from '../flow/types';
@@ -12,6 +11,7 @@ import { withoutQuotes } from './caller-words';
 import { CallStateSeal } from './call-state';
 import { outboundOf } from '../outbound/outbound';
 import type { AnswerWrite, CallWrites } from './ledger-writes';
+import { handoverTokenRequest } from './handover-token';
 import { NoticeCache } from './notice-cache';
 import { ageOfConsent, chooseLocale, countryOf } from './locale';
 
@@ -221,11 +221,13 @@ export class CallService {
       events: t.events,
       call: this.callUpdate(t, answer),
       outbound: outboundOf(this.d.config),
+      handoverToken: handoverTokenRequest(t.step, t.state, this.d.config),
     };
-    const { consentId, smsQueued } = await this.d.writer.run('answer', write);
+    const { consentId, smsQueued, consentToken } = await this.d.writer.run('answer', write);
     if (t.decision === 'granted') next.cid = consentId ?? undefined;
-    if (t.effects.length > 0) this.d.onJob?.();
-    return this.render(smsQueued === false ? withoutSmsPromise(t.step) : t.step, next, age, callSid);
+    if (t.effects.length > 0 || consentToken) this.d.onJob?.();
+    const step = smsQueued === false ? withoutSmsPromise(t.step) : t.step;
+    return this.render(step, next, age, callSid, consentToken ?? undefined);
   }
 
   private callUpdate(t: Transition, answer: Answer): AnswerWrite['call'] {
@@ -238,33 +240,10 @@ export class CallService {
     return update;
   }
 
-  private render(step: Step, state: CallState, age: number, callSid: string): string {
-    const needsToken = step.kind === 'assistant' || step.kind === 'human';
-    let consentToken: string | undefined;
+  private render(step: Step, state: CallState, age: number, callSid: string, consentToken?: string): string {
     const granted = Object.entries(state.ans)
       .filter(([, v]) => v)
       .map(([k]) => k);
-    if (needsToken) {
-      const nowS = Math.floor(this.clock().getTime() / 1000);
-      const holds = step.kind === 'assistant' || step.consentHolds;
-      consentToken = signConsentToken(this.d.ledger.signingKey('consent-token'), {
-        iss: this.d.config.publicBaseUrl,
-        sub: holds && state.cid ? state.cid : 'none',
-        call: callSid,
-        purposes: holds ? state.ans : {},
-        status:
-          holds && state.cid
-            ? 'granted'
-            : step.kind === 'human' && step.reason === 'withdrawn'
-              ? 'withdrawn'
-              : step.kind === 'human' && step.reason === 'declined'
-                ? 'declined'
-                : 'none',
-        locale: state.lng,
-        iat: nowS,
-        exp: nowS + this.d.config.consentTokenTtlSeconds,
-      });
-    }
     return this.d.renderer.render(step, state, {
       state: this.seal.seal(state, callSid),
       age,

@@ -6,6 +6,12 @@ import { InlineWriter, siblingEntry, ThreadWriter, type LedgerWriter } from '../
 import { callChanges } from '../lifecycle/call-changes';
 import { NO_OUTBOUND, type Outbound } from '../outbound/crm-events';
 import { withoutQuotes } from './caller-words';
+import {
+  enqueueHandoverEvent,
+  mintHandoverToken,
+  recordedHandoverToken,
+  type HandoverTokenRequest,
+} from './handover-token';
 import { queuePrivacySms } from './privacy-sms';
 import { withdrawInCall, type CallWithdrawal, type WithdrawScope } from './withdrawal';
 
@@ -117,12 +123,16 @@ export interface AnswerWrite {
   call: Omit<CallFields, 'consent_id'>;
   /** Which other systems hear of decisions and withdrawals (CRM, receipts). */
   outbound?: Outbound;
+  /** The step hands the caller over: mint its consent token here, once the consent ID is known. */
+  handoverToken?: HandoverTokenRequest;
 }
 
 /** `smsQueued` says whether a requested privacy SMS will go out, so the caller is told the truth. */
 export interface AnswerResult {
   consentId: string | null;
   smsQueued: boolean | null;
+  /** The handover's consent token, as recorded in its `handover` event. */
+  consentToken: string | null;
 }
 
 function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
@@ -142,7 +152,8 @@ function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
             .get(a.callSid),
         )
       : null;
-    return { consentId: earlier.consent_id, smsQueued: queued };
+    const consentToken = a.handoverToken ? recordedHandoverToken(ledger, a.callSid) : null;
+    return { consentId: earlier.consent_id, smsQueued: queued, consentToken };
   }
   // The state is sealed to this call; this also holds should the sealing key ever leak.
   if (a.openConsentId && ledger.getConsent(a.openConsentId)?.call_sid !== a.callSid)
@@ -185,6 +196,17 @@ function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
     at: a.at,
   });
   const withdrawal = withdrawnInCall && reference ? { ...withdrawnInCall, reference } : withdrawnInCall;
+  const consentToken = a.handoverToken
+    ? mintHandoverToken(ledger, a.handoverToken, { callSid: a.callSid, consentId, at: a.at })
+    : null;
+  if (consentToken && a.handoverToken)
+    enqueueHandoverEvent(ledger, a.outbound ?? NO_OUTBOUND, {
+      consentId,
+      token: consentToken,
+      to: a.handoverToken.to,
+      reason: a.handoverToken.reason,
+      at: a.at,
+    });
   const wordsEnc = a.words ? ledger.sealFor(call.caller_hash, a.words) : null;
   const events: NewEvent[] = [
     {
@@ -195,7 +217,7 @@ function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
       data: { ...a.answer, question: a.question, ...(wordsEnc ? { words_enc: wordsEnc } : {}) },
     },
     ...a.events.map((e) =>
-      flowEvent(e, a.callSid, e.type === 'withdrawn' ? null : consentId, a.at, withdrawal),
+      flowEvent(e, a.callSid, e.type === 'withdrawn' ? null : consentId, a.at, withdrawal, consentToken),
     ),
   ];
   // A language switch replays the disclosure: a second `disclosed`, in the new locale (once: a
@@ -222,7 +244,7 @@ function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
   ledger.append(events);
   const sms = a.sendPrivacySms ? queuePrivacySms(ledger, call, a.locale, a.at) : null;
   ledger.updateCall(a.callSid, a.decision ? { ...a.call, consent_id: consentId } : a.call, a.at);
-  return { consentId, smsQueued: sms ? sms.queued : null };
+  return { consentId, smsQueued: sms ? sms.queued : null, consentToken };
 }
 
 function flowEvent(
@@ -231,6 +253,7 @@ function flowEvent(
   consentId: string | null,
   at: Date,
   withdrawal: (CallWithdrawal & { reference?: string }) | null,
+  consentToken: string | null,
 ): NewEvent {
   const { type, ...data } = e;
   if ('reason' in data) data.reason = withoutQuotes(data.reason);
@@ -239,7 +262,12 @@ function flowEvent(
     callSid,
     consentId,
     at,
-    data: type === 'withdrawn' ? { ...data, ...(withdrawal ?? { consents: [] }) } : data,
+    data:
+      type === 'withdrawn'
+        ? { ...data, ...(withdrawal ?? { consents: [] }) }
+        : type === 'handover' && consentToken
+          ? { ...data, consentToken }
+          : data,
   };
 }
 

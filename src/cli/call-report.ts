@@ -22,6 +22,8 @@ export interface CallReport {
   };
   consentStatus: ConsentRow['status'] | null;
   notice: string | null;
+  /** Where the call was handed over, and the consent token the assistant or the agent was given. */
+  handover: { to: string; reason: string; consentToken: string | null } | null;
   events: Array<{ type: string; at: string }>;
 }
 
@@ -57,6 +59,7 @@ export function callReport(ledger: Ledger, callSid: string): CallReport | null {
     clip,
     consentStatus: consent?.status ?? null,
     notice: consent?.notice_id ?? noticeHeard(events),
+    handover: handoverOf(events),
     events: events.map((e) => ({ type: e.type, at: e.at })),
   };
 }
@@ -69,4 +72,16 @@ function noticeHeard(events: Array<{ type: string; data: string }>): string | nu
     if (typeof notice === 'string') return notice;
   }
   return null;
+}
+
+/** The call's last handover event: to whom, why, and with which consent token. */
+function handoverOf(events: Array<{ type: string; data: string }>): CallReport['handover'] {
+  const last = [...events].reverse().find((e) => e.type === 'handover');
+  if (!last) return null;
+  const data = JSON.parse(last.data) as { to?: unknown; reason?: unknown; consentToken?: unknown };
+  return {
+    to: String(data.to ?? ''),
+    reason: String(data.reason ?? ''),
+    consentToken: typeof data.consentToken === 'string' ? data.consentToken : null,
+  };
 }

@@ -4,7 +4,12 @@ import type { ConsentRow, Ledger } from '../ledger';
 
 /** The event types of the contract (*Events to other systems*). */
 export type CrmEventType =
-  'consent.granted' | 'consent.declined' | 'consent.withdrawn' | 'consent.expired' | 'subject.erased';
+  | 'consent.granted'
+  | 'consent.declined'
+  | 'consent.withdrawn'
+  | 'consent.expired'
+  | 'subject.erased'
+  | 'consent.handover';
 
 /** How a decision or change reached us; the CRM sees exactly these values. */
 export type CrmChannel = 'call' | 'web' | 'email' | 'phone' | 'letter' | 'retention';
@@ -13,6 +18,8 @@ export type CrmChannel = 'call' | 'web' | 'email' | 'phone' | 'letter' | 'retent
 export interface Outbound {
   crm: boolean;
   receipts: boolean;
+  /** The CRM also hears of each handover to a person, with the consent token (`consent.handover`). */
+  handovers?: boolean;
 }
 
 export const NO_OUTBOUND: Outbound = { crm: false, receipts: false };
@@ -35,6 +42,8 @@ export interface CrmEventContent {
   purpose?: string;
   /** The withdrawal reference, for withdrawals. */
   reference?: string;
+  /** For a handover: the consent token the agent got, where the call went and why. */
+  handover?: { consentToken: string; to: string; reason: string };
 }
 
 /** The job row's payload: only the id, the type and the consent in clear, for the portal's list. */
@@ -81,6 +90,7 @@ export function enqueueCrmEvent(
     at: Date;
     purpose?: string;
     reference?: string;
+    handover?: CrmEventContent['handover'];
     /** The number when the consent row can no longer give it (erasure shreds the key in the same transaction). */
     caller?: string | null;
     status?: string;
@@ -101,6 +111,7 @@ export function enqueueCrmEvent(
     notice: e.consent.notice_id,
     ...(e.purpose ? { purpose: e.purpose } : {}),
     ...(e.reference ? { reference: e.reference } : {}),
+    ...(e.handover ? { handover: e.handover } : {}),
   };
   const payload: CrmJobPayload = {
     webhookId,
@@ -128,5 +139,10 @@ export function crmBody(content: CrmEventContent, webhookId: string): string {
   };
   if (content.purpose) data.purpose = content.purpose;
   if (content.reference) data.reference = content.reference;
+  if (content.handover) {
+    data.consentToken = content.handover.consentToken;
+    data.handoverTo = content.handover.to;
+    data.handoverReason = content.handover.reason;
+  }
   return JSON.stringify({ type: content.type, timestamp: content.at, data });
 }

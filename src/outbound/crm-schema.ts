@@ -7,8 +7,17 @@ import { z } from 'zod';
 export const crmEventSchema = z
   .object({
     type: z
-      .enum(['consent.granted', 'consent.declined', 'consent.withdrawn', 'consent.expired', 'subject.erased'])
-      .describe('what happened'),
+      .enum([
+        'consent.granted',
+        'consent.declined',
+        'consent.withdrawn',
+        'consent.expired',
+        'subject.erased',
+        'consent.handover',
+      ])
+      .describe(
+        'what happened (consent.handover: a person takes the call; only where the operator file sets crmHandoverEvents)',
+      ),
     timestamp: z.iso.datetime().describe('when it happened (ISO 8601, UTC); the same on every retry'),
     data: z
       .object({
@@ -33,6 +42,14 @@ export const crmEventSchema = z
         occurredAt: z.iso.datetime(),
         purpose: z.string().optional().describe('for decisions in a call: the purpose just answered'),
         reference: z.string().optional().describe('for withdrawals and erasures: the withdrawal reference'),
+        consentToken: z
+          .string()
+          .optional()
+          .describe(
+            'for consent.handover: the signed consent token (compact JWS, EdDSA) the agent was given',
+          ),
+        handoverTo: z.enum(['human']).optional().describe('for consent.handover: who takes the call'),
+        handoverReason: z.string().optional().describe('for consent.handover: why the call was handed over'),
       })
       .loose(),
   })

@@ -3,7 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { Express } from 'express';
 import { createService } from '../../src/app';
+import { createAuditRouter } from '../../src/http/audit';
 import { callReport, type CallReport } from '../../src/cli/call-report';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -35,7 +37,7 @@ export interface Gateway {
  */
 export async function startGateway(
   env: Record<string, string> = {},
-  options: { dir?: string } = {},
+  options: { dir?: string; /** Mount the auditor portal at /audit, as main does. */ portal?: boolean } = {},
 ): Promise<Gateway> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-'));
   const assistantRequests: Gateway['assistantRequests'] = [];
@@ -89,6 +91,21 @@ export async function startGateway(
     log,
     health: runtime.health,
     checkpoints: runtime.checkpoints,
+    ...(options.portal
+      ? {
+          mount: (a: Express) =>
+            a.use(
+              '/audit',
+              createAuditRouter({
+                ledger: runtime.ledger,
+                store: runtime.store,
+                config,
+                log,
+                checkpoints: runtime.checkpoints,
+              }),
+            ),
+        }
+      : {}),
   });
   server.on('request', listener);
   return {
