@@ -68,7 +68,7 @@ function callWhere(
   }
   if (q.purpose) {
     where.push(
-      "c.call_sid IN (SELECT call_sid FROM consents WHERE json_extract(purposes, '$.' || @purpose) = 1)",
+      "c.call_sid IN (SELECT call_sid FROM consents WHERE CAST(json_extract(purposes, '$.' || @purpose) AS INTEGER) = 1)",
     );
     params.purpose = q.purpose;
   }

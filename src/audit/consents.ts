@@ -142,10 +142,16 @@ export interface ConsentDetail {
   timeline: Array<{ seq: number; at: string; type: string; data: Record<string, unknown>; hash: string }>;
   /** The same caller's other consents, handovers and withdrawals, newest first. */
   history: Array<{ at: string; type: string; consentId: string | null; callSid: string | null }>;
-  clip: Pick<
-    ClipRow,
-    'status' | 'format' | 'duration_sec' | 'plain_sha256' | 'cipher_sha256' | 'stored_at'
-  > | null;
+  clip:
+    | (Pick<
+        ClipRow,
+        'status' | 'format' | 'duration_sec' | 'plain_sha256' | 'cipher_sha256' | 'stored_at'
+      > & {
+        /** The same two hashes by what they are of, as `consent call --json` names them. */
+        storedCiphertextSha256: string | null;
+        audioFileSha256: string | null;
+      })
+    | null;
   chain: { ok: boolean; checked: number; detail: string; callEventsLinked: boolean };
 }
 
@@ -227,6 +233,8 @@ export function consentDetail(ledger: Ledger, id: string): ConsentDetail | null 
           plain_sha256: clip.plain_sha256,
           cipher_sha256: clip.cipher_sha256,
           stored_at: clip.stored_at,
+          storedCiphertextSha256: clip.cipher_sha256,
+          audioFileSha256: clip.plain_sha256,
         }
       : null,
     chain: {

@@ -161,6 +161,23 @@ describe('auditor work', () => {
     expect(html).toContain(declined.consentId); // the caller's history
   });
 
+  test('When the API reads a consent, then both clip hashes are named by what they hash', async () => {
+    // A reader of its own, so the access-log test below still finds the portal auditor's view first.
+    const reader = await addUser(portal, 'auditor');
+    const id = new UserStore(portal.rt.ledger).byEmail(reader.email)?.id ?? 0;
+    const secret = new ApiTokenStore(portal.rt.ledger).create(id, 'hash reader', id).secret;
+    const res = await fetch(`${portal.url}/audit/api/consents/${withClip.consentId}`, {
+      headers: { authorization: `Bearer ${secret}`, 'x-audit-reason': 'review' },
+    });
+    const { clip } = (await res.json()) as {
+      clip: { audioFileSha256: string; storedCiphertextSha256: string };
+    };
+    expect(clip.audioFileSha256).toBe(crypto.createHash('sha256').update(testMp3()).digest('hex'));
+    const key = portal.rt.ledger.getClip(withClip.consentId)?.object_key ?? '';
+    const stored = await portal.rt.store.get(key);
+    expect(clip.storedCiphertextSha256).toBe(crypto.createHash('sha256').update(stored).digest('hex'));
+  });
+
   test('When the player asks for a byte range, then exactly that range of the decrypted MP3 comes back', async () => {
     const mp3 = testMp3();
     const full = await clients.auditor.get(`/audit/consents/${withClip.consentId}/clip`);
