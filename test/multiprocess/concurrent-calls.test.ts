@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase as Database } from '../../src/ledger/sqlite/binding';
 import { TwilioEmulator, type EmulatedCall } from '../support/twilio-emulator';
 import {
   consent,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase } from './binding';
 import { MIGRATIONS } from '../migrations';
 import { SqliteDb } from './sqlite-db';
 
@@ -15,7 +15,7 @@ export const BUSY_TIMEOUT_MS = 5000;
 /** Opens the ledger file in WAL mode and applies pending migrations inside one transaction each. */
 export function openSqlite(file: string): SqliteDb {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const db = new Database(file);
+  const db = new SqliteDatabase(file);
   // First: switching to WAL and migrating need locks another process (a second server, a CLI) may hold.
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { SqliteDatabase } from './binding';
 import type { Db, Statement, Transaction } from '../driver';
 
 /**
@@ -8,7 +9,7 @@ import type { Db, Statement, Transaction } from '../driver';
 export class SqliteDb implements Db {
   readonly engine = 'sqlite' as const;
 
-  constructor(readonly sqlite: Database.Database) {}
+  constructor(readonly sqlite: BetterSqlite3.Database) {}
 
   prepare(sql: string): Statement {
     return this.sqlite.prepare(sql);
@@ -33,5 +34,5 @@ export class SqliteDb implements Db {
 
 /** True for SQLite's "database is locked" family (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, ...). */
 export function isBusy(error: unknown): boolean {
-  return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+  return error instanceof SqliteDatabase.SqliteError && error.code.startsWith('SQLITE_BUSY');
 }
