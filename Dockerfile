@@ -1,5 +1,5 @@
 # Build stage: compile TypeScript and the native SQLite binding.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ ffmpeg && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -11,7 +11,7 @@ COPY bench ./bench
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: no compilers, non-root, Debian's ffmpeg for clipping.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg tini && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production FFMPEG_PATH=/usr/bin/ffmpeg PORT=3000
