@@ -73,6 +73,10 @@ export const ENV_VARIABLES = {
     default: '45',
     doc: 'least time between two signed ledger checkpoints (1-50); every event is covered within about a minute',
   },
+  JOB_LEASE_SECONDS: {
+    default: '300',
+    doc: "how long a job an instance claimed stays its own without renewal (30-3600); a crashed instance's jobs run elsewhere after it",
+  },
   MIN_SPEECH_CONFIDENCE: {
     default: '0.5',
     doc: 'speech below this recognition confidence is asked again, never taken as an answer',
@@ -143,6 +147,8 @@ export interface Config {
   minSpeechConfidence: number;
   consentTokenTtlSeconds: number;
   checkpointSeconds: number;
+  /** Lease of a claimed job (renewed while it runs): after it, a crashed worker's job is due again. */
+  jobLeaseSeconds: number;
   auditFourEyes: boolean;
   /** Proxy hops whose X-Forwarded-For is believed for the client address (0: the socket's). */
   trustProxyHops: number;
@@ -310,6 +316,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const checkpointSeconds = Number(get('CHECKPOINT_SECONDS') || '45');
   if (!(checkpointSeconds >= 1 && checkpointSeconds <= 50))
     problems.push('CHECKPOINT_SECONDS: must be between 1 and 50');
+  const jobLeaseSeconds = Number(get('JOB_LEASE_SECONDS') || '300');
+  if (!(Number.isInteger(jobLeaseSeconds) && jobLeaseSeconds >= 30 && jobLeaseSeconds <= 3600))
+    problems.push('JOB_LEASE_SECONDS: must be a whole number from 30 to 3600');
   const fourEyes = get('AUDIT_FOUR_EYES') || 'false';
   if (!['true', 'false'].includes(fourEyes)) problems.push('AUDIT_FOUR_EYES: must be true or false');
   const trustProxyHops = Number(get('TRUST_PROXY_HOPS') || '0');
@@ -368,6 +377,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     minSpeechConfidence,
     consentTokenTtlSeconds,
     checkpointSeconds,
+    jobLeaseSeconds,
     auditFourEyes: fourEyes === 'true',
     trustProxyHops,
     apiTokenTtlDays,

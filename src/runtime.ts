@@ -108,6 +108,7 @@ export async function openRuntime(
   handlers[SWEEP_JOB] = createSweepJob({ ledger, twilio, log: log.child({ module: 'sweep' }) });
   const jobs = new JobRunner(ledger, { ...handlers, ...lifecycle }, log.child({ module: 'jobs' }), {
     onGiveUp: giveUpHandlers,
+    leaseMs: config.jobLeaseSeconds * 1000,
   });
   const health: HealthSource = {
     async check() {

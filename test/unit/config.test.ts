@@ -46,6 +46,15 @@ describe('configuration', () => {
     expect(problems({})).toEqual([]);
   });
 
+  test('a job lease is five minutes unless JOB_LEASE_SECONDS says otherwise; one too short to renew is refused by name', () => {
+    expect(loadConfig({} as NodeJS.ProcessEnv).jobLeaseSeconds).toBe(300);
+    expect(loadConfig({ JOB_LEASE_SECONDS: '30' } as NodeJS.ProcessEnv).jobLeaseSeconds).toBe(30);
+    for (const bad of ['29', '3601', '45.5', 'soon'])
+      expect(problems({ JOB_LEASE_SECONDS: bad })).toEqual([
+        'JOB_LEASE_SECONDS: must be a whole number from 30 to 3600',
+      ]);
+  });
+
   test('refusing never means no service: production without HUMAN_AGENT_NUMBER does not start, naming it', () => {
     const found = problems({
       NODE_ENV: 'production',
