@@ -182,6 +182,7 @@ test('A body streams through: the instance reads the first chunk before the clie
   };
   const proxy = await proxyTo([u.url]);
   const payload = crypto.randomBytes(5 * 1024 * 1024);
+  let inFlightMeanwhile: unknown = null;
   const reply = new Promise<Reply>((resolve, reject) => {
     const req = http.request(proxy.url, { method: 'POST' }, (res) => {
       let body = '';
@@ -191,11 +192,16 @@ test('A body streams through: the instance reads the first chunk before the clie
     req.on('error', reject);
     req.write(payload.subarray(0, 1024));
     // The rest only once the instance has the first kilobyte: a buffering proxy would wait forever.
-    void gotFirst.then(() => req.end(payload.subarray(1024)));
+    void gotFirst.then(() => {
+      inFlightMeanwhile = proxy.inFlight().map((r) => ({ upstream: r.upstream, status: r.status }));
+      req.end(payload.subarray(1024));
+    });
   });
   const { status, body } = await reply;
   expect(status).toBe(200);
   expect(bytes).toBe(payload.length);
+  expect(inFlightMeanwhile).toEqual([{ upstream: 0, status: 0 }]);
+  expect(proxy.inFlight()).toEqual([]);
   expect(body).toBe(crypto.createHash('sha256').update(payload).digest('hex'));
 });
 

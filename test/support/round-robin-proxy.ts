@@ -26,8 +26,10 @@ export interface ProxiedRequest {
 export interface RoundRobinProxy {
   url: string;
   port: number;
-  /** Every request answered, in the order they arrived. */
+  /** Every request answered, in the order they finished. */
   requests: ProxiedRequest[];
+  /** Requests not yet answered (their upstream is set once one took the connection). */
+  inFlight(): ProxiedRequest[];
   close(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
   // next, where a kept-alive one would fail after the request was written.
   const agent = new http.Agent({ keepAlive: false });
   const requests: ProxiedRequest[] = [];
+  const active = new Set<ProxiedRequest>();
   let next = 0;
 
   const server = http.createServer((req, res) => {
@@ -157,10 +160,13 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
         attempt(k + 1);
       });
     };
-    res.on('finish', () => requests.push(record));
-    res.on('close', () => {
-      if (!res.writableFinished) requests.push(record);
-    });
+    active.add(record);
+    const done = (): void => {
+      if (!active.delete(record)) return;
+      requests.push(record);
+    };
+    res.on('finish', done);
+    res.on('close', done);
     attempt(0);
   });
   server.keepAliveTimeout = 65_000;
@@ -171,6 +177,7 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    inFlight: () => [...active],
     close: () =>
       new Promise<void>((resolve) => {
         agent.destroy();
