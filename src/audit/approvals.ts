@@ -18,7 +18,20 @@ export interface PendingApproval {
   created_at: string;
 }
 
-/** The four-eyes rule: an auditor asks to hear a clip for a reason; another approves it once. */
+/** One request as its requester sees it: waiting, approved (until when), rejected (and why), used. */
+export interface OwnRequest {
+  id: number;
+  consent_id: string;
+  reason: string;
+  status: 'pending' | 'approved' | 'rejected' | 'used';
+  created_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  decision_note: string | null;
+  expires_at: number | null;
+}
+
+/** The four-eyes rule: an auditor asks to hear a clip for a reason; another approves it once, or rejects it. */
 export class Approvals {
   constructor(
     private readonly ledger: Ledger,
@@ -63,6 +76,30 @@ export class Approvals {
         )
         .run(approverId, this.now().toISOString(), this.t + APPROVAL_TTL_MS, id, approverId).changes === 1
     );
+  }
+
+  /** Rejecting needs a reason the requester will read; like approving, never one's own request. */
+  reject(id: number, approverId: number, note: string): boolean {
+    return (
+      this.ledger
+        .sql(
+          "UPDATE approvals SET status = 'rejected', approver_id = ?, decided_at = ?, decision_note = ? WHERE id = ? AND status = 'pending' AND requester_id != ?",
+        )
+        .run(approverId, this.now().toISOString(), note, id, approverId).changes === 1
+    );
+  }
+
+  /** A requester's own requests, newest first: what is still waiting and what was decided. */
+  mine(requesterId: number, consentId?: string): OwnRequest[] {
+    return this.ledger
+      .sql(
+        `SELECT a.id, a.consent_id, a.reason, a.status, a.created_at, a.decided_at, u.email AS decided_by,
+                a.decision_note, CASE WHEN a.status = 'approved' THEN a.expires_at ELSE NULL END AS expires_at
+         FROM approvals a LEFT JOIN users u ON u.id = a.approver_id
+         WHERE a.requester_id = @requesterId AND (@consentId IS NULL OR a.consent_id = @consentId)
+         ORDER BY a.id DESC LIMIT 50`,
+      )
+      .all({ requesterId, consentId: consentId ?? null }) as OwnRequest[];
   }
 
   /** Whether an access would be allowed now (for showing the player), without using anything up. */

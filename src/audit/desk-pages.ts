@@ -12,7 +12,7 @@ import {
   type DeskView,
 } from './desk-sections';
 import { outcomeWords } from './desk-words';
-import { csrfField, escapeHtml as e, field, select, type T } from './html';
+import { escapeHtml as e, field, select, type T } from './html';
 import { OUTCOME_FILTERS } from './outcomes';
 import { formatDuration, timeTag } from './portal-time';
 
@@ -64,7 +64,8 @@ export function consentPage(
   t: T,
   d: ConsentDetail,
   call: CallDetail | null,
-  clip: { allowed: boolean; csrf: string; pending: boolean },
+  /** requestHtml: the auditor's approval request for this clip (approval-views), when not allowed. */
+  clip: { allowed: boolean; requestHtml: string },
 ): string {
   const c = d.consent;
   const id = encodeURIComponent(c.id);
@@ -86,12 +87,7 @@ export function consentPage(
   );
   let clipHtml: string;
   if (!d.clip || d.clip.status !== 'stored') clipHtml = `<p>${t('noClip')}</p>`;
-  else if (!clip.allowed)
-    clipHtml = `<p>${t('awaitingApproval')}</p>${
-      clip.pending
-        ? ''
-        : `<form method="post" action="/audit/consents/${id}/approval">${csrfField(clip.csrf)}<button type="submit">${t('requestApproval')}</button></form>`
-    }`;
+  else if (!clip.allowed) clipHtml = `<p>${t('awaitingApproval')}</p>${clip.requestHtml}`;
   else
     clipHtml = `<audio id="clip" controls preload="none" src="/audit/consents/${id}/clip" aria-label="${t('clip')}"></audio>
 <p><a id="download" href="/audit/consents/${id}/clip?download=1">${t('download')}</a></p>`;

@@ -63,19 +63,31 @@ export function can(role: Role, permission: Permission): boolean {
   return (ROLE_PERMISSIONS[role] as readonly Permission[]).includes(permission);
 }
 
-/** The portal's navigation: each page behind the permission that opens it. */
-export const NAV: ReadonlyArray<{ href: string; label: Key; permission: Permission | null }> = [
+/** What this deployment has switched on: a menu entry for something switched off does nothing. */
+export interface NavFeatures {
+  fourEyes: boolean;
+  crm: boolean;
+  checkpoints: boolean;
+}
+
+/** The portal's navigation: each page behind the permission that opens it, and the feature it needs. */
+export const NAV: ReadonlyArray<{
+  href: string;
+  label: Key;
+  permission: Permission | null;
+  needs?: keyof NavFeatures;
+}> = [
   { href: '/audit/consents', label: 'search', permission: 'searchConsents' },
-  { href: '/audit/approvals', label: 'approvals', permission: 'approve' },
+  { href: '/audit/approvals', label: 'approvals', permission: 'approve', needs: 'fourEyes' },
   { href: '/audit/stats', label: 'stats', permission: 'statistics' },
   { href: '/audit/config', label: 'config', permission: 'configCheck' },
   { href: '/audit/retention', label: 'retention', permission: 'retentionSchedule' },
   { href: '/audit/withdrawals', label: 'withdrawals', permission: 'searchConsents' },
   { href: '/audit/record-withdrawal', label: 'recordWithdrawal', permission: 'recordWithdrawal' },
-  { href: '/audit/crm', label: 'crm', permission: 'crmDeliveries' },
+  { href: '/audit/crm', label: 'crm', permission: 'crmDeliveries', needs: 'crm' },
   { href: '/audit/users', label: 'users', permission: 'manageUsers' },
   { href: '/audit/tokens', label: 'tokens', permission: null },
   { href: '/audit/access-log', label: 'accessLog', permission: 'readAccessLog' },
-  { href: '/audit/ledger', label: 'ledger', permission: null },
+  { href: '/audit/ledger', label: 'ledger', permission: null, needs: 'checkpoints' },
   { href: '/audit/verify', label: 'verify', permission: null },
 ];

@@ -1,16 +1,16 @@
 import type { AccessRecord } from './access-log';
 import { csrfField, escapeHtml as e, field, type T } from './html';
-import { can, NAV, type Role } from './roles';
+import { can, NAV, type NavFeatures, type Role } from './roles';
 import { timeTag, type PortalClock } from './portal-time';
 import type { Statistics } from './stats';
 
-export function navLinks(t: T, role: Role): Array<[string, string]> {
+/** The menu: the pages this role may open, of the features this deployment has switched on. */
+export function navLinks(t: T, role: Role, features: NavFeatures): Array<[string, string]> {
   return [
     ['/audit/', t('home')],
-    ...NAV.filter((n) => n.permission === null || can(role, n.permission)).map((n): [string, string] => [
-      n.href,
-      t(n.label),
-    ]),
+    ...NAV.filter(
+      (n) => (n.permission === null || can(role, n.permission)) && (!n.needs || features[n.needs]),
+    ).map((n): [string, string] => [n.href, t(n.label)]),
   ];
 }
 
@@ -25,8 +25,8 @@ ${field('code', t('totp'), { required: true, autocomplete: 'one-time-code', extr
 <p><a href="/audit/verify">${t('verifyLink')}</a></p>`;
 }
 
-export function homePage(t: T, role: Role, publicKeyPem: string): string {
-  return `<ul>${navLinks(t, role)
+export function homePage(t: T, role: Role, features: NavFeatures, publicKeyPem: string): string {
+  return `<ul>${navLinks(t, role, features)
     .slice(1)
     .map(([href, label]) => `<li><a href="${href}">${e(label)}</a></li>`)
     .join('')}</ul>
@@ -87,19 +87,4 @@ export function accessLogPage(t: T, records: AccessRecord[], verdict: string, cl
         `<tr><td>${r.seq}</td><td>${timeTag(r.at, clock)}</td><td>${e(r.action)}</td><td>${e(r.user)} (${e(r.role)}, ${e(r.via)})</td><td>${e(r.ip ?? '')}</td><td>${e(r.reason ?? '')}</td><td>${e(r.consentId ?? '')}</td></tr>`,
     )
     .join('')}</tbody></table>`;
-}
-
-export function approvalsPage(
-  t: T,
-  csrf: string,
-  pending: Array<{ id: number; consent_id: string; reason: string; email: string; created_at: string }>,
-): string {
-  return pending.length === 0
-    ? `<p>${t('none')}</p>`
-    : `<table><tbody>${pending
-        .map(
-          (a) =>
-            `<tr><td>${e(a.consent_id)}</td><td>${e(a.email)}</td><td>${e(a.reason)}</td><td>${e(a.created_at)}</td><td><form method="post" action="/audit/approvals/${a.id}/approve">${csrfField(csrf)}<button type="submit" aria-label="${t('approve')} ${e(a.consent_id)}">${t('approve')}</button></form></td></tr>`,
-        )
-        .join('')}</tbody></table>`;
 }

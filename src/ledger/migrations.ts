@@ -363,4 +363,12 @@ CREATE TABLE notice_versions (
 );
 `,
   },
+  {
+    id: 10,
+    name: 'approval rejections',
+    sql: `
+-- A second auditor may reject a request to hear a clip, saying why; the requester reads it.
+ALTER TABLE approvals ADD COLUMN decision_note TEXT;
+`,
+  },
 ];

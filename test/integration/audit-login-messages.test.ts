@@ -51,6 +51,7 @@ describe('what a failed sign-in says', () => {
     const until = new Intl.DateTimeFormat('en-GB', {
       hour: '2-digit',
       minute: '2-digit',
+      hourCycle: 'h23',
       timeZone: 'Europe/Berlin',
     }).format(new Date(before.locked_until));
     expect(text).toContain(until);

@@ -1,3 +1,4 @@
+import { approvalRequestHtml } from '../../audit/approval-views';
 import { can } from '../../audit/roles';
 import { callDetail } from '../../audit/call-detail';
 import { searchCalls } from '../../audit/call-search';
@@ -137,8 +138,12 @@ export function mountConsentRoutes(kit: PortalKit): void {
       `${c.t('consent')} ${id}`,
       views.consentPage(deskView(kit, c), c.t, d, call, {
         allowed: !config.auditFourEyes || approvals.available(id, c.p.user.id, c.p.reason, accessKey(c.p)),
-        pending: approvals.pending(id, c.p.user.id, c.p.reason),
-        csrf: c.p.session?.csrf ?? '',
+        requestHtml: approvalRequestHtml(
+          c.lang,
+          id,
+          c.p.session?.csrf ?? '',
+          approvals.mine(c.p.user.id, id)[0],
+        ),
       }),
     );
   });

@@ -23,7 +23,7 @@ export function mountHomeRoutes(kit: PortalKit): void {
       c,
       200,
       c.t('home'),
-      views.homePage(c.t, c.p.user.role, ledger.publicKeyPem()) +
+      views.homePage(c.t, c.p.user.role, kit.features, ledger.publicKeyPem()) +
         (changes ? accountChanges(c.t, changes) : ''),
     );
   });

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { AccessLog, type AccessEntry } from '../../audit/access-log';
 import { Approvals } from '../../audit/approvals';
 import { layout, type Lang, type T } from '../../audit/html';
-import { can, type Permission } from '../../audit/roles';
+import { can, type NavFeatures, type Permission } from '../../audit/roles';
 import { ApiTokenStore, SessionStore, type SessionRow } from '../../audit/sessions';
 import { UserStore, type UserRow } from '../../audit/users';
 import * as views from '../../audit/views';
@@ -69,6 +69,8 @@ export interface PortalKit {
   log: Logger;
   now: () => Date;
   secure: boolean;
+  /** Switched-on features, for the menu and the start page. */
+  features: NavFeatures;
   users: UserStore;
   sessions: SessionStore;
   tokens: ApiTokenStore;
@@ -116,6 +118,11 @@ export function createKit(deps: AuditDeps): PortalKit {
   const router = express.Router();
   const ctx = (res: Response): Ctx => res.locals.ctx as Ctx;
 
+  const features: NavFeatures = {
+    fourEyes: config.auditFourEyes,
+    crm: config.crm !== null,
+    checkpoints: deps.checkpoints !== undefined,
+  };
   const page: PortalKit['page'] = (res, c, status, title, body) => {
     const p = c.p;
     res
@@ -128,7 +135,7 @@ export function createKit(deps: AuditDeps): PortalKit {
           title,
           body,
           p?.session ? { email: p.user.email, role: p.user.role, csrf: p.session.csrf } : null,
-          p ? views.navLinks(c.t, p.user.role) : [],
+          p ? views.navLinks(c.t, p.user.role, features) : [],
         ),
       );
   };
@@ -147,6 +154,7 @@ export function createKit(deps: AuditDeps): PortalKit {
     log,
     now,
     secure,
+    features,
     users: new UserStore(ledger, now),
     sessions: new SessionStore(ledger, now),
     tokens: new ApiTokenStore(ledger, now, config.apiTokenTtlDays * 86_400_000),

@@ -3,20 +3,12 @@ import { SlidingWindowLimiter } from '../../audit/rate-limit';
 import { ABSOLUTE_MS } from '../../audit/sessions';
 import { BusyError } from '../../audit/work-limit';
 import { isApiPath, unauthorized } from './api-errors';
-import type { Lang } from '../../audit/html';
+import { formatDateTime } from '../../audit/portal-time';
 import * as views from '../../audit/views';
 import { cookies, LOGIN_COOKIE, safeEqual, SESSION_COOKIE, str, type PortalKit } from './kit';
 
 const LOGIN_WINDOW_MS = 15 * 60_000;
 
-/** When a lock ends, as a person reads it: the portal's time with its zone named, and the date. */
-function formatUntil(ms: number, lang: Lang): string {
-  return new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'long',
-    timeZone: 'Europe/Berlin',
-  }).format(new Date(ms));
-}
 const LOGIN_ATTEMPTS_PER_IP = 30;
 /** Beyond the lock (five failures): attempts on one address stop costing scrypt at all. */
 const LOGIN_ATTEMPTS_PER_ACCOUNT = 10;
@@ -67,7 +59,16 @@ export function mountLoginRoutes(kit: PortalKit): void {
       // Only someone who had both factors right hears about the lock or the spent code.
       if (result.because === 'locked') {
         res.setHeader('Retry-After', String(Math.max(1, Math.ceil((result.lockedUntil - t) / 1000))));
-        return again(401, c.t('lockedUntil').replace('{until}', formatUntil(result.lockedUntil, c.lang)));
+        return again(
+          401,
+          c.t('lockedUntil').replace(
+            '{until}',
+            formatDateTime(new Date(result.lockedUntil).toISOString(), {
+              zone: kit.config.portal.timeZone,
+              lang: c.lang,
+            }),
+          ),
+        );
       }
       return again(401, c.t(result.because === 'replayed' ? 'codeReused' : 'loginFailed'));
     }
