@@ -137,7 +137,7 @@ export function searchPage(
 ): string {
   const any: [string, string] = ['', t('any')];
   const form = `<p>${t('currentReason')}: <em>${e(reason)}</em> (<a href="/audit/reason">${e(v.w('changeReason'))}</a>)</p>
-<form method="get" action="/audit/consents" class="grid" role="search" aria-label="${e(t('search'))}">
+<form method="get" action="/audit/consents" class="grid" role="search" aria-label="${e(v.w('searchTitle'))}">
 <div>${field('number', t('number'), { type: 'tel', value: q.number, autocomplete: 'off' })}</div>
 <div>${field('consentId', t('consentId'), { value: q.consentId })}</div>
 <div>${field('callSid', t('callSid'), { value: q.callSid })}</div>

@@ -2,6 +2,7 @@ import type { Lang } from './html';
 
 /** The words of the call and consent pages, the search results and the evidence summary. */
 const EN = {
+  searchTitle: 'Search calls and consents',
   call: 'Call',
   callPage: 'Call page (timeline, notice heard, handover)',
   consentPage: 'Consent record',
@@ -60,6 +61,7 @@ const EN = {
 export type DeskKey = keyof typeof EN;
 
 const DE: Record<DeskKey, string> = {
+  searchTitle: 'Anrufe und Einwilligungen suchen',
   call: 'Anruf',
   callPage: 'Anrufseite (Zeitleiste, gehörter Hinweis, Übergabe)',
   consentPage: 'Einwilligungsnachweis',

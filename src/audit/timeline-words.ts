@@ -207,7 +207,8 @@ function answerText(answer: TimelineEvent, decision: TimelineEvent | undefined, 
           : 'No key and no speech (silence)';
   let meaning = (de ? DE_INTENT : EN_INTENT)[s(d.intent)] ?? s(d.intent);
   if (decision) meaning = (de ? DE : EN)[decision.type]?.(decision.data, c) ?? meaning;
-  if (decision) meaning = meaning.charAt(0).toLowerCase() + meaning.slice(1);
+  // English sentences go on in lower case; German nouns keep their capital.
+  if (decision && !de) meaning = meaning.charAt(0).toLowerCase() + meaning.slice(1);
   return d.via === 'none' ? how : `${how}: ${meaning}`;
 }
 

@@ -53,18 +53,19 @@ export function statsPage(t: T, s: Statistics): string {
   return `<form method="get" action="/audit/stats" class="grid">
 <div>${field('from', t('from'), { type: 'date', value: s.from })}</div><div>${field('to', t('to'), { type: 'date', value: s.to })}</div>
 <div><button type="submit">${t('show')}</button></div></form>
-<table><thead><tr><th></th><th>calls</th><th>consent</th><th>refusal</th><th>info</th><th>abandoned in announcement</th><th>Ø s to decision</th></tr></thead>
+<table><thead><tr><th scope="col">${t('language')}</th><th scope="col">calls</th><th scope="col">consent</th><th scope="col">refusal</th><th scope="col">info</th><th scope="col">abandoned in announcement</th><th scope="col">Ø s to decision</th></tr></thead>
 <tbody>${rateRows([['total', s.total], ...Object.entries(s.byLanguage)])}</tbody></table>
-<h2>${t('purposes')}</h2><table><tbody>${Object.entries(s.byPurpose)
-    .map(
-      ([k, v]) =>
-        `<tr><th scope="row">${e(k)}</th><td>${t('granted')} ${v.granted}</td><td>${t('refused')} ${v.refused}</td></tr>`,
-    )
+<h2>${t('purposes')}</h2><table><thead><tr><th scope="col">${t('purpose')}</th><th scope="col">${t('granted')}</th><th scope="col">${t('refused')}</th></tr></thead><tbody>${Object.entries(
+    s.byPurpose,
+  )
+    .map(([k, v]) => `<tr><th scope="row">${e(k)}</th><td>${v.granted}</td><td>${v.refused}</td></tr>`)
     .join('')}</tbody></table>
-<h2>${t('notice')}</h2><table><tbody>${Object.entries(s.byNotice)
+<h2>${t('notice')}</h2><table><thead><tr><th scope="col">${t('notice')}</th><th scope="col">consents</th><th scope="col">${t('granted')}</th><th scope="col">declined</th></tr></thead><tbody>${Object.entries(
+    s.byNotice,
+  )
     .map(
       ([k, v]) =>
-        `<tr><th scope="row"><code>${e(k)}</code></th><td>${v.consents}</td><td>${t('granted')} ${v.granted}</td><td>${v.declined}</td></tr>`,
+        `<tr><th scope="row"><code>${e(k)}</code></th><td>${v.consents}</td><td>${v.granted}</td><td>${v.declined}</td></tr>`,
     )
     .join('')}</tbody></table>`;
 }

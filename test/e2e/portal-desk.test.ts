@@ -222,3 +222,15 @@ test('The exported summary.html reads like a printable certificate: heard, answe
   expect((pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length).toBeLessThanOrEqual(2);
   await certificate.close();
 }, 45_000);
+
+test('A German auditor reads the call page in German, the notice as heard without a translation to open', async () => {
+  await page.goto(`${desk.url}/audit/calls/${sids.granted}?lang=de`);
+  expect(await page.locator('html').getAttribute('lang')).toBe('de');
+  const rows = await page.locator('table.timeline-table tbody tr').allTextContents();
+  expect(rows.some((r) => r.includes('Hinweis bis zum Ende abgespielt (de)'))).toBe(true);
+  expect(rows.some((r) => /Mit Sprache geantwortet: Einwilligung in /.test(r))).toBe(true);
+  // The caller heard German: nothing to translate for a German reader.
+  expect(await page.locator('ol.notice details').count()).toBe(0);
+  expect(await text('#call-facts')).toContain('Eingewilligt');
+  expect(await checkPage(page, 'desk-call-granted-de')).toEqual([]);
+}, 30_000);

@@ -182,3 +182,22 @@ test('When a consent is opened, then it links to its call page, and the call pag
   const call = await (await client.get(`/audit/calls/${calls.granted}`)).text();
   expect(call).toContain(`href="/audit/consents/${consentId}"`);
 });
+
+test('When ops open the statistics, then every table has a header row naming its columns', async () => {
+  const password = `pw-${crypto.randomBytes(8).toString('hex')}`;
+  const { otpauth } = await new UserStore(desk.rt.ledger).add('desk.ops@example.com', 'ops', password);
+  const ops = new Client(desk.url);
+  await ops.login({
+    email: 'desk.ops@example.com',
+    password,
+    role: 'ops',
+    secret: new URL(otpauth).searchParams.get('secret') ?? '',
+  });
+  const html = await (await ops.get('/audit/stats')).text();
+  const tables = html.match(/<table>[\s\S]*?<\/table>/g) ?? [];
+  expect(tables.length).toBeGreaterThanOrEqual(3);
+  for (const table of tables) {
+    expect(table).toMatch(/<thead><tr>(<th scope="col">[^<]+<\/th>)+<\/tr><\/thead>/);
+    expect(table).not.toContain('<th></th>');
+  }
+});

@@ -63,7 +63,7 @@ describe('the timeline in words', () => {
   test('German auditors read German sentences', () => {
     const de = timelineEntries(events, { ...ctx, lang: 'de' });
     expect(de[1]?.text).toBe('Hinweis bis zum Ende abgespielt (de)');
-    expect(de[2]?.text).toBe('Mit Taste 1 geantwortet: einwilligung in processing of this call');
+    expect(de[2]?.text).toBe('Mit Taste 1 geantwortet: Einwilligung in processing of this call');
   });
 
   test('The SVG has a dot per step, a label for screen readers and no script', () => {

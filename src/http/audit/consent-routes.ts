@@ -73,7 +73,7 @@ export function mountConsentRoutes(kit: PortalKit): void {
           res,
           c,
           400,
-          c.t('search'),
+          v.w('searchTitle'),
           `<p class="error" role="alert">${escapeHtml(problem)}</p>${views.searchPage(v, c.t, searchSchema.parse({}), c.p.reason ?? '', null, f, [])}`,
         );
       }
@@ -88,7 +88,7 @@ export function mountConsentRoutes(kit: PortalKit): void {
           res,
           c,
           200,
-          c.t('search'),
+          v.w('searchTitle'),
           views.searchPage(v, c.t, q, c.p.reason ?? '', null, f, [v.w('empty')]),
         );
       }
@@ -109,7 +109,13 @@ export function mountConsentRoutes(kit: PortalKit): void {
         },
       });
       if (c.p.api) return res.json(consents ?? calls);
-      kit.page(res, c, 200, c.t('search'), views.searchPage(v, c.t, q, c.p.reason ?? '', calls, f, notes));
+      kit.page(
+        res,
+        c,
+        200,
+        v.w('searchTitle'),
+        views.searchPage(v, c.t, q, c.p.reason ?? '', calls, f, notes),
+      );
     };
   kit.both('get', '/consents', 'searchConsents', search('consents'));
   kit.both('get', '/calls', 'searchConsents', search('calls'));
