@@ -38,10 +38,31 @@ export function wholeYes(hits: Array<Hit<Category>>, wordCount: number): WholeYe
   const uncovered: number[] = [];
   for (let i = 0; i < wordCount; i += 1) if (!covered.has(i)) uncovered.push(i);
   const idioms = (tiling ?? []).filter((h) => h.category === 'idiom');
-  const blockers = hits.filter((h) => BLOCKING.has(h.category) && !idioms.some((i) => contains(i, h)));
+  const blockers = hits.filter(
+    (h) =>
+      BLOCKING.has(h.category) && !idioms.some((i) => contains(i, h)) && !startsInsideTile(h, tiling ?? []),
+  );
   const phrases = (tiling ?? []).filter((h) => h.category !== 'courtesy');
   if (!tiling || blockers.length > 0 || phrases.length === 0) return { granted: false, blockers, uncovered };
   return { granted: true, phrases, courtesy: tiling.filter((h) => h.category === 'courtesy') };
+}
+
+/**
+ * A blocker spelt across two phrases of the tiling from the middle of a fixed one, where its start
+ * word belongs to that phrase: "sorun yok teşekkürler" (no problem, thanks) holds "yok teşekkürler"
+ * (no thanks) from the idiom's own negator on; "ma'am i'm happy to" holds "am i" from inside the
+ * courtesy word. Only these two kinds: a hedge across phrases ("danke, schon okay") or a question from
+ * where a phrase starts ("stimmt das, passt") may well have been said.
+ */
+function startsInsideTile(h: Hit<Category>, tiling: Array<Hit<Category>>): boolean {
+  const inside = (kind: Category): boolean =>
+    tiling.some((t) => t.category === kind && t.start < h.start && h.start < t.end && h.end > t.end);
+  const restIsCourtesy = (): boolean =>
+    tiling.every((t) => t.end <= h.start || t.start >= h.end || t.category !== 'yes');
+  return (
+    (h.category === 'no' && inside('idiom') && restIsCourtesy()) ||
+    (h.category === 'questionMarker' && inside('courtesy'))
+  );
 }
 
 /**
