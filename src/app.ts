@@ -13,6 +13,9 @@ import { isVoiceWebhook, mountVoiceRoutes, voiceWebhooks } from './http/voice';
 import { mountLedgerRoutes, type CheckpointSource } from './http/ledger-routes';
 import { PrivacyTexts } from './privacy/texts';
 import { TwimlRenderer, type RenderSettings } from './twiml/render';
+import { fixedSpeech, speechOf, type SpeechSource } from './notices/speech';
+import { silentFailSafe } from './notices/closed';
+import { ARCHIVE_URL, archiveDirOf } from './notices/source';
 
 export interface HealthSource {
   /** Named problems that stop the service from taking calls or doing its background work. */
@@ -22,6 +25,8 @@ export interface HealthSource {
     /** Takes calls, but background work needs attention (deletions stuck): status is not "ok". */
     degraded?: boolean;
     jobs?: JobHealth;
+    /** Which notice version callers hear (notices/notice-set). */
+    notice?: object;
   }>;
 }
 
@@ -31,6 +36,8 @@ export interface AppDeps {
   /** Where webhooks write; the runtime's writer thread in the service, the ledger itself when absent. */
   writer?: LedgerWriter<CallWrites>;
   catalog: Catalog;
+  /** What callers hear now (notices/notice-set); the catalog as given, unchecked, when absent. */
+  speech?: SpeechSource;
   log: Logger;
   health: HealthSource;
   clock?: () => Date;
@@ -84,13 +91,17 @@ export function createService(deps: AppDeps): { app: Express; listener: RequestL
   // Only the configured proxies may name the client: otherwise anyone picks their own address
   // with X-Forwarded-For and walks past the per-address sign-in limit.
   app.set('trust proxy', deps.config.trustProxyHops > 0 ? deps.config.trustProxyHops : false);
-  const renderer = createRenderer(deps.config, deps.catalog);
+  const speech =
+    deps.speech ??
+    fixedSpeech(
+      speechOf(deps.catalog, renderSettings(deps.config), deps.config.operator.ageOfConsent.default ?? 16),
+    );
+  const silent = silentFailSafe(deps.config.humanAgent);
   const calls = new CallService({
     config: deps.config,
     ledger: deps.ledger,
     writer: deps.writer ?? inlineCallWriter(deps.ledger),
-    catalog: deps.catalog,
-    renderer,
+    speech,
     log: deps.log,
     clock: deps.clock,
     onJob: deps.onJob,
@@ -98,7 +109,7 @@ export function createService(deps: AppDeps): { app: Express; listener: RequestL
 
   const voice = voiceWebhooks({
     calls,
-    renderer,
+    failSafe: () => speech.current()?.renderer.failSafe ?? silent,
     authToken: deps.config.twilio.authToken,
     publicBaseUrl: deps.config.publicBaseUrl,
     defaultLocale: deps.config.defaultLocale,
@@ -119,6 +130,16 @@ export function createService(deps: AppDeps): { app: Express; listener: RequestL
   });
   if (deps.checkpoints) mountLedgerRoutes(app, deps.checkpoints);
   // Recorded prompts are public audio Twilio fetches for <Play>; they hold no personal data.
+  // Recordings of earlier versions, by hash (immutable): the live version may have one replaced on disk.
+  app.use(
+    ARCHIVE_URL,
+    express.static(archiveDirOf(deps.config.databasePath), {
+      index: false,
+      dotfiles: 'ignore',
+      maxAge: '365d',
+      immutable: true,
+    }),
+  );
   app.use('/prompts', express.static(promptsDir(), { index: false, dotfiles: 'ignore', maxAge: '1h' }));
   mountPrivacyRoutes(app, {
     ledger: deps.ledger,

@@ -4,6 +4,7 @@ import { portalSettings, type PortalSettings } from './config-portal';
 import { isPostgresUrl } from './ledger/driver';
 import { withTexts } from './i18n/operator-texts';
 import { operatorSchema, type OperatorConfig } from './operator-config';
+import { NOTICE_ENV, parseNoticeConfig, type NoticeConfig } from './notices/notice-config';
 
 /**
  * Every environment variable the service reads, with its default and a one-line description.
@@ -114,6 +115,7 @@ export const ENV_VARIABLES = {
     default: 'DE',
     doc: "country a number typed in national format (030 ...) is read in, besides the called numbers' own",
   },
+  ...NOTICE_ENV,
 } as const;
 
 export type EnvName = keyof typeof ENV_VARIABLES;
@@ -142,6 +144,8 @@ export interface Config {
   assistantUrl: string | null;
   privacyUrl: string | null;
   defaultLocale: string;
+  /** Sign-off of what callers hear (notices/notice-config). */
+  notices: NoticeConfig;
   ffmpegPath: string | null;
   logLevel: string;
   minSpeechConfidence: number;
@@ -332,6 +336,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!['true', 'false'].includes(receiptSms)) problems.push('RECEIPT_SMS: must be true or false');
   const portal = portalSettings(get('PORTAL_TIME_ZONE'), get('PORTAL_DEFAULT_COUNTRY'), problems);
 
+  const notices = parseNoticeConfig(get, production, problems);
+
   let rawOperator = operatorSchema.parse({});
   const operatorFile = path.resolve(cwd, get('GATEWAY_CONFIG') || './gateway.config.json');
   if (fs.existsSync(operatorFile)) {
@@ -372,6 +378,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     assistantUrl,
     privacyUrl,
     defaultLocale,
+    notices,
     ffmpegPath: get('FFMPEG_PATH') || null,
     logLevel,
     minSpeechConfidence,

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { createService } from './app';
 import { createAuditRouter } from './http/audit';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, localesDir, promptsDir } from './config';
+import { NoticeSet, withNoticeHealth } from './notices/notice-set';
 import { createLogger } from './logger';
 import { scheduleRetention } from './lifecycle/retention-job';
 import { sweepTempFiles } from './jobs/temp-files';
@@ -44,14 +45,28 @@ async function main(): Promise<void> {
   sweepTempFiles();
   scheduleSweep(runtime.ledger, new Date());
   runtime.jobs.poke();
+  // What callers hear: the approved version (production plays nothing else), reloaded on SIGHUP.
+  const notices = NoticeSet.open({
+    ledger: runtime.ledger,
+    config,
+    log: log.child({ module: 'notices' }),
+    localesDir: localesDir(),
+    promptsDir: promptsDir(),
+    readOperator: () => loadConfig().operator,
+  });
+  notices.start();
+  process.on('SIGHUP', () => {
+    notices.reload();
+  });
   const { listener } = createService({
     config,
     ledger: runtime.ledger,
     writer: runtime.writer,
     catalog: runtime.catalog,
+    speech: notices,
     privacyTexts: runtime.privacyTexts,
     log,
-    health: runtime.health,
+    health: withNoticeHealth(runtime.health, notices),
     checkpoints: runtime.checkpoints,
     onJob: () => runtime.jobs.poke(),
     mount: (app) =>
@@ -80,6 +95,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     log.info({ signal }, 'shutting down');
     server.close(() => {
+      notices.stop();
       void runtime.close().then(() => process.exit(0));
     });
     setTimeout(() => process.exit(1), 10_000).unref();

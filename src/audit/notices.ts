@@ -45,15 +45,31 @@ interface Row {
   approved_at: string | null;
 }
 
-/** Records the content as a version (a draft unless already known); returns its id. */
-export function registerNoticeVersion(ledger: Ledger, content: NoticeContent, at: Date): string {
+/**
+ * Records the content as a version (a draft unless already known); returns its id. `source` is
+ * what it was built from (notices/source), kept so the version can be played again later.
+ */
+export function registerNoticeVersion(
+  ledger: Ledger,
+  content: NoticeContent,
+  at: Date,
+  source?: string,
+): string {
   const id = noticeVersionId(content);
   ledger.db
     .prepare(
-      'INSERT INTO notice_versions (id, created_at, content) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING',
+      `INSERT INTO notice_versions (id, created_at, content, source) VALUES (?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET source = COALESCE(notice_versions.source, excluded.source)`,
     )
-    .run(id, at.toISOString(), canonical(content));
+    .run(id, at.toISOString(), canonical(content), source ?? null);
   return id;
+}
+
+/** What a version was built from, when known (versions from before migration 11 have none). */
+export function noticeVersionSource(ledger: Ledger, id: string): string | undefined {
+  const row = ledger.db.prepare('SELECT source FROM notice_versions WHERE id = ?').get(id) as
+    { source: string | null } | undefined;
+  return row?.source ?? undefined;
 }
 
 /** Newest first. The live version is the most recently approved one. */
@@ -128,16 +144,23 @@ export function formatDiff(diffs: TextDiff[]): string {
 export class NoticeApprovalError extends Error {}
 
 /**
- * Approves a draft as the user with that e-mail, who must be an enabled dpo or admin. The version
+ * Approves a draft as the user with that e-mail, who must be an enabled user of an approving role
+ * (dpo and admin unless NOTICE_APPROVERS says otherwise). The version
  * becomes live; the approval is a ledger event naming who, when and the content hash.
  */
-export function approveNoticeVersion(ledger: Ledger, id: string, email: string, at: Date): NoticeVersion {
+export function approveNoticeVersion(
+  ledger: Ledger,
+  id: string,
+  email: string,
+  at: Date,
+  approvers: readonly string[] = ['dpo', 'admin'],
+): NoticeVersion {
   const user = ledger.db.prepare('SELECT email, role, disabled FROM users WHERE email = ?').get(email) as
     { email: string; role: string; disabled: number } | undefined;
   if (!user || user.disabled) throw new NoticeApprovalError(`no enabled portal user ${email}`);
-  if (!isRole(user.role) || !can(user.role, 'approveNotices'))
+  if (!isRole(user.role) || !can(user.role, 'approveNotices') || !approvers.includes(user.role))
     throw new NoticeApprovalError(
-      `${email} is ${user.role}: only a dpo or an admin approves notice versions`,
+      `${email} is ${user.role}: only ${approvers.length > 1 ? 'a dpo or an admin' : `a ${approvers[0] ?? 'dpo'}`} approves notice versions`,
     );
   const version = findNoticeVersion(ledger, id);
   if (!version) throw new NoticeApprovalError(`no notice version ${id}`);

@@ -3,14 +3,14 @@ import type { Config } from '../config';
 import { classify } from '../flow/intents';
 import { firstStep, initialState, transition, type FlowConfig } from '../flow/machine';
 import type { Answer, CallState, Step, Transition } from '../flow/types';
-import type { Catalog } from '../i18n/catalog';
-import type { Ledger } from '../ledger';
+import { noticeIdOf, type Ledger } from '../ledger';
 import type { LedgerWriter } from '../ledger/writer';
-import type { TwimlRenderer } from '../twiml/render';
+import type { Speech, SpeechSource } from '../notices/speech';
+import { closedIncoming, NOTHING_SAID } from '../notices/closed';
 import { withoutQuotes } from './caller-words';
 import { CallStateSeal } from './call-state';
 import { outboundOf } from '../outbound/outbound';
-import type { AnswerWrite, CallWrites } from './ledger-writes';
+import type { AnswerWrite, CallWrites, NoticeRef } from './ledger-writes';
 import { handoverTokenRequest } from './handover-token';
 import { NoticeCache } from './notice-cache';
 import { ageOfConsent, chooseLocale, countryOf } from './locale';
@@ -41,8 +41,8 @@ export interface CallServiceDeps {
   ledger: Ledger;
   /** Every write goes here, committed before the webhook answers. */
   writer: LedgerWriter<CallWrites>;
-  catalog: Catalog;
-  renderer: TwimlRenderer;
+  /** What callers hear: the notice version that may be played now (null: none may). */
+  speech: SpeechSource;
   log: Logger;
   clock?: () => Date;
   onJob?: () => void;
@@ -70,20 +70,47 @@ export function requireCallSid(params: Params): string {
  * ledger (one transaction per webhook, jobs included) and asks the renderer for the TwiML.
  */
 export class CallService {
-  private readonly flow: FlowConfig;
   private readonly clock: () => Date;
   private readonly seal: CallStateSeal;
-  private readonly notices: NoticeCache;
 
   constructor(private readonly d: CallServiceDeps) {
     this.clock = d.clock ?? (() => new Date());
     this.seal = new CallStateSeal(() => d.ledger.derivedKey('call-state'));
-    this.notices = new NoticeCache(d.catalog, d.renderer);
-    this.flow = {
-      purposes: d.config.operator.purposes.map((p) => p.id),
-      locales: d.catalog.locales,
-      privacySms: Boolean(d.config.privacyUrl),
-    };
+  }
+
+  /** The version that plays now; a call in a service that may play none is handed to a human. */
+  private get sp(): Speech {
+    const speech = this.d.speech.current();
+    if (!speech) throw new Unservable('no approved notice version may be played');
+    return speech;
+  }
+
+  private readonly flows = new WeakMap<Speech, FlowConfig>();
+  private get flow(): FlowConfig {
+    const sp = this.sp;
+    let flow = this.flows.get(sp);
+    if (!flow) {
+      flow = {
+        purposes: sp.settings.purposes.map((p) => p.id),
+        locales: sp.catalog.locales,
+        privacySms: Boolean(this.d.config.privacyUrl),
+      };
+      this.flows.set(sp, flow);
+    }
+    return flow;
+  }
+
+  /** One notice cache per playing version: its texts change only with a new version. */
+  private readonly notices = new WeakMap<Speech, NoticeCache>();
+
+  private notice(state: Pick<CallState, 'lng' | 'cc'>, age: number): NoticeRef {
+    const sp = this.sp;
+    let cache = this.notices.get(sp);
+    if (!cache) {
+      cache = new NoticeCache(sp.catalog, sp.renderer);
+      this.notices.set(sp, cache);
+    }
+    return { ...cache.of(state, age), version: sp.version };
   }
 
   /**
@@ -97,12 +124,13 @@ export class CallService {
 
   async incoming(params: Params): Promise<string> {
     const callSid = requireCallSid(params);
+    if (!this.d.speech.current()) return this.closed(params, callSid);
     const now = this.clock();
     const country = countryOf(params.FromCountry || params.CallerCountry, params.From);
     const lng = chooseLocale(
       { called: params.To ?? params.Called, country },
       this.d.config.operator,
-      (l) => this.d.catalog.has(l),
+      (l) => this.sp.catalog.has(l),
       this.d.config.defaultLocale,
     );
     const age = ageOfConsent(country, this.d.config.operator);
@@ -113,18 +141,39 @@ export class CallService {
       called: params.To ?? params.Called ?? null,
       country,
       locale: lng,
-      notice: this.notices.of(state, age),
+      notice: this.notice(state, age),
       stirVerstat: params.StirVerstat ?? null,
       at: now,
     });
-    const said = this.d.catalog.textLocale(lng, country);
-    return this.d.renderer.incoming(said, { state: this.seal.seal(state, callSid), age });
+    const said = this.sp.catalog.textLocale(lng, country);
+    return this.sp.renderer.incoming(said, { state: this.seal.seal(state, callSid), age });
+  }
+
+  /**
+   * No approved version may play: the call is noted (with a notice saying nothing was said) and
+   * goes straight to a human, unrecorded. Never an unapproved text, never a consent question.
+   */
+  private async closed(params: Params, callSid: string): Promise<string> {
+    const now = this.clock();
+    const lng = this.d.config.defaultLocale;
+    await this.d.writer.run('startCall', {
+      callSid,
+      from: params.From ?? null,
+      called: params.To ?? params.Called ?? null,
+      country: countryOf(params.FromCountry, params.From),
+      locale: lng,
+      notice: { id: noticeIdOf(lng, 'text', NOTHING_SAID), locale: lng, content: NOTHING_SAID },
+      stirVerstat: params.StirVerstat ?? null,
+      at: now,
+    });
+    await this.noteFailSafe(callSid, 'incoming', 'no approved notice version may be played');
+    return closedIncoming(this.d.config.humanAgent);
   }
 
   /** The state sealed for this call, or Unservable: a foreign or altered state is never acted on. */
   private openState(callSid: string, stateToken: string | undefined): { state: CallState; instance: string } {
     const opened = this.seal.open(stateToken, callSid);
-    if (!opened || !this.d.catalog.has(opened.state.lng))
+    if (!opened || !this.sp.catalog.has(opened.state.lng))
       throw new Unservable('call state is missing, altered or sealed for another call');
     return opened;
   }
@@ -140,11 +189,11 @@ export class CallService {
     const age = this.ageOf(state, callSid);
     const startedMs = await this.d.writer.run('disclosed', {
       callSid,
-      notice: this.notices.of(state, age),
+      notice: this.notice(state, age),
       at: now,
     });
     const next: CallState = { ...state, at: startedMs };
-    return this.d.renderer.render(firstStep(next, this.flow), next, {
+    return this.sp.renderer.render(firstStep(next, this.flow), next, {
       state: this.seal.seal(next, callSid),
       age,
     });
@@ -161,10 +210,8 @@ export class CallService {
     };
     const classification = classify(
       input,
-      this.d.catalog.lexicon(this.d.catalog.textLocale(state.lng, state.cc)),
-      {
-        minConfidence: this.d.config.minSpeechConfidence,
-      },
+      this.sp.catalog.lexicon(this.sp.catalog.textLocale(state.lng, state.cc)),
+      { minConfidence: this.d.config.minSpeechConfidence },
     );
     const answer: Answer = { ...classification, ...input };
     const t = transition(state, answer, this.flow);
@@ -179,9 +226,9 @@ export class CallService {
       callSid,
       at: now,
       locale: state.lng,
-      notice: this.notices.of(state, age),
+      notice: this.notice(state, age),
       redisclosed: t.events.some((e) => e.type === 'language_changed')
-        ? this.notices.of(t.state, age)
+        ? this.notice(t.state, age)
         : undefined,
       openConsentId: state.cid ?? null,
       decision: t.decision
@@ -244,7 +291,7 @@ export class CallService {
     const granted = Object.entries(state.ans)
       .filter(([, v]) => v)
       .map(([k]) => k);
-    return this.d.renderer.render(step, state, {
+    return this.sp.renderer.render(step, state, {
       state: this.seal.seal(state, callSid),
       age,
       consentToken,
@@ -258,7 +305,7 @@ export class CallService {
     if (!callSid || !CALL_SID.test(callSid)) return null;
     try {
       const lng = this.d.ledger.getCall(callSid)?.locale;
-      return lng && this.d.catalog.has(lng) ? lng : null;
+      return lng && this.d.speech.current()?.catalog.has(lng) ? lng : null;
     } catch {
       return null;
     }
@@ -293,7 +340,7 @@ export class CallService {
   whisper(query: Params): string {
     const kind = (['granted', 'none', 'minor', 'withdrawn'] as const).find((k) => k === query.k) ?? 'none';
     const purposes = (query.p ?? '').split(',').filter((p) => /^[a-z][a-z0-9_]*$/.test(p));
-    return this.d.renderer.whisper(kind, (query.ref ?? '').replace(/[^A-Z0-9-]/g, ''), purposes);
+    return this.sp.renderer.whisper(kind, (query.ref ?? '').replace(/[^A-Z0-9-]/g, ''), purposes);
   }
 
   async dialResult(params: Params, lng: string): Promise<string> {
@@ -312,7 +359,7 @@ export class CallService {
         },
       ],
     });
-    return this.d.renderer.afterDial(lng, answered);
+    return this.sp.renderer.afterDial(lng, answered);
   }
 
   /** Call status callback: a call that ends before any decision is `abandoned`. */

@@ -26,12 +26,14 @@ export interface NoticeRef {
   id: string;
   locale: string;
   content: string;
+  /** The notice version (all languages) this text belongs to; absent when none plays. */
+  version?: string;
 }
 
 type CallFields = Parameters<Ledger['updateCall']>[1];
 
 function storeNotice(ledger: Ledger, n: NoticeRef): string {
-  return ledger.storeNotice({ ...n, kind: 'text' });
+  return ledger.storeNotice({ id: n.id, locale: n.locale, content: n.content, kind: 'text' });
 }
 
 function startCall(
@@ -60,6 +62,7 @@ function startCall(
           locale: a.locale,
           country: a.country,
           notice: storeNotice(ledger, a.notice),
+          ...(a.notice.version ? { noticeVersion: a.notice.version } : {}),
           attestation: attestationOf(a.stirVerstat),
         },
       },

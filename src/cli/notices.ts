@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { createRenderer } from '../app';
+import { localesDir, promptsDir } from '../config';
+import { createLogger } from '../logger';
+import { NoticeSet } from '../notices/notice-set';
 import {
   approveNoticeVersion,
   diffNoticeVersions,
@@ -7,8 +9,6 @@ import {
   formatDiff,
   listNoticeVersions,
   NoticeApprovalError,
-  registerNoticeVersion,
-  type NoticeContent,
 } from '../audit/notices';
 import type { Runtime } from '../runtime';
 
@@ -17,16 +17,15 @@ type Out = { out: (s: string) => void; err: (s: string) => void };
 const USAGE =
   'usage: consent notices list | diff <a> <b> | approve <id> --by <email>   (a, b: id prefix, live or current)\n';
 
-/** What callers hear now, per language: the texts of the consent sequence and recorded prompts by hash. */
-export function currentNoticeContent(rt: Runtime): NoticeContent {
-  const renderer = createRenderer(rt.config, rt.catalog);
-  const age = rt.config.operator.ageOfConsent.default ?? 16;
-  const content: NoticeContent = {};
-  for (const lng of rt.catalog.allLocales) {
-    const parsed = JSON.parse(renderer.noticeContent(lng, age)) as { texts: Record<string, string> };
-    content[lng] = parsed.texts;
-  }
-  return content;
+/** The version the files are now, registered (as a draft unless known) with its source. */
+export function currentNoticeVersion(rt: Runtime): string {
+  return NoticeSet.open({
+    ledger: rt.ledger,
+    config: rt.config,
+    log: createLogger('silent'),
+    localesDir: localesDir(),
+    promptsDir: promptsDir(),
+  }).filesVersion();
 }
 
 /** `consent notices`: the command-line mirror of the portal's sign-off page. */
@@ -38,7 +37,7 @@ export function noticesCommand(rt: Runtime, args: string[], io: Out): number {
     options: { by: { type: 'string' } },
   });
   const now = new Date();
-  const current = registerNoticeVersion(rt.ledger, currentNoticeContent(rt), now);
+  const current = currentNoticeVersion(rt);
   const resolve = (ref: string) => findNoticeVersion(rt.ledger, ref === 'current' ? current : ref);
   if (sub === 'list') {
     const all = listNoticeVersions(rt.ledger);
@@ -69,7 +68,13 @@ export function noticesCommand(rt: Runtime, args: string[], io: Out): number {
     if (!ref || !values.by) return (io.err(USAGE), 2);
     const target = resolve(ref);
     try {
-      const v = approveNoticeVersion(rt.ledger, target?.id ?? ref, values.by, now);
+      const v = approveNoticeVersion(
+        rt.ledger,
+        target?.id ?? ref,
+        values.by,
+        now,
+        rt.config.notices.approvers,
+      );
       io.out(
         `approved ${v.id.slice(0, 12)} by ${v.approvedBy} at ${v.approvedAt}: it is now the live version\n`,
       );

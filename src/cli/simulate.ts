@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRenderer } from '../app';
+import { renderSettings } from '../app';
+import { fixedSpeech, speechOf } from '../notices/speech';
 import { inlineCallWriter } from '../calls/ledger-writes';
 import { CallService, type Params } from '../calls/call-service';
 import { loadConfig, localesDir, promptsDir } from '../config';
@@ -53,8 +54,10 @@ export async function simulate(args: string[], io: Out): Promise<number> {
       config,
       ledger,
       writer: inlineCallWriter(ledger),
-      catalog,
-      renderer: createRenderer(config, catalog),
+      // The files as they are, approved or not: simulate is how an operator hears a draft.
+      speech: fixedSpeech(
+        speechOf(catalog, renderSettings(config), config.operator.ageOfConsent.default ?? 16),
+      ),
       log: createLogger('silent'),
     });
     const callSid = `CA${crypto.randomBytes(16).toString('hex')}`;

@@ -3,17 +3,23 @@ import querystring from 'node:querystring';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { BadRequest, Unservable, type CallService, type Params } from '../calls/call-service';
-import type { TwimlRenderer } from '../twiml/render';
 import { BodyError, readForm, singleValues, type FormParams } from './form-body';
 import { validTwilioSignature } from './twilio-signature';
 
 export interface VoiceRouteDeps {
   calls: CallService;
-  renderer: TwimlRenderer;
+  /** The fail-safe answers of the version that plays (words only when one may be played). */
+  failSafe: () => FailSafeAnswers;
   authToken: string;
   publicBaseUrl: string;
   defaultLocale: string;
   log: Logger;
+}
+
+export interface FailSafeAnswers {
+  handover(lng: string): string;
+  afterDial(lng: string, answered: boolean): string;
+  whisper(): string;
 }
 
 /** How a voice route fails safe: the caller's leg to a human, the end of a Dial, or the agent's whisper. */
@@ -109,7 +115,7 @@ export function voiceWebhooks(
     problem: string,
   ): Promise<void> => {
     const lng = localeOf(params, query);
-    const f = d.renderer.failSafe;
+    const f = d.failSafe();
     if (kind === 'whisper') return xml(res, f.whisper());
     if (kind === 'afterDial') {
       const status = params.DialCallStatus;

@@ -55,6 +55,8 @@ export interface PromptAudio {
   file: string;
   urlPath: string;
   sha256: string;
+  /** Where Twilio fetches it, when not at urlPath (a replaced recording kept by hash). */
+  playPath?: string;
 }
 
 const AUDIO_EXTENSIONS = ['.mp3', '.wav'];
@@ -75,8 +77,18 @@ export class Catalog {
   ) {}
 
   static load(localesDir: string, promptsDir: string): Catalog {
-    const { locales, menu, resources, lexicons, problems } = readLocales(localesDir);
+    const { locales, resources, lexicons, problems } = readLocales(localesDir);
     if (problems.length > 0) throw new Error(`locales are not valid:\n  - ${problems.join('\n  - ')}`);
+    return Catalog.fromParts(locales, resources, lexicons, readAudio(promptsDir, locales));
+  }
+
+  /** A catalog from texts already read (a notice version's own copy of them, say): no file I/O. */
+  static fromParts(
+    locales: string[],
+    resources: LocaleRead['resources'],
+    lexicons: Map<string, Lexicon>,
+    audio: Map<string, PromptAudio>,
+  ): Catalog {
     const instance = i18next.createInstance();
     void instance.init({
       resources,
@@ -88,7 +100,13 @@ export class Catalog {
       interpolation: { escapeValue: false },
       returnNull: false,
     });
-    return new Catalog(menu, locales, instance, lexicons, readAudio(promptsDir, locales));
+    const names = locales.map(parseLocaleName).filter((n): n is LocaleName => n !== null);
+    return new Catalog(menuOrder(names), locales, instance, lexicons, audio);
+  }
+
+  /** Every recorded prompt, keyed `lng/key`. */
+  recordings(): ReadonlyMap<string, PromptAudio> {
+    return this.audio;
   }
 
   has(lng: string): boolean {
@@ -126,7 +144,7 @@ export class Catalog {
   }
 }
 
-interface LocaleRead {
+export interface LocaleRead {
   /** Every locale folder, sorted. */
   locales: string[];
   /** The language menu (see locale-variants.ts). */
@@ -213,7 +231,7 @@ export function readLocales(localesDir: string): LocaleRead {
   return { locales: parsed.map((p) => p.name), menu, resources, lexicons, problems };
 }
 
-function readAudio(promptsDir: string, locales: string[]): Map<string, PromptAudio> {
+export function readAudio(promptsDir: string, locales: string[]): Map<string, PromptAudio> {
   const audio = new Map<string, PromptAudio>();
   for (const lng of locales) {
     const dir = path.join(promptsDir, lng);

@@ -371,4 +371,13 @@ CREATE TABLE notice_versions (
 ALTER TABLE approvals ADD COLUMN decision_note TEXT;
 `,
   },
+  {
+    id: 11,
+    name: 'notice version sources',
+    sql: `
+-- What a notice version was built from (locale texts, the operator's spoken settings, recordings by
+-- hash), so the live version keeps playing while a newer draft waits for sign-off.
+ALTER TABLE notice_versions ADD COLUMN source TEXT;
+`,
+  },
 ];

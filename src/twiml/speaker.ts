@@ -152,7 +152,7 @@ export class Speaker {
   speak(node: Container, lng: string, key: string, vars: Vars): void {
     const recorded = this.recorded(lng, key, vars);
     if (recorded) {
-      node.play({}, this.url(recorded.urlPath));
+      node.play({}, this.url(recorded.playPath ?? recorded.urlPath));
       return;
     }
     const said = this.sentence(lng, key, vars);

@@ -7,7 +7,8 @@ import type { Express } from 'express';
 import { createService } from '../../src/app';
 import { createAuditRouter } from '../../src/http/audit';
 import { callReport, type CallReport } from '../../src/cli/call-report';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig, localesDir, promptsDir, type Config } from '../../src/config';
+import { NoticeSet, withNoticeHealth } from '../../src/notices/notice-set';
 import { createLogger } from '../../src/logger';
 import { openRuntime, type Runtime } from '../../src/runtime';
 import { TwilioEmulator } from './twilio-emulator';
@@ -23,6 +24,8 @@ export interface Gateway {
   assistantRequests: Array<{ query: Record<string, string>; body: Record<string, string> }>;
   config: Config;
   runtime: Runtime;
+  /** Which notice version callers hear; reload() as SIGHUP does. */
+  notices: NoticeSet;
   emulator: TwilioEmulator;
   dir: string;
   report(callSid: string): CallReport;
@@ -37,7 +40,14 @@ export interface Gateway {
  */
 export async function startGateway(
   env: Record<string, string> = {},
-  options: { dir?: string; /** Mount the auditor portal at /audit, as main does. */ portal?: boolean } = {},
+  options: {
+    dir?: string;
+    /** Mount the auditor portal at /audit, as main does. */
+    portal?: boolean;
+    /** Locale and prompt folders other than the project's (a copy a test may edit). */
+    localesDir?: string;
+    promptsDir?: string;
+  } = {},
 ): Promise<Gateway> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-'));
   const assistantRequests: Gateway['assistantRequests'] = [];
@@ -66,7 +76,7 @@ export async function startGateway(
     authToken: AUTH_TOKEN,
     appBaseUrl: url,
   });
-  const config = loadConfig({
+  const configEnv = {
     PUBLIC_BASE_URL: url,
     TWILIO_ACCOUNT_SID: ACCOUNT_SID,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
@@ -78,18 +88,27 @@ export async function startGateway(
     PRIVACY_URL: 'https://example.com/privacy',
     LOG_LEVEL: 'silent',
     ...env,
-  } as NodeJS.ProcessEnv);
+  } as NodeJS.ProcessEnv;
+  const config = loadConfig(configEnv);
   const log = createLogger(config.logLevel);
   const runtime = await openRuntime(config, log, { writerThread: true });
-  // The listener main.ts serves: webhooks reach their handler as in production, the rest Express.
+  const notices = NoticeSet.open({
+    ledger: runtime.ledger,
+    config,
+    log,
+    localesDir: options.localesDir ?? localesDir(),
+    promptsDir: options.promptsDir ?? promptsDir(),
+    readOperator: () => loadConfig(configEnv).operator,
+  });
   const { listener } = createService({
     config,
     ledger: runtime.ledger,
     writer: runtime.writer,
     catalog: runtime.catalog,
+    speech: notices,
     privacyTexts: runtime.privacyTexts,
     log,
-    health: runtime.health,
+    health: withNoticeHealth(runtime.health, notices),
     checkpoints: runtime.checkpoints,
     ...(options.portal
       ? {
@@ -102,6 +121,7 @@ export async function startGateway(
                 config,
                 log,
                 checkpoints: runtime.checkpoints,
+                notices,
               }),
             ),
         }
@@ -113,6 +133,7 @@ export async function startGateway(
     assistantRequests,
     config,
     runtime,
+    notices,
     emulator,
     dir,
     report: (callSid) => {

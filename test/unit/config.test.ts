@@ -91,6 +91,16 @@ describe('configuration', () => {
     } as NodeJS.ProcessEnv);
     expect(config.publicBaseUrl).toBe('https://ivr.example.com');
     expect(config.keyRing.entries.map((e) => e.id)).toEqual(['k2', 'k1']);
+    // Only signed-off notice versions play in production; development plays drafts.
+    expect(config.notices).toEqual({ drafts: 'refuse', approvers: ['dpo', 'admin'] });
+    expect(loadConfig({} as NodeJS.ProcessEnv).notices.drafts).toBe('play');
+  });
+
+  test('production never plays unapproved texts: NOTICE_DRAFTS=play is refused there; approvers are dpo and/or admin', () => {
+    const found = problems({ NODE_ENV: 'production', NOTICE_DRAFTS: 'play' });
+    expect(found).toContainEqual(expect.stringMatching(/^NOTICE_DRAFTS: production never plays/));
+    expect(problems({ NOTICE_APPROVERS: 'dpo,ops' })).toEqual([expect.stringMatching(/^NOTICE_APPROVERS: /)]);
+    expect(loadConfig({ NOTICE_APPROVERS: 'dpo' } as NodeJS.ProcessEnv).notices.approvers).toEqual(['dpo']);
   });
 
   test.each([

@@ -1,0 +1,46 @@
+/**
+ * How unapproved notice versions are treated. Production never plays one: until a dpo signs a
+ * draft off, callers hear the live (last approved) version. Development plays drafts so that an
+ * operator hears an edit at once, and /healthz says so.
+ */
+export type DraftPolicy = 'play' | 'refuse';
+export type ApproverRole = 'dpo' | 'admin';
+
+export interface NoticeConfig {
+  drafts: DraftPolicy;
+  /** Roles whose sign-off makes a draft live. */
+  approvers: ApproverRole[];
+}
+
+export const NOTICE_ENV = {
+  NOTICE_DRAFTS: {
+    default: 'play (development), refuse (production)',
+    doc: 'refuse: only approved notice versions play (the live one until a draft is signed off); play: drafts play at once (development only)',
+  },
+  NOTICE_APPROVERS: {
+    default: 'dpo,admin',
+    doc: 'roles whose sign-off makes a draft notice version live: dpo, admin or both',
+  },
+} as const;
+
+export function parseNoticeConfig(
+  get: (name: keyof typeof NOTICE_ENV) => string,
+  production: boolean,
+  problems: string[],
+): NoticeConfig {
+  const drafts = get('NOTICE_DRAFTS') || (production ? 'refuse' : 'play');
+  if (drafts !== 'play' && drafts !== 'refuse') problems.push('NOTICE_DRAFTS: must be play or refuse');
+  else if (production && drafts === 'play')
+    problems.push('NOTICE_DRAFTS: production never plays an unapproved notice version (use refuse)');
+  const approvers = (get('NOTICE_APPROVERS') || 'dpo,admin')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const known = approvers.filter((r): r is ApproverRole => r === 'dpo' || r === 'admin');
+  if (known.length === 0 || known.length !== approvers.length)
+    problems.push('NOTICE_APPROVERS: a comma-separated list of dpo and/or admin');
+  return {
+    drafts: drafts === 'play' ? 'play' : 'refuse',
+    approvers: known.length > 0 ? [...new Set(known)] : ['dpo', 'admin'],
+  };
+}
