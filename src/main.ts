@@ -80,6 +80,7 @@ async function main(): Promise<void> {
           checkpoints: runtime.checkpoints,
           onJob: () => runtime.jobs.poke(),
           catalog: runtime.catalog,
+          notices,
         }),
       ),
   });

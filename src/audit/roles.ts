@@ -26,6 +26,8 @@ export const PERMISSION_NAMES = [
   'crmDeliveries',
   /** Sign off a new notice version (what callers hear) after seeing its diff. */
   'approveNotices',
+  /** Read the locale and operator texts again (a new draft notice version); plays nothing unapproved. */
+  'reloadTexts',
 ] as const;
 export type Permission = (typeof PERMISSION_NAMES)[number];
 
@@ -34,7 +36,7 @@ export type Permission = (typeof PERMISSION_NAMES)[number];
  * configuration, never personal data or audio; admins manage accounts but read no personal data.
  */
 export const ROLE_PERMISSIONS = {
-  admin: ['manageUsers', 'readAccessLog', 'crmDeliveries', 'readCertificates', 'approveNotices'],
+  admin: ['manageUsers', 'readAccessLog', 'crmDeliveries', 'readCertificates', 'approveNotices', 'reloadTexts'],
   auditor: [
     'recordWithdrawal',
     'readCertificates',
@@ -46,11 +48,11 @@ export const ROLE_PERMISSIONS = {
     'seeAccountChanges',
     'retentionSchedule',
   ],
-  ops: ['statistics', 'configCheck', 'retentionSchedule'],
+  ops: ['statistics', 'configCheck', 'retentionSchedule', 'reloadTexts'],
   /** Front-office staff who take withdrawals by e-mail, phone or letter: no search, no audio. */
   staff: ['recordWithdrawal', 'readCertificates'],
   /** The data-protection officer: signs off what callers hear; reads no personal data. */
-  dpo: ['approveNotices'],
+  dpo: ['approveNotices', 'reloadTexts'],
 } as const satisfies Record<string, readonly Permission[]>;
 
 export type Role = keyof typeof ROLE_PERMISSIONS;
@@ -88,6 +90,7 @@ export const NAV: ReadonlyArray<{
   { href: '/audit/users', label: 'users', permission: 'manageUsers' },
   { href: '/audit/tokens', label: 'tokens', permission: null },
   { href: '/audit/access-log', label: 'accessLog', permission: 'readAccessLog' },
+  { href: '/audit/notices', label: 'notices', permission: 'reloadTexts' },
   { href: '/audit/ledger', label: 'ledger', permission: null, needs: 'checkpoints' },
   { href: '/audit/verify', label: 'verify', permission: null },
 ];

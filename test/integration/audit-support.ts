@@ -9,19 +9,22 @@ import { authenticator } from 'otplib';
 import { createApp } from '../../src/app';
 import type { Role } from '../../src/audit/roles';
 import { UserStore } from '../../src/audit/users';
-import { loadConfig } from '../../src/config';
+import { loadConfig, localesDir, promptsDir } from '../../src/config';
 import { encryptBuffer, generateDataKey } from '../../src/crypto/envelope';
 import { createAuditRouter } from '../../src/http/audit';
 import { objectKeyFor, sha256 } from '../../src/jobs/handlers';
 import { createLogger } from '../../src/logger';
 import { openRuntime, type Runtime } from '../../src/runtime';
 import { testDatabaseEnv } from '../support/test-database';
+import { NoticeSet } from '../../src/notices/notice-set';
 
 export const KEYS = `k1:${Buffer.alloc(32, 9).toString('base64')}`;
 
 export interface Portal {
   url: string;
   rt: Runtime;
+  /** Which notice version plays (the sign-off page drives it). */
+  notices: NoticeSet;
   dir: string;
   /** Moves the portal's clock forward (sessions, lockouts) without touching TOTP's real time. */
   advance(ms: number): void;
@@ -45,10 +48,19 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Por
   const rt = await openRuntime(config, log);
   let offset = 0;
   const clock = (): Date => new Date(Date.now() + offset);
+  const notices = NoticeSet.open({
+    ledger: rt.ledger,
+    config,
+    log,
+    localesDir: localesDir(),
+    promptsDir: promptsDir(),
+    readOperator: () => loadConfig(env as NodeJS.ProcessEnv).operator,
+  });
   const app = createApp({
     config,
     ledger: rt.ledger,
     catalog: rt.catalog,
+    speech: notices,
     log,
     health: rt.health,
     mount: (a) =>
@@ -61,6 +73,7 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Por
           log,
           clock,
           checkpoints: rt.checkpoints,
+          notices,
         }),
       ),
   });
@@ -68,6 +81,7 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Por
   return {
     url,
     rt,
+    notices,
     dir,
     advance: (ms) => (offset += ms),
     async close() {

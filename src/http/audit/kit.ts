@@ -11,6 +11,7 @@ import * as views from '../../audit/views';
 import type { Config } from '../../config';
 import type { Ledger } from '../../ledger';
 import type { Catalog } from '../../i18n/catalog';
+import type { NoticeSet } from '../../notices/notice-set';
 import type { Checkpoints } from '../../ledger/checkpoints';
 import type { ClipStore } from '../../storage/clip-store';
 
@@ -26,6 +27,8 @@ export interface AuditDeps {
   onJob?: () => void;
   /** The locale texts (notices as heard, purpose names); read from the locale folders when absent. */
   catalog?: Catalog;
+  /** Which notice version plays; the sign-off page reloads texts and applies approvals through it. */
+  notices?: Pick<NoticeSet, 'refresh' | 'reload' | 'status'>;
 }
 
 /** Who is asking: a signed-in portal user (session) or an API caller (bearer token). */

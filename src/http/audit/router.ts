@@ -11,6 +11,7 @@ import { mountHomeRoutes } from './home-routes';
 import { mountLedgerStatusRoutes } from './ledger-status-routes';
 import { mountLifecycleRoutes } from './lifecycle-routes';
 import { createKit, type AuditDeps, type Ctx, type PortalKit } from './kit';
+import { mountNoticeRoutes } from './notices-routes';
 import { mountOpsRoutes } from './ops-routes';
 import { mountRetentionRoutes } from './retention-routes';
 import { mountLoginRoutes, mountPrincipal } from './session-routes';
@@ -35,6 +36,7 @@ const SIGNED_IN_ROUTES: ReadonlyArray<(kit: PortalKit) => void> = [
   mountTokenRoutes,
   mountAccessLogRoutes,
   mountLedgerStatusRoutes,
+  mountNoticeRoutes,
 ];
 
 /** The auditor portal and its JSON API (mounted at /audit). Every route checks its role here, on the server. */
