@@ -193,3 +193,27 @@ test('a recording replaced on disk while its version is live still plays as appr
     await gw.close();
   }
 });
+
+test('a reload of a broken locale file keeps the old texts playing and names file:line:column', async () => {
+  setCompany('Alpha Versand GmbH');
+  const locales = path.join(dir, 'locales');
+  fs.cpSync(path.join(__dirname, '../../locales'), locales, { recursive: true });
+  const gw = await startGateway(
+    { GATEWAY_CONFIG: operatorFile, HUMAN_AGENT_NUMBER: AGENT },
+    { dir, localesDir: locales },
+  );
+  try {
+    const before = gw.notices.status();
+    const file = path.join(locales, 'de', 'prompts.json');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"disclosure":', '"disclosure"'));
+    const result = gw.notices.reload();
+    expect(result.ok).toBe(false);
+    expect(result.problems.join('\n')).toMatch(/de\/prompts\.json:\d+:\d+/);
+    expect(gw.notices.status()).toMatchObject({ playing: before.playing, files: before.files });
+    expect(said((await call(gw)).heard)).toContain('Alpha Versand GmbH');
+    const h = await health(gw);
+    expect(h.notice).toMatchObject({ reload: { ok: false } });
+  } finally {
+    await gw.close();
+  }
+});
