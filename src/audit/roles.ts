@@ -36,7 +36,14 @@ export type Permission = (typeof PERMISSION_NAMES)[number];
  * configuration, never personal data or audio; admins manage accounts but read no personal data.
  */
 export const ROLE_PERMISSIONS = {
-  admin: ['manageUsers', 'readAccessLog', 'crmDeliveries', 'readCertificates', 'approveNotices', 'reloadTexts'],
+  admin: [
+    'manageUsers',
+    'readAccessLog',
+    'crmDeliveries',
+    'readCertificates',
+    'approveNotices',
+    'reloadTexts',
+  ],
   auditor: [
     'recordWithdrawal',
     'readCertificates',
