@@ -56,6 +56,20 @@ export const operatorSchema = z.object({
     .default({ default: 16, DE: 16, AT: 14, FR: 15, GB: 13, TR: 18 }),
   /** The CRM also hears of each handover to a person, with the consent token the agent got. */
   crmHandoverEvents: z.boolean().default(false),
+  /**
+   * A/B wording test: each caller is assigned at random, weighted by these shares, to `base` (the
+   * live wording) or a variant under locales/<lng>/variants/<name>/. Recorded per call.
+   */
+  abTest: z
+    .object({
+      split: z
+        .record(
+          z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'variant names are lower-case words'),
+          z.number().min(0).finite(),
+        )
+        .refine((r) => Object.values(r).some((w) => w > 0), 'give at least one share above 0'),
+    })
+    .optional(),
   languageKey: z
     .string()
     .regex(/^[3-8*#]$/)

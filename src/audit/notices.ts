@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { diffWords } from 'diff';
 import type { Ledger } from '../ledger';
+import type { NoticeSource } from '../notices/source';
+import { gateFindings } from '../notices/variants';
 import { can, isRole } from './roles';
 
 /**
@@ -143,6 +145,14 @@ export function formatDiff(diffs: TextDiff[]): string {
 
 export class NoticeApprovalError extends Error {}
 
+/** What the compliance gate finds in a version's variants (nothing for one without a stored source). */
+export function gateOfVersion(ledger: Ledger, id: string): string[] {
+  const stored = noticeVersionSource(ledger, id);
+  if (!stored) return [];
+  const source = JSON.parse(stored) as Pick<NoticeSource, 'prompts' | 'variants' | 'elements'>;
+  return gateFindings(source.prompts, source.variants ?? {}, source.elements ?? {});
+}
+
 /**
  * Approves a draft as the user with that e-mail, who must be an enabled user of an approving role
  * (dpo and admin unless NOTICE_APPROVERS says otherwise). The version
@@ -166,6 +176,11 @@ export function approveNoticeVersion(
   if (!version) throw new NoticeApprovalError(`no notice version ${id}`);
   if (version.approvedAt)
     throw new NoticeApprovalError(`notice version ${version.id.slice(0, 12)} is already approved`);
+  const refused = gateOfVersion(ledger, version.id);
+  if (refused.length > 0)
+    throw new NoticeApprovalError(
+      `notice version ${version.id.slice(0, 12)} fails the compliance gate: ${refused.join('; ')}`,
+    );
   ledger.db.transaction(() => {
     ledger.db
       .prepare(

@@ -5,7 +5,8 @@ import { firstStep, initialState, transition, type FlowConfig } from '../flow/ma
 import type { Answer, CallState, Step, Transition } from '../flow/types';
 import { noticeIdOf, type Ledger } from '../ledger';
 import type { LedgerWriter } from '../ledger/writer';
-import type { Speech, SpeechSource } from '../notices/speech';
+import { pickVariant } from '../notices/split';
+import { speechFor, type Speech, type SpeechSource } from '../notices/speech';
 import { closedIncoming, NOTHING_SAID } from '../notices/closed';
 import { withoutQuotes } from './caller-words';
 import { CallStateSeal } from './call-state';
@@ -101,16 +102,24 @@ export class CallService {
   }
 
   /** One notice cache per playing version: its texts change only with a new version. */
-  private readonly notices = new WeakMap<Speech, NoticeCache>();
+  private readonly notices = new WeakMap<object, NoticeCache>();
 
-  private notice(state: Pick<CallState, 'lng' | 'cc'>, age: number): NoticeRef {
+  /** What the call heard: its variant's texts, as part of the playing notice version. */
+  private notice(state: Pick<CallState, 'lng' | 'cc' | 'v'>, age: number): NoticeRef {
     const sp = this.sp;
-    let cache = this.notices.get(sp);
+    const view = this.view(state);
+    let cache = this.notices.get(view.renderer);
     if (!cache) {
-      cache = new NoticeCache(sp.catalog, sp.renderer);
-      this.notices.set(sp, cache);
+      cache = new NoticeCache(view.catalog, view.renderer);
+      this.notices.set(view.renderer, cache);
     }
-    return { ...cache.of(state, age), version: sp.version };
+    const variant = view === sp ? undefined : state.v;
+    return { ...cache.of(state, age), version: sp.version, ...(variant ? { variant } : {}) };
+  }
+
+  /** The wording a call hears: its A/B variant's when it was assigned one that may play. */
+  private view(state: Pick<CallState, 'v'>): Pick<Speech, 'catalog' | 'renderer'> {
+    return speechFor(this.sp, state.v);
   }
 
   /**
@@ -134,7 +143,14 @@ export class CallService {
       this.d.config.defaultLocale,
     );
     const age = ageOfConsent(country, this.d.config.operator);
-    const state: CallState = { ...initialState(lng), age, ...(country ? { cc: country } : {}) };
+    // Per-call random assignment to an A/B wording variant (gateway config `abTest.split`).
+    const variant = pickVariant(this.d.config.operator.abTest?.split, this.sp.variants);
+    const state: CallState = {
+      ...initialState(lng),
+      age,
+      ...(country ? { cc: country } : {}),
+      ...(variant ? { v: variant } : {}),
+    };
     await this.d.writer.run('startCall', {
       callSid,
       from: params.From ?? null,
@@ -146,7 +162,7 @@ export class CallService {
       at: now,
     });
     const said = this.sp.catalog.textLocale(lng, country);
-    return this.sp.renderer.incoming(said, { state: this.seal.seal(state, callSid), age });
+    return this.view(state).renderer.incoming(said, { state: this.seal.seal(state, callSid), age });
   }
 
   /**
@@ -193,7 +209,7 @@ export class CallService {
       at: now,
     });
     const next: CallState = { ...state, at: startedMs };
-    return this.sp.renderer.render(firstStep(next, this.flow), next, {
+    return this.view(next).renderer.render(firstStep(next, this.flow), next, {
       state: this.seal.seal(next, callSid),
       age,
     });
@@ -210,7 +226,7 @@ export class CallService {
     };
     const classification = classify(
       input,
-      this.sp.catalog.lexicon(this.sp.catalog.textLocale(state.lng, state.cc)),
+      this.view(state).catalog.lexicon(this.sp.catalog.textLocale(state.lng, state.cc)),
       { minConfidence: this.d.config.minSpeechConfidence },
     );
     const answer: Answer = { ...classification, ...input };
@@ -291,7 +307,7 @@ export class CallService {
     const granted = Object.entries(state.ans)
       .filter(([, v]) => v)
       .map(([k]) => k);
-    return this.sp.renderer.render(step, state, {
+    return this.view(state).renderer.render(step, state, {
       state: this.seal.seal(state, callSid),
       age,
       consentToken,

@@ -76,6 +76,7 @@ function parseState(json: string): CallState | null {
   if (parsed.cid !== undefined && typeof parsed.cid !== 'string') return null;
   if (parsed.cc !== undefined && !(typeof parsed.cc === 'string' && /^[A-Z]{2}$/.test(parsed.cc)))
     return null;
+  if (parsed.v !== undefined && typeof parsed.v !== 'string') return null;
   if (parsed.age !== undefined && !(Number.isInteger(parsed.age) && parsed.age >= 0 && parsed.age <= 21))
     return null;
   return parsed as CallState;

@@ -28,6 +28,8 @@ export interface NoticeRef {
   content: string;
   /** The notice version (all languages) this text belongs to; absent when none plays. */
   version?: string;
+  /** The A/B wording variant the call heard; absent: the live wording. */
+  variant?: string;
 }
 
 type CallFields = Parameters<Ledger['updateCall']>[1];
@@ -63,6 +65,7 @@ function startCall(
           country: a.country,
           notice: storeNotice(ledger, a.notice),
           ...(a.notice.version ? { noticeVersion: a.notice.version } : {}),
+          ...(a.notice.variant ? { variant: a.notice.variant } : {}),
           attestation: attestationOf(a.stirVerstat),
         },
       },

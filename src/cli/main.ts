@@ -14,6 +14,7 @@ import { jobsCommand } from './jobs';
 import { logCliAccess } from './cli-access';
 import { releaseForCli } from './clip-release';
 import { promptTextFindings } from './locale-texts';
+import { variantProblems } from '../notices/variants';
 import { noticesCommand } from './notices';
 import { promptsCommand } from './prompts';
 import { retentionCommand } from './retention';
@@ -186,7 +187,15 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       }
       case 'locales': {
         if (rest[0] !== 'check') return usage(io);
-        const { locales, menu, problems } = readLocales(localesDir());
+        const { locales, menu, problems, resources } = readLocales(localesDir());
+        // A/B variants: their files, and the compliance gate against the live texts (notices/variants).
+        problems.push(
+          ...variantProblems(
+            localesDir(),
+            locales,
+            Object.fromEntries(locales.map((l) => [l, resources[l]?.translation ?? {}])),
+          ),
+        );
         // Placeholders nothing fills in, texts nothing says, duplicate keys (src/i18n/locale-checks.ts).
         const findings = promptTextFindings(loadConfig());
         for (const f of findings)

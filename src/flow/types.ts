@@ -21,6 +21,8 @@ export interface CallState {
   age?: number;
   /** The caller's country (ISO 3166 alpha-2): picks a country variant of the texts (de-AT). */
   cc?: string;
+  /** The A/B wording variant this call was assigned (none: the live wording). */
+  v?: string;
 }
 
 export interface Answer {

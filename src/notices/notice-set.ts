@@ -170,7 +170,7 @@ export class NoticeSet implements SpeechSource {
   private load(operator: OperatorConfig): string[] {
     const disk = readOnDisk(this.d.localesDir, this.d.promptsDir, this.baseSettings(operator));
     if (disk.problems.length > 0) return disk.problems;
-    const speech = speechOf(diskCatalog(disk), this.baseSettings(operator), this.age());
+    const speech = speechOf(diskCatalog(disk), this.baseSettings(operator), this.age(), disk.source);
     registerNoticeVersion(this.d.ledger, speech.content, this.clock(), JSON.stringify(disk.source));
     archiveRecordings(this.archiveDir, disk.audio);
     this.disk = { lexicons: disk.lexicons, audio: disk.audio };
@@ -198,6 +198,7 @@ export class NoticeSet implements SpeechSource {
       catalog,
       { ...this.baseSettings(this.d.config.operator), ...source.spoken },
       this.age(),
+      source,
     );
     // Played only if it says exactly what was approved (same hash), whatever else changed.
     if (speech.version !== live.id)

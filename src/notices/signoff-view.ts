@@ -28,6 +28,8 @@ const EN = {
   refused: 'refused',
   ok: 'ok',
   cannotApprove: 'Your role cannot approve notice versions.',
+  gateFailed: 'A wording variant fails the compliance gate:',
+  gateRefused: 'This version cannot be approved until its variants pass the compliance gate.',
   seconds: 's',
   none: 'none',
 };
@@ -55,6 +57,9 @@ const DE: Words = {
   refused: 'abgelehnt',
   ok: 'ok',
   cannotApprove: 'Ihre Rolle darf Ansageversionen nicht freigeben.',
+  gateFailed: 'Eine Formulierungsvariante besteht die Compliance-Prüfung nicht:',
+  gateRefused:
+    'Diese Version kann erst freigegeben werden, wenn ihre Varianten die Compliance-Prüfung bestehen.',
   seconds: 's',
   none: 'keine',
 };
@@ -82,7 +87,14 @@ function audioCell(a: AudioSide | null, w: Words): string {
   return `<code>${e(a.path)}</code><br>sha256 ${e(a.sha256.slice(0, 16))}…${a.seconds === null ? '' : `, ${a.seconds} ${w.seconds}`}`;
 }
 
-function draftSection(d: DraftReview, w: Words, csrf: string, mayApprove: boolean, extra: string): string {
+function draftSection(
+  d: DraftReview,
+  w: Words,
+  csrf: string,
+  mayApprove: boolean,
+  extra: string,
+  refused: boolean,
+): string {
   const id = d.version.id;
   const perLocale = d.locales
     .map((lng) => {
@@ -95,7 +107,7 @@ ${audio.length ? `<table><caption>${w.recordings}</caption><thead><tr><th scope=
     .join('');
   const approve = mayApprove
     ? `<form method="post" action="/audit/notices/${e(id)}/approve">${csrfField(csrf)}<p>${w.approveHelp}</p><button type="submit">${w.approve} ${e(short(id))}</button></form>`
-    : `<p>${w.cannotApprove}</p>`;
+    : `<p>${refused ? w.gateRefused : w.cannotApprove}</p>`;
   return `<section class="draft" aria-labelledby="v-${e(id)}"><h3 id="v-${e(id)}">${e(short(id))} <small>(${w.created} ${e(d.version.createdAt)})</small></h3>
 ${extra}${d.locales.length ? perLocale : `<p>${w.noChange}</p>`}${approve}</section>`;
 }
@@ -108,8 +120,8 @@ export function signoffPage(
     csrf: string;
     mayApprove: boolean;
     mayReload: boolean;
-    /** Extra findings per draft (the compliance gate), HTML. */
-    findings?: (d: DraftReview) => string;
+    /** The compliance gate's findings per draft: a draft with any is not approvable. */
+    gate?: (d: DraftReview) => string[];
     error?: string;
   },
 ): string {
@@ -129,7 +141,13 @@ export function signoffPage(
     : '';
   const drafts = model.drafts.length
     ? model.drafts
-        .map((d) => draftSection(d, w, opts.csrf, opts.mayApprove, opts.findings?.(d) ?? ''))
+        .map((d) => {
+          const found = opts.gate?.(d) ?? [];
+          const gate = found.length
+            ? `<div class="gate" role="alert"><p class="error">${w.gateFailed}</p><ul>${found.map((f) => `<li>${e(f)}</li>`).join('')}</ul></div>`
+            : '';
+          return draftSection(d, w, opts.csrf, opts.mayApprove && found.length === 0, gate, found.length > 0);
+        })
         .join('')
     : `<p>${w.noDrafts}</p>`;
   return `${STYLE}${opts.error ? `<p class="error" role="alert">${e(opts.error)}</p>` : ''}${playing}${live}${reload}<h2>${w.drafts}</h2>${drafts}`;

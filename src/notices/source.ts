@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Lexicon } from '../flow/intents';
 import { Catalog, readAudio, readLocales, type PromptAudio } from '../i18n/catalog';
 import type { RenderSettings } from '../twiml/render';
+import type { ElementDeclaration } from './gate';
+import { mergeVariant, readVariants, textAt, VARIABLE_KEY, type VariantTexts } from './variants';
 
 /**
  * What a notice version is built from: every locale's prompts.json, the operator's settings that
@@ -25,6 +27,9 @@ export type SpokenSettings = Pick<
 
 export interface NoticeSource {
   prompts: Record<string, Record<string, unknown>>;
+  /** A/B wording variants (notices/variants) and the elements they are checked against. */
+  variants?: VariantTexts;
+  elements?: Record<string, ElementDeclaration>;
   spoken: SpokenSettings;
   /** `lng/key` → the recording's URL path and hash. */
   audio: Record<string, { urlPath: string; sha256: string }>;
@@ -58,9 +63,13 @@ export function readOnDisk(localesDir: string, promptsDir: string, settings: Ren
   const audio = readAudio(promptsDir, locales);
   const prompts: NoticeSource['prompts'] = {};
   for (const lng of locales) if (resources[lng]) prompts[lng] = resources[lng].translation;
+  const variants = readVariants(localesDir, locales);
+  problems.push(...variants.problems);
   return {
     source: {
       prompts,
+      variants: variants.variants,
+      elements: variants.elements,
       spoken: spokenOf(settings),
       audio: Object.fromEntries([...audio].map(([k, a]) => [k, { urlPath: a.urlPath, sha256: a.sha256 }])),
     },
@@ -128,3 +137,31 @@ export function catalogOfSource(
   const resources = Object.fromEntries(locales.map((l) => [l, { translation: source.prompts[l] ?? {} }]));
   return Catalog.fromParts(locales, resources, disk.lexicons, audio);
 }
+
+/** Variant name → its catalog: the locale texts with the variant's overrides, where it has them. */
+export function variantCatalogs(base: Catalog, source: NoticeSource): Map<string, Catalog> {
+  const out = new Map<string, Catalog>();
+  const names = new Set(Object.values(source.variants ?? {}).flatMap((byName) => Object.keys(byName)));
+  for (const name of [...names].sort()) {
+    const resources = Object.fromEntries(
+      base.allLocales.map((l) => {
+        const overrides = source.variants?.[l]?.[name];
+        const texts = source.prompts[l] ?? {};
+        return [l, { translation: overrides ? mergeVariant(texts, overrides) : texts }];
+      }),
+    );
+    // A recording of a text the variant words differently would play the live wording: not used.
+    const audio = new Map(
+      [...base.recordings()].filter(([k]) => {
+        const [lng, key] = [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)];
+        const overrides = source.variants?.[lng]?.[name];
+        return !(overrides && VARIABLE_KEY.test(key) && textAt(overrides, key) !== undefined);
+      }),
+    );
+    out.set(name, Catalog.fromParts(base.allLocales, resources, lexiconsOf(base), audio));
+  }
+  return out;
+}
+
+const lexiconsOf = (c: Catalog): Map<string, ReturnType<Catalog['lexicon']>> =>
+  new Map(c.allLocales.map((l) => [l, c.lexicon(l)]));

@@ -1,4 +1,9 @@
-import { approveNoticeVersion, findNoticeVersion, NoticeApprovalError } from '../../audit/notices';
+import {
+  approveNoticeVersion,
+  findNoticeVersion,
+  gateOfVersion,
+  NoticeApprovalError,
+} from '../../audit/notices';
 import { can } from '../../audit/roles';
 import { signoffModel } from '../../notices/signoff';
 import { signoffPage } from '../../notices/signoff-view';
@@ -21,7 +26,8 @@ export function mountNoticeRoutes(kit: PortalKit): void {
     const model = await signoffModel(ledger, archiveDir, resolveFfmpeg(config.ffmpegPath ?? undefined));
     const notice = kit.deps.notices?.status() ?? null;
     if (c.p.api) {
-      res.status(status).json({ ...(error ? { error } : {}), notice, ...model });
+      const drafts = model.drafts.map((d) => ({ ...d, gate: gateOfVersion(ledger, d.version.id) }));
+      res.status(status).json({ ...(error ? { error } : {}), notice, live: model.live, drafts });
       return;
     }
     kit.page(
@@ -33,6 +39,7 @@ export function mountNoticeRoutes(kit: PortalKit): void {
         csrf: c.p.session?.csrf ?? '',
         mayApprove: mayApprove(c),
         mayReload: can(c.p.user.role, 'reloadTexts') && Boolean(kit.deps.notices),
+        gate: (d) => gateOfVersion(ledger, d.version.id),
         error,
       }),
     );
