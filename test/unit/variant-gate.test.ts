@@ -41,9 +41,10 @@ const PRESELECT: Record<string, string> = {
   tr: 'Hiçbir şey söylemezseniz onayınızı varsayıyoruz.',
 };
 
-test('every shipped locale declares its mandatory elements, and its live texts express each of them', () => {
+test('every shipped language declares its mandatory elements, and its live texts express each of them', () => {
   expect(problems).toEqual([]);
-  expect(GATED).toEqual(locales);
+  // Every language declares them (variants of a language, de-AT or de-simple, are checked their own way).
+  expect(GATED).toEqual(locales.filter((l) => /^[a-z]{2,3}$/.test(l)));
   for (const lng of GATED)
     expect(Object.keys(elements[lng]?.elements ?? {}).sort()).toEqual([...REQUIRED_ELEMENTS].sort());
   expect(gateFindings(prompts, {}, elements)).toEqual([]);
