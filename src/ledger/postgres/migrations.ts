@@ -379,4 +379,11 @@ CREATE TABLE notice_versions (
 );
 `,
   },
+  {
+    id: 10,
+    name: 'notice version sources',
+    sql: `
+ALTER TABLE notice_versions ADD COLUMN source TEXT;
+`,
+  },
 ];
