@@ -381,6 +381,13 @@ CREATE TABLE notice_versions (
   },
   {
     id: 10,
+    name: 'approval rejections',
+    sql: `
+ALTER TABLE approvals ADD COLUMN decision_note TEXT;
+`,
+  },
+  {
+    id: 11,
     name: 'notice version sources',
     sql: `
 ALTER TABLE notice_versions ADD COLUMN source TEXT;
