@@ -120,12 +120,15 @@ export async function benchVoice(o: BenchOptions): Promise<VoiceBenchResult> {
       seconds,
       consumes: target === service.url,
     });
-    /** Enough prepared calls for a round at the best rate seen so far, with room to spare. */
-    let bestRate = 3000;
+    /**
+     * Enough prepared calls for a round at twice the best rate seen so far (a shared machine's
+     * rate swings); the warm-up round measures the first rate, and may run out without harm.
+     */
+    let bestRate = 1000;
     let pooled = 0;
     const prepareFor = async (route: Route, seconds: number): Promise<void> => {
       if (route !== 'answer') return;
-      const needed = Math.ceil(bestRate * seconds * 1.5) + 200;
+      const needed = Math.ceil(bestRate * seconds * 2) + 200;
       if (pooled < needed)
         pooled = await generator.prepare({
           target: service.url,

@@ -42,4 +42,4 @@ test('the voice bench measures both routes against bare Express with every reque
   expect(lines.filter((l) => / round \d: bare \d+ req\/s .* \| service \d+ req\/s .*×/.test(l))).toHaveLength(
     4,
   );
-});
+}, 180_000);
