@@ -99,12 +99,12 @@ export class ApiTokenStore {
   create(userId: number, name: string, createdBy: number): { secret: string; id: number; expiresAt: number } {
     const secret = `cgt_${token()}`;
     const expiresAt = this.now().getTime() + this.ttlMs;
-    const info = this.ledger
+    const made = this.ledger
       .sql(
-        'INSERT INTO api_tokens (token_hash, user_id, name, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO api_tokens (token_hash, user_id, name, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
       )
-      .run(sha256(secret), userId, name, createdBy, this.now().toISOString(), expiresAt);
-    return { secret, id: Number(info.lastInsertRowid), expiresAt };
+      .get(sha256(secret), userId, name, createdBy, this.now().toISOString(), expiresAt) as { id: number };
+    return { secret, id: made.id, expiresAt };
   }
 
   /** The token's owner, when the token is neither revoked nor expired. */

@@ -74,12 +74,12 @@ export class UserStore {
     const secret = totp.generateSecret(20);
     const hash = await hashPassword(password);
     const at = this.now().toISOString();
-    const info = this.ledger
+    const made = this.ledger
       .sql(
-        "INSERT INTO users (email, role, kind, password_hash, totp_enc, created_at, enrolled_at) VALUES (?, ?, 'person', ?, ?, ?, ?)",
+        "INSERT INTO users (email, role, kind, password_hash, totp_enc, created_at, enrolled_at) VALUES (?, ?, 'person', ?, ?, ?, ?) RETURNING id",
       )
-      .run(email, role, hash, this.ledger.keyRing.wrap(Buffer.from(secret)), at, at);
-    const user = this.byId(Number(info.lastInsertRowid));
+      .get(email, role, hash, this.ledger.keyRing.wrap(Buffer.from(secret)), at, at) as { id: number };
+    const user = this.byId(made.id);
     if (!user) throw new Error('user vanished after insert');
     return { user, otpauth: totp.keyuri(email, TOTP_ISSUER, secret) };
   }
@@ -99,12 +99,12 @@ export class UserStore {
   }
 
   private insertBare(name: string, role: Role, kind: UserRow['kind']): UserRow {
-    const info = this.ledger
+    const made = this.ledger
       .sql(
-        "INSERT INTO users (email, role, kind, password_hash, totp_enc, created_at) VALUES (?, ?, ?, '', '', ?)",
+        "INSERT INTO users (email, role, kind, password_hash, totp_enc, created_at) VALUES (?, ?, ?, '', '', ?) RETURNING id",
       )
-      .run(name, role, kind, this.now().toISOString());
-    const user = this.byId(Number(info.lastInsertRowid));
+      .get(name, role, kind, this.now().toISOString()) as { id: number };
+    const user = this.byId(made.id);
     if (!user) throw new Error('user vanished after insert');
     return user;
   }

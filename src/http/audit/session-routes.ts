@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { SlidingWindowLimiter } from '../../audit/rate-limit';
 import { ABSOLUTE_MS } from '../../audit/sessions';
+import { RateLimiter } from '../../privacy/rate-limit';
 import { BusyError } from '../../audit/work-limit';
 import { isApiPath, unauthorized } from './api-errors';
 import { formatDateTime } from '../../audit/portal-time';
@@ -16,10 +16,9 @@ const LOGIN_ATTEMPTS_PER_ACCOUNT = 10;
 /** Sign-in and sign-out: the only routes reachable without a session. */
 export function mountLoginRoutes(kit: PortalKit): void {
   const { router, users, sessions, log, now } = kit;
-  const perIp = new SlidingWindowLimiter(LOGIN_ATTEMPTS_PER_IP, LOGIN_WINDOW_MS);
-  // Keyed by the address as typed (lower case), known or not, so the limit says nothing about
-  // which accounts exist.
-  const perAccount = new SlidingWindowLimiter(LOGIN_ATTEMPTS_PER_ACCOUNT, LOGIN_WINDOW_MS);
+  // Counted in the ledger, so every instance behind the load balancer sees the same counts: a
+  // limit kept in one process's memory is bypassed by asking another.
+  const limits = new RateLimiter(kit.ledger, () => now().getTime());
 
   router.get('/login', (req, res) => {
     const token = crypto.randomBytes(24).toString('base64url');
@@ -42,8 +41,11 @@ export function mountLoginRoutes(kit: PortalKit): void {
       res.setHeader('Retry-After', String(Math.ceil(LOGIN_WINDOW_MS / 1000)));
       again(429, c.t('locked'));
     };
-    if (!perIp.hit(ip ?? '', t)) return tooMany();
-    if (!perAccount.hit(email.toLowerCase(), t)) return tooMany();
+    if (!limits.hit('login-ip', ip ?? '', LOGIN_ATTEMPTS_PER_IP, LOGIN_WINDOW_MS)) return tooMany();
+    // Keyed by the address as typed (lower case), known or not, so the limit says nothing about
+    // which accounts exist.
+    if (!limits.hit('login-account', email.toLowerCase(), LOGIN_ATTEMPTS_PER_ACCOUNT, LOGIN_WINDOW_MS))
+      return tooMany();
     let result;
     try {
       result = await users.login(email, str(req.body?.password), str(req.body?.code).trim());
