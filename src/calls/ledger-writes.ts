@@ -354,7 +354,7 @@ function recording(
   ledger
     .sql(
       `INSERT INTO recordings (recording_sid, call_sid, status, duration_sec, media_url, received_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT(recording_sid) DO UPDATE SET status = excluded.status, duration_sec = COALESCE(excluded.duration_sec, duration_sec), media_url = COALESCE(excluded.media_url, media_url)`,
+       ON CONFLICT(recording_sid) DO UPDATE SET status = excluded.status, duration_sec = COALESCE(excluded.duration_sec, recordings.duration_sec), media_url = COALESCE(excluded.media_url, recordings.media_url)`,
     )
     .run(a.recordingSid, a.callSid, a.status, a.duration, a.url, a.at.toISOString());
   if (a.status === 'completed') {

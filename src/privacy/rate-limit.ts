@@ -29,7 +29,7 @@ export class RateLimiter {
     const hits = this.ledger
       .sql(
         `INSERT INTO rate_limits (bucket, window_start, hits) VALUES (?, ?, 1)
-         ON CONFLICT(bucket, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits`,
+         ON CONFLICT(bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits`,
       )
       .pluck()
       .get(this.bucket(kind, subject), windowStart) as number;

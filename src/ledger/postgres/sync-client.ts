@@ -15,15 +15,18 @@ const pg = require(workerData.pgPath);
 // Integers the ledger counts with (ids, sequence numbers, ms times, COUNT/SUM) come back as numbers.
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
+// flag[0] counts answers (the caller waits for it to move); flag[1] is set when this thread ends.
 const flag = new Int32Array(workerData.flag);
 const port = workerData.port;
 let client = null;
+let current = 0;
 const names = new Map();
 function answer(reply) {
-  port.postMessage(reply);
-  Atomics.store(flag, 0, 1);
+  port.postMessage({ id: current, ...reply });
+  Atomics.add(flag, 0, 1);
   Atomics.notify(flag, 0);
 }
+process.on('exit', () => { Atomics.store(flag, 1, 1); Atomics.notify(flag, 0); });
 async function connection() {
   if (client) return client;
   const c = new pg.Client({ connectionString: workerData.url, application_name: 'consent-gateway' });
@@ -40,6 +43,7 @@ function wire(error) {
   return { message: String(e.message || e), code: e.code, detail: e.detail, constraint: e.constraint };
 }
 port.on('message', async (m) => {
+  current = m.id;
   try {
     if (m.close) { if (client) await client.end(); answer({ ok: true, rows: [], fields: [], rowCount: 0 }); port.close(); return; }
     const c = await connection();
@@ -65,7 +69,7 @@ export interface QueryResult {
   rowCount: number;
 }
 
-type Reply = ({ ok: true } & QueryResult) | { ok: false; error: PgErrorFields };
+type Reply = { id: number } & (({ ok: true } & QueryResult) | { ok: false; error: PgErrorFields });
 interface PgErrorFields {
   message: string;
   code?: string;
@@ -91,7 +95,9 @@ const ANSWER_WAIT_MS = 120_000;
 export class SyncPgClient {
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: answers given so far; [1]: 1 once the thread ended. */
+  private readonly flag = new Int32Array(new SharedArrayBuffer(8));
+  private sent = 0;
   private closed = false;
 
   constructor(readonly url: string) {
@@ -105,7 +111,7 @@ export class SyncPgClient {
     // The thread must never keep a finished process alive; it dies with its owner.
     this.worker.unref();
     this.port.unref();
-    this.await('starting the PostgreSQL thread');
+    this.await(0, 'starting the PostgreSQL thread');
   }
 
   /** One statement with parameters; `prepared` keeps it parsed on the server for the next call. */
@@ -130,19 +136,33 @@ export class SyncPgClient {
 
   private send(message: object, what: string): QueryResult {
     if (this.closed) throw new Error('the PostgreSQL connection is closed');
-    Atomics.store(this.flag, 0, 0);
-    this.port.postMessage(message);
-    return this.await(what);
+    const id = ++this.sent;
+    this.port.postMessage({ ...message, id });
+    return this.await(id, what);
   }
 
-  private await(what: string): QueryResult {
-    if (Atomics.wait(this.flag, 0, 0, ANSWER_WAIT_MS) === 'timed-out')
-      throw new Error(`PostgreSQL did not answer within ${ANSWER_WAIT_MS / 1000} s: ${what.slice(0, 80)}`);
-    const received = receiveMessageOnPort(this.port) as { message: Reply } | undefined;
-    if (!received) throw new Error('the PostgreSQL thread stopped');
-    const reply = received.message;
-    if (!reply.ok) throw new PgError(reply.error);
-    return reply;
+  /**
+   * Waits for the answer to request `id`. The thread counts its answers in flag[0]; the answer is
+   * read from the port, and one that belongs to an earlier request (given up on) is dropped.
+   */
+  private await(id: number, what: string): QueryResult {
+    const deadline = Date.now() + ANSWER_WAIT_MS;
+    for (;;) {
+      const seen = Atomics.load(this.flag, 0);
+      const received = receiveMessageOnPort(this.port) as { message: Reply } | undefined;
+      if (received) {
+        const reply = received.message;
+        if (reply.id !== id) continue;
+        if (!reply.ok) throw new PgError(reply.error);
+        return reply;
+      }
+      if (Atomics.load(this.flag, 1) === 1) throw new Error('the PostgreSQL thread stopped');
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`PostgreSQL did not answer within ${ANSWER_WAIT_MS / 1000} s: ${what.slice(0, 80)}`);
+      // Returns at once if an answer came since `seen` was read (its message is then on the port).
+      Atomics.wait(this.flag, 0, seen, Math.min(left, 1000));
+    }
   }
 }
 
