@@ -136,7 +136,7 @@ export class ApiTokenStore {
         `SELECT t.id, t.user_id, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, u.email, u.kind,
                 c.email AS created_by_email
          FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN users c ON c.id = t.created_by
-         WHERE @user IS NULL OR t.user_id = @user OR t.created_by = @user ORDER BY t.id`,
+         WHERE CAST(@user AS INTEGER) IS NULL OR t.user_id = @user OR t.created_by = @user ORDER BY t.id`,
       )
       .all({ user: forUser ?? null }) as ApiTokenListing[];
     return rows;

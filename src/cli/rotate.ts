@@ -1,4 +1,4 @@
-import { textColumns } from '../ledger/schema-info';
+import { binaryLike, textColumns } from '../ledger/schema-info';
 import type { Ledger } from '../ledger';
 import { wrappedKeyId } from '../crypto/keyring';
 
@@ -31,7 +31,7 @@ function wrappedColumns(ledger: Ledger): Column[] {
   const out: Column[] = [];
   for (const { table, column, siblings } of textColumns(ledger.db)) {
     const holds = ledger.db
-      .prepare(`SELECT 1 FROM "${table}" WHERE "${column}" LIKE ? LIMIT 1`)
+      .prepare(`SELECT 1 FROM "${table}" WHERE "${column}" ${binaryLike(ledger.db)} ? LIMIT 1`)
       .get(WRAPPED_LIKE);
     if (!holds) continue;
     out.push({
@@ -64,7 +64,7 @@ export function rotateKeys(ledger: Ledger): RotationResult {
     for (const col of wrappedColumns(ledger)) {
       if (APPEND_ONLY.has(col.table)) continue;
       const values = ledger.db
-        .prepare(`SELECT DISTINCT "${col.column}" FROM "${col.table}" WHERE "${col.column}" LIKE ?`)
+        .prepare(`SELECT DISTINCT "${col.column}" FROM "${col.table}" WHERE "${col.column}" ${binaryLike(ledger.db)} ?`)
         .pluck()
         .all(WRAPPED_LIKE) as string[];
       // A wrapped value is random ciphertext: it names its row(s) on either engine, no rowid needed.
@@ -86,7 +86,7 @@ export function rotateKeys(ledger: Ledger): RotationResult {
   const needed = new Set<string>();
   for (const col of wrappedColumns(ledger))
     for (const value of ledger.db
-      .prepare(`SELECT "${col.column}" FROM "${col.table}" WHERE "${col.column}" LIKE ?`)
+      .prepare(`SELECT "${col.column}" FROM "${col.table}" WHERE "${col.column}" ${binaryLike(ledger.db)} ?`)
       .pluck()
       .all(WRAPPED_LIKE) as string[]) {
       const id = keyIdOf(value);

@@ -20,3 +20,11 @@ export function textColumns(db: Db): Array<{ table: string; column: string; sibl
     .filter((r) => !r.type || /TEXT|CHAR|CLOB/i.test(r.type))
     .map((r) => ({ table: r.t, column: r.c, siblings: byTable.get(r.t) ?? new Set() }));
 }
+
+/**
+ * LIKE that compares bytes, on any column: PostgreSQL refuses LIKE on a case-insensitive
+ * (nondeterministic) collation such as users.email's, so the column is compared under "C" there.
+ */
+export function binaryLike(db: Db): string {
+  return db.engine === 'postgres' ? 'COLLATE "C" LIKE' : 'LIKE';
+}
