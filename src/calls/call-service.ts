@@ -404,7 +404,8 @@ export class CallService {
       callSid,
       recordingSid,
       status,
-      duration: params.RecordingDuration ? Number(params.RecordingDuration) : null,
+      // Twilio sends whole seconds; anything else is no duration (the column holds integers).
+      duration: /^\d{1,9}$/.test(params.RecordingDuration ?? '') ? Number(params.RecordingDuration) : null,
       url: params.RecordingUrl ?? null,
       at: now,
     });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import yazl from 'yazl';
 import { fingerprint } from '../../src/audit/trusted-keys';
 import { readZipFiles } from '../../src/audit/zip-read';
+import { testDatabaseEnv } from '../support/test-database';
 import { addUser, Client, KEYS, seedConsent, startPortal, type Portal } from './audit-support';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -46,7 +47,7 @@ const run = (script: string): { status: number | null; out: string } => {
     encoding: 'utf8',
     env: {
       PATH: process.env.PATH,
-      DATABASE_PATH: path.join(portal.dir, 'consent.db'),
+      ...testDatabaseEnv(path.join(portal.dir, 'consent.db')),
       CONSENT_KEYS: KEYS,
       LOG_LEVEL: 'silent',
     },

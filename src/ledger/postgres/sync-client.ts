@@ -170,5 +170,7 @@ export class SyncPgClient {
 function toWire(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value === undefined) return null;
+  // SQLite stores NaN as NULL; PostgreSQL would refuse the statement.
+  if (typeof value === 'number' && Number.isNaN(value)) return null;
   return value;
 }
