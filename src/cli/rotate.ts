@@ -64,7 +64,9 @@ export function rotateKeys(ledger: Ledger): RotationResult {
     for (const col of wrappedColumns(ledger)) {
       if (APPEND_ONLY.has(col.table)) continue;
       const values = ledger.db
-        .prepare(`SELECT DISTINCT "${col.column}" FROM "${col.table}" WHERE "${col.column}" ${binaryLike(ledger.db)} ?`)
+        .prepare(
+          `SELECT DISTINCT "${col.column}" FROM "${col.table}" WHERE "${col.column}" ${binaryLike(ledger.db)} ?`,
+        )
         .pluck()
         .all(WRAPPED_LIKE) as string[];
       // A wrapped value is random ciphertext: it names its row(s) on either engine, no rowid needed.
