@@ -12,6 +12,7 @@ import { mountLedgerStatusRoutes } from './ledger-status-routes';
 import { mountLifecycleRoutes } from './lifecycle-routes';
 import { createKit, type AuditDeps, type Ctx, type PortalKit } from './kit';
 import { mountNoticeRoutes } from './notices-routes';
+import { mountResultsRoutes } from './results-routes';
 import { mountOpsRoutes } from './ops-routes';
 import { mountRetentionRoutes } from './retention-routes';
 import { mountLoginRoutes, mountPrincipal } from './session-routes';
@@ -37,6 +38,7 @@ const SIGNED_IN_ROUTES: ReadonlyArray<(kit: PortalKit) => void> = [
   mountAccessLogRoutes,
   mountLedgerStatusRoutes,
   mountNoticeRoutes,
+  mountResultsRoutes,
 ];
 
 /** The auditor portal and its JSON API (mounted at /audit). Every route checks its role here, on the server. */
