@@ -356,7 +356,8 @@ export class CallService {
   whisper(query: Params): string {
     const kind = (['granted', 'none', 'minor', 'withdrawn'] as const).find((k) => k === query.k) ?? 'none';
     const purposes = (query.p ?? '').split(',').filter((p) => /^[a-z][a-z0-9_]*$/.test(p));
-    return this.sp.renderer.whisper(kind, (query.ref ?? '').replace(/[^A-Z0-9-]/g, ''), purposes);
+    const ref = (query.ref ?? '').replace(/[^A-Z0-9-]/g, '');
+    return this.sp.renderer.whisper(kind, ref, purposes, query.lng ?? '');
   }
 
   async dialResult(params: Params, lng: string): Promise<string> {

@@ -8,7 +8,7 @@ import { certificateSigningKey, deletionCertificate } from '../lifecycle/certifi
 import { withdrawConsents } from '../lifecycle/withdraw';
 import { outboundOf } from '../outbound/outbound';
 import { accessReport } from '../privacy/access';
-import { art13Items } from '../privacy/art13';
+import { art13Items, regionFor } from '../privacy/art13';
 import { PrivacyCodes } from '../privacy/codes';
 import { RateLimiter } from '../privacy/rate-limit';
 import type { PrivacyTexts } from '../privacy/texts';
@@ -19,7 +19,7 @@ export interface PrivacyDeps {
   config: Config;
   texts: PrivacyTexts;
   /** The locale catalog: the shipped defaults of the operator's Art. 13 texts. */
-  catalog: Pick<Catalog, 'template' | 'has'>;
+  catalog: Pick<Catalog, 'template' | 'has' | 'textLocale'>;
   log: Logger;
   onJob?: () => void;
   clock?: () => Date;
@@ -120,6 +120,7 @@ export function mountPrivacyRoutes(app: Express, d: PrivacyDeps): void {
         defaultLocale: d.config.defaultLocale,
       },
       v.lng,
+      regionFor(str(req.headers['accept-language']), v.lng),
     );
     send(res, 200, views.homePage(v, art13));
   });

@@ -23,7 +23,7 @@ export interface Art13Source {
     purposes: ReadonlyArray<{ id: string; retentionDays: number }>;
     texts: OperatorTexts;
   };
-  catalog: Pick<Catalog, 'template' | 'has'>;
+  catalog: Pick<Catalog, 'template' | 'has' | 'textLocale'>;
   texts: PrivacyTexts;
   defaultLocale: string;
 }
@@ -47,12 +47,32 @@ function purposeName(s: Art13Source, lng: string, id: string): string {
   return named?.[lng] ?? named?.[lng.split('-')[0] ?? lng] ?? s.texts.purpose(lng, id);
 }
 
-export function art13Items(s: Art13Source, lng: string): Art13Item[] {
-  const t = (key: string, vars: Record<string, string> = {}): string => s.texts.t(lng, `art13.${key}`, vars);
-  const one = (heading: string, text: string): Art13Item => ({ heading, paragraphs: [{ lng, text }] });
+/**
+ * The visitor's country as their browser states it for the page's language ("de-AT" in
+ * Accept-Language for a German page): picks the country variant of the operator's texts, as the
+ * caller's country does in a call.
+ */
+export function regionFor(acceptLanguage: string | undefined, lng: string): string | null {
+  for (const part of (acceptLanguage ?? '').split(',')) {
+    const [language, region] = (part.trim().split(';')[0] ?? '').split('-');
+    if (language?.toLowerCase() === lng && region && /^[A-Za-z]{2}$/.test(region))
+      return region.toUpperCase();
+  }
+  return null;
+}
+
+/** The page's Art. 13 items in `lng`; `region` picks a country variant of the texts (de-AT). */
+export function art13Items(s: Art13Source, pageLng: string, region: string | null = null): Art13Item[] {
+  const lng = s.catalog.textLocale(pageLng, region);
+  const t = (key: string, vars: Record<string, string> = {}): string =>
+    s.texts.t(pageLng, `art13.${key}`, vars);
+  const one = (heading: string, text: string): Art13Item => ({
+    heading,
+    paragraphs: [{ lng: pageLng, text }],
+  });
   const field = (heading: string, f: LocalizedField): Art13Item[] => {
     const v = fieldText(s, lng, f);
-    return v ? [{ heading, paragraphs: [v] }] : [];
+    return v ? [{ heading, paragraphs: [{ lng: v.lng === lng ? pageLng : v.lng, text: v.text }] }] : [];
   };
   const days = new Intl.NumberFormat(lng, { maximumFractionDigits: 5 });
   const items: Art13Item[] = [
@@ -61,7 +81,7 @@ export function art13Items(s: Art13Source, lng: string): Art13Item[] {
     {
       heading: 'purposes',
       paragraphs: s.operator.purposes.map((p) => ({
-        lng,
+        lng: pageLng,
         text: t('purposeItem', { purpose: purposeName(s, lng, p.id), days: days.format(p.retentionDays) }),
       })),
     },
@@ -78,8 +98,10 @@ export function art13Items(s: Art13Source, lng: string): Art13Item[] {
       heading: 'complaintTitle',
       paragraphs: [
         {
-          lng: authority.lng,
-          text: s.texts.t(authority.lng, 'art13.complaint', { authority: authority.text }),
+          lng: authority.lng === lng ? pageLng : authority.lng,
+          text: s.texts.t(authority.lng === lng ? pageLng : authority.lng, 'art13.complaint', {
+            authority: authority.text,
+          }),
         },
       ],
     });

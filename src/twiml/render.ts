@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import type { Catalog, Vars } from '../i18n/catalog';
 import type { CallState, Lead, Step } from '../flow/types';
+import { languageOf, parseLocaleName } from '../i18n/locale-variants';
 import { FailSafeTwiml } from './fail-safe';
 import {
   RECORDING_NAME,
@@ -302,12 +303,36 @@ export class TwimlRenderer {
   }
 
   /** What the agent hears before the call is bridged: the consent status, in the company's language. */
-  whisper(kind: 'granted' | 'none' | 'minor' | 'withdrawn', ref: string, purposes: string[]): string {
-    const lng = this.s.defaultLocale;
+  whisper(
+    kind: 'granted' | 'none' | 'minor' | 'withdrawn',
+    ref: string,
+    purposes: string[],
+    callerLng = '',
+  ): string {
+    const lng = this.agentLocale(callerLng);
     const r = new twilio.twiml.VoiceResponse();
     const names = purposes.map((p) => this.v.purposeName(lng, p)).join(', ');
-    this.speak(r, lng, `whisper.${kind}`, { purposes: names, ref: ref.split('').join(' ') });
+    // The agent hears it at the normal pace, even where the caller's texts are said slower.
+    this.v.speak(
+      r,
+      lng,
+      `whisper.${kind}`,
+      { purposes: names, ref: ref.split('').join(' ') },
+      { plain: true },
+    );
     return r.toString();
+  }
+
+  /**
+   * The whisper is in the company's language; for a caller who chose that language's simple
+   * variant it is that variant's whisper, which tells the agent to speak plainly.
+   */
+  private agentLocale(callerLng: string): string {
+    const own = this.s.defaultLocale;
+    const caller = parseLocaleName(callerLng);
+    return caller?.kind === 'simple' && caller.base === languageOf(own) && this.catalog.has(callerLng)
+      ? callerLng
+      : own;
   }
 
   /** After a Dial to the human team ended: nothing more to say unless the agent did not answer. */

@@ -149,7 +149,7 @@ export class Speaker {
   }
 
   /** Say the text of `key`, or play the operator's recording of it when one exists. */
-  speak(node: Container, lng: string, key: string, vars: Vars): void {
+  speak(node: Container, lng: string, key: string, vars: Vars, opts: { plain?: boolean } = {}): void {
     const recorded = this.recorded(lng, key, vars);
     if (recorded) {
       node.play({}, this.url(recorded.playPath ?? recorded.urlPath));
@@ -162,7 +162,7 @@ export class Speaker {
       ...(voice ? { voice: voice as never } : {}),
     };
     // Slower speech (simple language) is SSML, which Twilio applies to Polly and Google voices only.
-    const rate = this.catalog.template(said.lng, 'language.rate');
+    const rate = opts.plain ? undefined : this.catalog.template(said.lng, 'language.rate');
     if (rate && voice && SSML_VOICE.test(voice)) node.say(attributes, '').prosody({ rate }, said.text);
     else node.say(attributes, said.text);
   }

@@ -136,3 +136,22 @@ test('without legitimate interests configured the page does not claim any; a tex
     partial.remove();
   }
 });
+
+test('a visitor whose browser asks for Austrian German reads the Austrian supervisory authority, as an Austrian caller hears it', async () => {
+  const gw = await startGateway();
+  try {
+    const complaint = async (acceptLanguage: string): Promise<string> => {
+      const html = await (
+        await fetch(`${gw.url}/privacy`, { headers: { 'accept-language': acceptLanguage } })
+      ).text();
+      expect(html).toMatch(/<html lang="de">/);
+      return /<h3 id="art13-complaintTitle">[^<]*<\/h3>\s*<p>([^<]*)<\/p>/.exec(html)?.[1] ?? '';
+    };
+    expect(await complaint('de-AT,de;q=0.9')).toContain(
+      'bei der österreichischen Datenschutzbehörde in Wien',
+    );
+    expect(await complaint('de-DE,de;q=0.9')).toContain('bei der Datenschutz-Aufsichtsbehörde Ihres Landes');
+  } finally {
+    await gw.close();
+  }
+});

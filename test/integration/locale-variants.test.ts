@@ -99,6 +99,16 @@ describe.each([
   });
 });
 
+test('the agent who takes a simple-language caller hears so in the whisper, at the normal pace', async () => {
+  const c = gw.emulator.placeCall({ from: caller(), to: '+4930123456', fromCountry: 'DE' });
+  await c.start();
+  await chooseFromMenu(c, '5');
+  await c.press('2');
+  const whisper = c.heard.find((h) => h.verb === 'Dial')?.whisper ?? [];
+  expect(whisper.map((h) => h.text).join(' ')).toMatch(/nicht eingewilligt.*einfache Sprache gewählt/);
+  expect(whisper.every((h) => h.rate === undefined)).toBe(true);
+});
+
 describe('country variants', () => {
   const infoOf = async (p: { from: string; fromCountry: string }) => {
     const c = gw.emulator.placeCall({ ...p, to: '+4930123456' });
