@@ -59,7 +59,8 @@ export async function promptsCommand(args: string[], io: Out, config: Config): P
   });
   const dir = path.resolve(values.dir ?? promptsDir());
   const catalog = Catalog.load(localesDir(), promptsDir());
-  const langs = values.lang ? [values.lang] : catalog.allLocales;
+  // A country variant plays its language's recordings of the texts it does not change (Speaker.recorded).
+  const langs = values.lang ? [values.lang] : catalog.locales;
   const unknown = langs.filter((l) => !catalog.has(l));
   if (unknown.length > 0) {
     io.err(`no locale ${unknown.join(', ')} (have: ${catalog.locales.join(', ')})\n`);
