@@ -14,9 +14,15 @@ import { classify, parseLexicon, type Lexicon } from '../../src/flow/intents';
 const LANGUAGES = ['de', 'en', 'tr', 'fr'] as const;
 const LABELS = ['yes', 'no', 'info', 'withdraw', 'agent', 'minor', 'unclear'] as const;
 const MIN_UTTERANCES = 90;
-// Issue 16 aims at 97 %; the rebuilt classifier measured 95.3-96.8 % here with 0 false grants, and the
-// issue stays open for the rest. This floor catches a regression meanwhile; a false grant fails at once.
-const MIN_ACCURACY = 0.95;
+// Issue 16 aims at 97 %. Tuned only on the dev corpus, the classifier measured de 97.6, fr 97.6, en 96.9
+// and tr 95.8 % here with 0 false grants: each floor is what that language honestly reached, so a
+// regression fails; a false grant fails at once.
+const MIN_ACCURACY: Readonly<Record<(typeof LANGUAGES)[number], number>> = {
+  de: 0.97,
+  en: 0.965,
+  tr: 0.955,
+  fr: 0.97,
+};
 const options = { minConfidence: 0.5 };
 
 // Hand-written data: a typo in a label or a missing field must fail as the mistake it is, not count
@@ -100,8 +106,8 @@ describe.each(LANGUAGES)('held-out intents in %s', (lng) => {
     });
   });
 
-  test(`accuracy is at least ${100 * MIN_ACCURACY}%`, () => {
-    if (result.right / Math.max(1, result.total) < MIN_ACCURACY)
+  test(`accuracy is at least ${100 * MIN_ACCURACY[lng]}%`, () => {
+    if (result.right / Math.max(1, result.total) < MIN_ACCURACY[lng])
       console.log(
         `held-out intents ${lng} misses by kind (expected→predicted):\n` +
           Object.entries(result.misses)
@@ -110,6 +116,6 @@ describe.each(LANGUAGES)('held-out intents in %s', (lng) => {
             .join('\n'),
       );
     expect(result.total).toBeGreaterThan(0);
-    expect(result.right / Math.max(1, result.total)).toBeGreaterThanOrEqual(MIN_ACCURACY);
+    expect(result.right / Math.max(1, result.total)).toBeGreaterThanOrEqual(MIN_ACCURACY[lng]);
   });
 });
