@@ -1,3 +1,4 @@
+import { quarterOf, reviewPage, reviewReport } from '../../audit/review-report';
 import { resultsPage } from '../../audit/results-view';
 import { resultsCsv, variantResults } from '../../audit/variant-results';
 import { str, type PortalKit } from './kit';
@@ -19,6 +20,15 @@ export function mountResultsRoutes(kit: PortalKit): void {
     const results = variantResults(ledger, from, to, purposes);
     if (c.p.api) return res.json({ from, to, results });
     kit.page(res, c, 200, 'A/B results and drop-off', resultsPage(results, purposes, from, to));
+  });
+
+  // The dpo's quarterly review (print view); admins may open it too.
+  kit.both('get', '/review', 'approveNotices', (req, res, c) => {
+    const report = reviewReport(ledger, str(req.query.quarter) || quarterOf(now()));
+    if (!report) return kit.fail(res, 404, 'notFound', 'quarter as 2026-Q4');
+    kit.audit(res, { action: 'review_report', detail: { quarter: report.quarter } });
+    if (c.p.api) return res.json(report);
+    kit.page(res, c, 200, `Quarterly review ${report.quarter}`, reviewPage(report));
   });
 
   kit.both('get', '/results.csv', 'statistics', (req, res) => {
