@@ -96,7 +96,7 @@ export class Approvals {
         `SELECT a.id, a.consent_id, a.reason, a.status, a.created_at, a.decided_at, u.email AS decided_by,
                 a.decision_note, CASE WHEN a.status = 'approved' THEN a.expires_at ELSE NULL END AS expires_at
          FROM approvals a LEFT JOIN users u ON u.id = a.approver_id
-         WHERE a.requester_id = @requesterId AND (@consentId IS NULL OR a.consent_id = @consentId)
+         WHERE a.requester_id = @requesterId AND (CAST(@consentId AS TEXT) IS NULL OR a.consent_id = @consentId)
          ORDER BY a.id DESC LIMIT 50`,
       )
       .all({ requesterId, consentId: consentId ?? null }) as OwnRequest[];
