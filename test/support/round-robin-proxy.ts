@@ -114,7 +114,6 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
 
     // Each attempt starts at the next index in turn, so it is per request and not sticky.
     const order = upstreams.map((_, k) => (next + k) % upstreams.length);
-    next = (next + 1) % upstreams.length;
     const now = Date.now();
     const rested = (i: number): boolean => (restingUntil[i] ?? 0) <= now;
     // Rested instances first; resting ones still get a try when no other answers.
@@ -122,6 +121,8 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
 
     const attempt = (k: number): void => {
       const index = candidates[k];
+      // The turn passes to the instance after the one that takes it: round robin over the live ones.
+      if (k === 0 && index !== undefined) next = (index + 1) % upstreams.length;
       const target = index === undefined ? undefined : upstreams[index];
       if (index === undefined || !target) return fail(503);
       const upstream = http.request({
