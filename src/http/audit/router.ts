@@ -12,6 +12,7 @@ import { mountLedgerStatusRoutes } from './ledger-status-routes';
 import { mountLifecycleRoutes } from './lifecycle-routes';
 import { createKit, type AuditDeps, type Ctx, type PortalKit } from './kit';
 import { mountNoticeRoutes } from './notices-routes';
+import { mountOpenApiRoute } from './openapi';
 import { mountResultsRoutes } from './results-routes';
 import { mountOpsRoutes } from './ops-routes';
 import { mountRetentionRoutes } from './retention-routes';
@@ -63,6 +64,7 @@ export function createAuditRouter(deps: AuditDeps): express.Router {
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
   router.use(express.json({ limit: '16kb' }));
 
+  mountOpenApiRoute(kit);
   mountLoginRoutes(kit);
   mountEnrolRoutes(kit);
   mountPrincipal(kit);

@@ -1,0 +1,287 @@
+import type { ApiOperation } from './openapi-operations';
+
+const id = { type: 'string' };
+const CONSENT = 'CNS-20261201-0123456789AB';
+
+/** Statistics, withdrawals, certificates, the CRM, accounts, tokens, the access log and the ledger. */
+export const ADMIN_OPERATIONS: ApiOperation[] = [
+  {
+    method: 'get',
+    path: '/stats',
+    summary: 'Consent, refusal, information and abandonment rates per language, purpose and notice',
+    permission: 'statistics',
+    query: {
+      from: { description: 'first day (YYYY-MM-DD)', example: '2026-11-01' },
+      to: { description: 'last day', example: '2026-11-30' },
+    },
+    ok: {
+      status: 200,
+      schema: 'Statistics',
+      example: {
+        from: '2026-11-01',
+        to: '2026-11-30',
+        total: { calls: 0 },
+        byLanguage: {},
+        byPurpose: {},
+        byNotice: {},
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/config',
+    summary: 'Configuration checks (keys, S3, chains, settings)',
+    permission: 'configCheck',
+    ok: {
+      status: 200,
+      schema: 'Checks',
+      example: { checks: [{ name: 'S3', ok: true, detail: 'bucket consent-clips' }] },
+    },
+  },
+  {
+    method: 'get',
+    path: '/retention',
+    summary: 'What retention ends in the next 30 days',
+    permission: 'retentionSchedule',
+    ok: {
+      status: 200,
+      schema: 'Retention',
+      example: {
+        until: '2026-12-31T10:00:00.000Z',
+        purposes: [{ id: 'call', retentionDays: 30 }],
+        expiring: [],
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/withdrawals',
+    summary: 'Key-0 withdrawals from caller IDs the network did not attest',
+    permission: 'searchConsents',
+    ok: { status: 200, schema: 'Withdrawals', example: { unattested: [] } },
+  },
+  {
+    method: 'get',
+    path: '/record-withdrawal',
+    summary: 'What recording a withdrawal needs',
+    permission: 'recordWithdrawal',
+    ok: {
+      status: 200,
+      schema: 'WithdrawalForm',
+      example: {
+        channels: ['email', 'phone', 'letter'],
+        fields: ['caller', 'consentId', 'channel', 'ticket', 'note'],
+      },
+    },
+  },
+  {
+    method: 'post',
+    path: '/record-withdrawal',
+    summary: 'Record a withdrawal received by e-mail, phone or letter',
+    permission: 'recordWithdrawal',
+    body: {
+      schema: {
+        type: 'object',
+        required: ['channel', 'ticket'],
+        properties: {
+          caller: id,
+          consentId: id,
+          channel: { enum: ['email', 'phone', 'letter'] },
+          ticket: id,
+          note: id,
+        },
+      },
+      example: { consentId: CONSENT, channel: 'letter', ticket: 'T-2026-17' },
+    },
+    ok: { status: 201, schema: 'Withdrawal', example: { reference: 'WDR-20261201-1A2B3C4D', consents: [] } },
+    errors: [400],
+  },
+  {
+    method: 'get',
+    path: '/certificates/:id',
+    summary: 'The signed deletion certificate of a withdrawn, expired or erased consent',
+    permission: 'readCertificates',
+    ok: {
+      status: 200,
+      schema: 'Certificate',
+      example: {
+        consentId: CONSENT,
+        reason: 'withdrawn',
+        status: 'pending',
+        requestedAt: '2026-12-01T10:00:00.000Z',
+        completedAt: null,
+        reference: 'WDR-20261201-1A2B3C4D',
+        items: [],
+        keyId: 'certificate-1',
+        signature: 'base64…',
+      },
+    },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/crm',
+    summary: 'CRM deliveries: status, attempts, last error',
+    permission: 'crmDeliveries',
+    ok: { status: 200, schema: 'CrmDeliveries', example: { configured: true, deliveries: [] } },
+  },
+  {
+    method: 'post',
+    path: '/crm/:id/replay',
+    summary: 'Send a done or failed CRM delivery again (same webhook-id)',
+    permission: 'crmDeliveries',
+    ok: { status: 202, schema: 'Status', example: { status: 'pending' } },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/users',
+    summary: 'Accounts',
+    permission: 'manageUsers',
+    ok: {
+      status: 200,
+      schema: 'Users',
+      example: { users: [{ id: 1, email: 'admin@example.com', role: 'admin', kind: 'person' }] },
+    },
+  },
+  {
+    method: 'post',
+    path: '/users',
+    summary: 'Invite a person (answers a one-time enrolment link) or create a service account',
+    permission: 'manageUsers',
+    body: {
+      schema: {
+        type: 'object',
+        required: ['role'],
+        properties: { email: id, role: id, kind: { enum: ['person', 'service'] }, name: id },
+      },
+      example: { email: 'new.auditor@example.com', role: 'auditor' },
+    },
+    ok: {
+      status: 201,
+      schema: 'UserCreated',
+      example: {
+        user: { id: 7, email: 'new.auditor@example.com', role: 'auditor' },
+        enrolUrl: 'https://ivr.example.com/audit/enrol/…',
+        enrolExpiresAt: '2026-12-04T10:00:00.000Z',
+      },
+    },
+    errors: [400],
+  },
+  {
+    method: 'post',
+    path: '/users/:id/enrolment',
+    summary: 'A new enrolment link for a person (lost phone or password)',
+    permission: 'manageUsers',
+    ok: {
+      status: 201,
+      schema: 'Enrolment',
+      example: {
+        enrolUrl: 'https://ivr.example.com/audit/enrol/…',
+        enrolExpiresAt: '2026-12-04T10:00:00.000Z',
+      },
+    },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/users/:id/disable',
+    summary: 'Disable an account: its sessions end, its tokens stop',
+    permission: 'manageUsers',
+    ok: { status: 200, schema: 'UserChanged', example: { user: { id: 7, disabled: true } } },
+    errors: [404, 409],
+  },
+  {
+    method: 'post',
+    path: '/users/:id/enable',
+    summary: 'Enable an account again',
+    permission: 'manageUsers',
+    ok: { status: 200, schema: 'UserChanged', example: { user: { id: 7, disabled: false } } },
+    errors: [404, 409],
+  },
+  {
+    method: 'post',
+    path: '/users/:id/role',
+    summary: 'Give an account another role (it is signed out)',
+    permission: 'manageUsers',
+    body: {
+      schema: { type: 'object', required: ['role'], properties: { role: id } },
+      example: { role: 'ops' },
+    },
+    ok: { status: 200, schema: 'UserChanged', example: { user: { id: 7, role: 'ops' } } },
+    errors: [400, 404, 409],
+  },
+  {
+    method: 'get',
+    path: '/tokens',
+    summary: 'API tokens this user holds or made (all, for an admin)',
+    permission: null,
+    ok: {
+      status: 200,
+      schema: 'Tokens',
+      example: { tokens: [{ id: 1, name: 'nightly export', expires_at: 1780000000000 }] },
+    },
+  },
+  {
+    method: 'post',
+    path: '/tokens',
+    summary: 'Refused: tokens are minted in a signed-in portal session, never with a token',
+    permission: null,
+    ok: {
+      status: 403,
+      schema: 'Error',
+      example: { error: 'tokens are minted in a signed-in portal session' },
+    },
+  },
+  {
+    method: 'post',
+    path: '/tokens/:id/revoke',
+    summary: 'Revoke a token (own, or any for an admin)',
+    permission: null,
+    ok: { status: 200, schema: 'Revoked', example: { revoked: true } },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/access-log',
+    summary: 'The access log with its chain verdict (reading it is logged)',
+    permission: 'readAccessLog',
+    ok: {
+      status: 200,
+      schema: 'AccessLog',
+      example: { chain: { ok: true, checked: 12, head: 'ab12…' }, records: [] },
+    },
+  },
+  {
+    method: 'get',
+    path: '/ledger',
+    summary: 'Checkpoint status: latest signed checkpoint, its bucket copy, any incident',
+    permission: null,
+    ok: {
+      status: 200,
+      schema: 'LedgerStatus',
+      example: {
+        status: 'ok',
+        eventCount: 42,
+        latest: null,
+        ageSeconds: null,
+        bucketCopy: 'no checkpoint yet',
+        incident: null,
+        canAcknowledge: false,
+      },
+    },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/ledger/acknowledge',
+    summary: 'Acknowledge a ledger incident; signing resumes in a new epoch',
+    permission: 'manageUsers',
+    body: {
+      schema: { type: 'object', required: ['note'], properties: { note: id } },
+      example: { note: 'Restored from backup of 1 Dec; see ticket 9' },
+    },
+    ok: { status: 200, schema: 'Acknowledged', example: { acknowledged: 0, status: 'ok' } },
+    errors: [400, 404],
+  },
+];
