@@ -82,7 +82,10 @@ export function mountLifecycleRoutes(kit: PortalKit): void {
   kit.both('get', '/record-withdrawal', 'recordWithdrawal', (_req, res, c) => {
     // An API client gets what the form asks for, not the form.
     if (c.p.api)
-      return res.json({ channels: STAFF_CHANNELS, fields: ['caller', 'consentId', 'channel', 'ticket', 'note'] });
+      return res.json({
+        channels: STAFF_CHANNELS,
+        fields: ['caller', 'consentId', 'channel', 'ticket', 'note'],
+      });
     const t = TEXT[c.lang];
     kit.page(res, c, 200, t.withdrawTitle, form(c.p.session?.csrf ?? '', t, null));
   });
