@@ -284,4 +284,27 @@ export const ADMIN_OPERATIONS: ApiOperation[] = [
     ok: { status: 200, schema: 'Acknowledged', example: { acknowledged: 0, status: 'ok' } },
     errors: [400, 404],
   },
+  {
+    method: 'get',
+    path: '/notices',
+    summary: 'Notice versions: the live one, drafts with their word-level diff and compliance gate',
+    permission: 'reloadTexts',
+    ok: { status: 200, schema: 'Notices', example: { notice: null, live: null, drafts: [] } },
+  },
+  {
+    method: 'post',
+    path: '/notices/:id/approve',
+    summary: 'Sign off a draft notice version (dpo or admin, NOTICE_APPROVERS)',
+    permission: 'approveNotices',
+    ok: { status: 200, schema: 'NoticeApproved', example: { approved: 'b6e17bf7b916…', notice: null } },
+    errors: [404, 409],
+  },
+  {
+    method: 'post',
+    path: '/notices/reload',
+    summary: 'Reload the texts callers hear from the locale files',
+    permission: 'reloadTexts',
+    ok: { status: 200, schema: 'Reloaded', example: { ok: true, status: { files: 8 } } },
+    errors: [404, 422],
+  },
 ];

@@ -84,6 +84,9 @@ export const API_SCHEMAS: Record<string, JsonSchema> = {
     incident: { type: ['object', 'null'] },
   }),
   Acknowledged: obj(['acknowledged', 'status'], { acknowledged: int, status: str }),
+  Notices: obj(['notice', 'live', 'drafts'], { drafts: arr }),
+  NoticeApproved: obj(['approved'], { approved: str }),
+  Reloaded: obj(['ok', 'status'], { ok: bool }),
 };
 
 const ERROR_TEXT: Record<number, string> = {
@@ -92,6 +95,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'this role may not do this',
   404: 'no such object',
   409: 'the change would break a rule (the last admin, one’s own role)',
+  422: 'the texts did not pass their checks; nothing was changed',
   428: 'personal data: send the reason for this access in X-Audit-Reason',
 };
 
