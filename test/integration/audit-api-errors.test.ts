@@ -109,7 +109,8 @@ describe('the portal API answers API clients in JSON', () => {
   });
 
   test('Whatever path, method and headers an API client sends, the answer is JSON and never a redirect or a 5xx', async () => {
-    const segment = fc.stringMatching(/^[A-Za-z0-9._~%-]{0,12}$/);
+    // "." and ".." are resolved by the client before sending: /audit/api/.. is no API path.
+    const segment = fc.stringMatching(/^[A-Za-z0-9._~%-]{0,12}$/).filter((s) => s !== '.' && s !== '..');
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
