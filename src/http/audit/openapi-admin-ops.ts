@@ -307,4 +307,19 @@ export const ADMIN_OPERATIONS: ApiOperation[] = [
     ok: { status: 200, schema: 'Reloaded', example: { ok: true, status: { files: 8 } } },
     errors: [404, 422],
   },
+  {
+    method: 'get',
+    path: '/results',
+    summary: 'A/B variant results and drop-off per question, for a period',
+    permission: 'statistics',
+    query: { from: { description: 'first day (YYYY-MM-DD)', example: '2026-09-01' } },
+    ok: { status: 200, schema: 'Results', example: { from: '2026-09-01', to: '2026-11-30', results: {} } },
+  },
+  {
+    method: 'get',
+    path: '/results.csv',
+    summary: 'The same results as CSV',
+    permission: 'statistics',
+    ok: { status: 200, media: 'text/csv' },
+  },
 ];

@@ -87,6 +87,7 @@ export const API_SCHEMAS: Record<string, JsonSchema> = {
   Notices: obj(['notice', 'live', 'drafts'], { drafts: arr }),
   NoticeApproved: obj(['approved'], { approved: str }),
   Reloaded: obj(['ok', 'status'], { ok: bool }),
+  Results: obj(['from', 'to', 'results'], { from: str, to: str }),
 };
 
 const ERROR_TEXT: Record<number, string> = {
