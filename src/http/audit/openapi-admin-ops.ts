@@ -322,4 +322,26 @@ export const ADMIN_OPERATIONS: ApiOperation[] = [
     permission: 'statistics',
     ok: { status: 200, media: 'text/csv' },
   },
+  {
+    method: 'get',
+    path: '/review',
+    summary:
+      "The data-protection officer's quarterly review: consents, withdrawals, deletions, accesses, sign-offs",
+    permission: 'approveNotices',
+    query: {
+      quarter: { description: 'the quarter, as 2026-Q4 (default: the current one)', example: '2026-Q4' },
+    },
+    ok: {
+      status: 200,
+      schema: 'Review',
+      example: {
+        quarter: '2026-Q4',
+        from: '2026-10-01',
+        to: '2026-12-31',
+        consents: { granted: 12, declined: 3 },
+        deletions: { requested: 2, complete: 2, pending: 0, byReason: {} },
+      },
+    },
+    errors: [404],
+  },
 ];

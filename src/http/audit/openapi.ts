@@ -88,6 +88,7 @@ export const API_SCHEMAS: Record<string, JsonSchema> = {
   NoticeApproved: obj(['approved'], { approved: str }),
   Reloaded: obj(['ok', 'status'], { ok: bool }),
   Results: obj(['from', 'to', 'results'], { from: str, to: str }),
+  Review: obj(['quarter', 'from', 'to', 'consents', 'deletions'], { quarter: str, from: str, to: str }),
 };
 
 const ERROR_TEXT: Record<number, string> = {
