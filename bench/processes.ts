@@ -6,13 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
-import { approveNoticeVersion } from '../src/audit/notices';
-import { UserStore } from '../src/audit/users';
-import { loadConfig, localesDir, projectRoot, promptsDir } from '../src/config';
-import { KeyRing } from '../src/crypto/keyring';
-import { Ledger } from '../src/ledger';
-import { createLogger } from '../src/logger';
-import { NoticeSet } from '../src/notices/notice-set';
+import { projectRoot } from '../src/config';
 import type { FromLoadGenerator, LoadJob, LoadResult, PrepareJob, ToLoadGenerator } from './protocol';
 
 /** The processes of the voice bench: the service as `npm start` runs it, the baseline, the load generator. */
@@ -135,29 +129,6 @@ export interface ServiceSettings {
   env?: NodeJS.ProcessEnv;
 }
 
-/**
- * Production plays only signed-off texts: the shipped ones are approved before the service starts,
- * as an operator does before going live (`consent notices approve current`), here in-process.
- */
-async function signOffNotices(env: NodeJS.ProcessEnv): Promise<void> {
-  const config = loadConfig(env);
-  const ledger = new Ledger(config.databasePath, new KeyRing(config.keyRing.entries));
-  try {
-    const dpo = 'bench-dpo@bench.invalid';
-    await new UserStore(ledger).add(dpo, 'dpo', crypto.randomBytes(12).toString('hex'));
-    const notices = NoticeSet.open({
-      ledger,
-      config,
-      log: createLogger('silent'),
-      localesDir: localesDir(),
-      promptsDir: promptsDir(),
-    });
-    approveNoticeVersion(ledger, notices.filesVersion(), dpo, new Date());
-  } finally {
-    ledger.close();
-  }
-}
-
 /** `node dist/src/main.js`, as `npm start` runs it, with a production configuration. */
 export async function startService(
   s: ServiceSettings,
@@ -189,7 +160,6 @@ export async function startService(
     NODE_NO_WARNINGS: '1',
     ...s.env,
   };
-  await signOffNotices(env);
   const child = spawnNode(pin, [...(s.nodeFlags ?? []), dist('src', 'main.js')], {
     env,
     cwd: s.directory,

@@ -12,6 +12,7 @@ import {
   readOnDisk,
   type NoticeSource,
 } from './source';
+import { approveFirstVersion } from './first-version';
 import { speechOf, type Speech, type SpeechSource } from './speech';
 
 /**
@@ -188,7 +189,14 @@ export class NoticeSet implements SpeechSource {
     if (mine?.approvedAt) return this.play('approved', files);
     if (this.d.config.notices.drafts === 'play') return this.play('draft', files);
     const live = versions.find((v) => v.status === 'live');
-    if (!live) return this.close('no notice version has been approved yet');
+    if (!live) {
+      if (
+        this.d.config.notices.firstVersion === 'live' &&
+        approveFirstVersion(this.d.ledger, files.version, this.clock())
+      )
+        return this.play('approved', files);
+      return this.close('no notice version has been approved yet');
+    }
     const stored = noticeVersionSource(this.d.ledger, live.id);
     if (!stored) return this.close(`the live version ${short(live.id)} has no stored source`);
     const source = JSON.parse(stored) as NoticeSource;

@@ -113,7 +113,7 @@ test('a variant that drops the AI disclosure never plays, and its version cannot
 });
 
 test('a variant is part of the notice version: in production it plays only once signed off', async () => {
-  const gw0 = await gateway({ NOTICE_DRAFTS: 'refuse' });
+  const gw0 = await gateway({ NOTICE_DRAFTS: 'refuse', NOTICE_FIRST_VERSION: 'closed' });
   await new UserStore(gw0.runtime.ledger).add('dpo@example.com', 'dpo', 'a long dpo password 1');
   approveNoticeVersion(gw0.runtime.ledger, gw0.notices.filesVersion(), 'dpo@example.com', new Date());
   const before = gw0.notices.filesVersion();

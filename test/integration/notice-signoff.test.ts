@@ -1,7 +1,8 @@
 /**
  * What callers hear is signed off before it plays. With NOTICE_DRAFTS=refuse (production's only
  * setting) a changed text is a draft and the live (last approved) version keeps playing, rebuilt
- * from its stored source, across a restart too; with no approved version at all a caller hears
+ * from its stored source, across a restart too; a new ledger's first texts are live, approved by
+ * the first start; with NOTICE_FIRST_VERSION=closed and no approved version at all a caller hears
  * nothing and goes straight to a human, unrecorded. Development plays drafts and /healthz says so.
  * Driven through the Twilio emulator.
  */
@@ -12,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { approveNoticeVersion } from '../../src/audit/notices';
 import { UserStore } from '../../src/audit/users';
+import { FIRST_START_APPROVER } from '../../src/notices/first-version';
 import { startGateway, said, type Gateway } from '../support/gateway';
 import { localeNumbers } from '../support/shipped-locales';
 
@@ -49,7 +51,13 @@ async function health(gw: Gateway): Promise<{
 
 const gateway = (env: Record<string, string> = {}): Promise<Gateway> =>
   startGateway(
-    { GATEWAY_CONFIG: operatorFile, HUMAN_AGENT_NUMBER: AGENT, NOTICE_DRAFTS: 'refuse', ...env },
+    {
+      GATEWAY_CONFIG: operatorFile,
+      HUMAN_AGENT_NUMBER: AGENT,
+      NOTICE_DRAFTS: 'refuse',
+      NOTICE_FIRST_VERSION: 'closed',
+      ...env,
+    },
     { dir },
   );
 
@@ -79,6 +87,35 @@ test('with nothing approved a caller hears no text at all, is not recorded and g
     expect(h.status).toBe('degraded');
     expect(h.notice.mode).toBe('closed');
     expect(h.checks.notice).toMatch(/no notice version has been approved yet.*straight to a human/);
+  } finally {
+    await gw.close();
+  }
+});
+
+test('a new production ledger plays the texts it starts with, recorded as approved by the first start; the next edit waits for a person', async () => {
+  setCompany('Alpha Versand GmbH');
+  const gw = await gateway({ NOTICE_FIRST_VERSION: '' });
+  try {
+    const alpha = gw.notices.filesVersion();
+    expect((await health(gw)).notice).toMatchObject({ mode: 'approved', playing: alpha });
+    const first = await call(gw);
+    expect(said(first.heard)).toContain('Alpha Versand GmbH');
+    expect(first.isRecording()).toBe(true);
+    const approvals = gw.runtime.ledger.db
+      .prepare("SELECT data FROM events WHERE type = 'notice_approved'")
+      .all() as Array<{ data: string }>;
+    expect(approvals.map((a) => JSON.parse(a.data) as Record<string, string>)).toEqual([
+      expect.objectContaining({ version: alpha, by: FIRST_START_APPROVER, role: 'first_start' }),
+    ]);
+    await first.hangup();
+
+    setCompany('Beta Logistik GmbH');
+    expect(gw.notices.reload().ok).toBe(true);
+    const during = await call(gw);
+    expect(said(during.heard)).toContain('Alpha Versand GmbH');
+    expect(said(during.heard)).not.toContain('Beta');
+    expect((await health(gw)).notice).toMatchObject({ mode: 'live', playing: alpha });
+    await during.hangup();
   } finally {
     await gw.close();
   }
@@ -172,7 +209,12 @@ test('a recording replaced on disk while its version is live still plays as appr
   tone(440);
   const approved = fs.readFileSync(recording);
   const gw = await startGateway(
-    { GATEWAY_CONFIG: operatorFile, HUMAN_AGENT_NUMBER: AGENT, NOTICE_DRAFTS: 'refuse' },
+    {
+      GATEWAY_CONFIG: operatorFile,
+      HUMAN_AGENT_NUMBER: AGENT,
+      NOTICE_DRAFTS: 'refuse',
+      NOTICE_FIRST_VERSION: 'closed',
+    },
     { dir, promptsDir: prompts },
   );
   try {

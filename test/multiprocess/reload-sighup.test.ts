@@ -83,6 +83,7 @@ beforeAll(async () => {
     HUMAN_AGENT_NUMBER: '+4930111222',
     GATEWAY_CONFIG: operatorFile(),
     NOTICE_DRAFTS: 'refuse',
+    NOTICE_FIRST_VERSION: 'closed',
     LOG_LEVEL: 'info',
   };
   server = await startServer(env, base, dir);

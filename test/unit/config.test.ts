@@ -92,7 +92,7 @@ describe('configuration', () => {
     expect(config.publicBaseUrl).toBe('https://ivr.example.com');
     expect(config.keyRing.entries.map((e) => e.id)).toEqual(['k2', 'k1']);
     // Only signed-off notice versions play in production; development plays drafts.
-    expect(config.notices).toEqual({ drafts: 'refuse', approvers: ['dpo', 'admin'] });
+    expect(config.notices).toEqual({ drafts: 'refuse', firstVersion: 'live', approvers: ['dpo', 'admin'] });
     expect(loadConfig({} as NodeJS.ProcessEnv).notices.drafts).toBe('play');
   });
 
