@@ -20,6 +20,7 @@ import { promptsCommand } from './prompts';
 import { retentionCommand } from './retention';
 import { certificateCommand } from './certificate';
 import { intentsTest } from './intents-test';
+import { migrateToPostgres } from './migrate-to-postgres';
 import { rotateKeys } from './rotate';
 import { verifyLedger } from './verify';
 import { simulate } from './simulate';
@@ -54,6 +55,8 @@ const USAGE = `consent — consent gateway command line
   consent erase --caller <number> --channel web|email|phone|letter
                                          withdraw, delete clips and destroy the caller's key (Art. 17)
   consent certificate <consentId> [--json]  the signed deletion certificate (exit 4: none)
+  consent migrate-to-postgres [--from <file>]   copy the SQLite ledger (DATABASE_PATH) into the empty
+                                         PostgreSQL at DATABASE_URL and prove the chain and Merkle root
   consent simulate [--lang de] [--press 9,1,2] [--say "ja gerne"]...  hear a call on the command line
 `;
 
@@ -269,6 +272,8 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         return await promptsCommand(rest, io, loadConfig());
       case 'intents':
         return rest[0] === 'test' ? intentsTest(rest.slice(1), io) : usage(io);
+      case 'migrate-to-postgres':
+        return migrateToPostgres(rest, io);
       case 'users':
         return await withRuntime(io, (rt) => usersCommand(rest, io, rt.ledger, readStdin));
       case undefined:
