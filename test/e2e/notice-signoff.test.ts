@@ -27,7 +27,11 @@ beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signoff-e2e-'));
   operatorFile = path.join(dir, 'gateway.json');
   writeCompany('Alpha Versand GmbH');
-  portal = await startPortal({ GATEWAY_CONFIG: operatorFile, NOTICE_DRAFTS: 'refuse', NOTICE_FIRST_VERSION: 'closed' });
+  portal = await startPortal({
+    GATEWAY_CONFIG: operatorFile,
+    NOTICE_DRAFTS: 'refuse',
+    NOTICE_FIRST_VERSION: 'closed',
+  });
   dpo = await addUser(portal, 'dpo');
   ops = await addUser(portal, 'ops');
   auditor = await addUser(portal, 'auditor');
