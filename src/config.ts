@@ -120,6 +120,10 @@ export const ENV_VARIABLES = {
 
 export type EnvName = keyof typeof ENV_VARIABLES;
 
+import { DEV_KEY, parseKeyRing } from './crypto/key-ring-env';
+import { crmConfig } from './outbound/crm-config';
+
+export { parseKeyRing };
 export { operatorSchema, type OperatorConfig, type Purpose } from './operator-config';
 
 export interface KeyRingConfig {
@@ -172,31 +176,6 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
   }
-}
-
-/** A development ring is derived from a fixed label so restarts can still read their own data. */
-const DEV_KEY = { id: 'dev', key: Buffer.from('consent-gateway-development-key!', 'utf8') };
-
-export function parseKeyRing(value: string): Array<{ id: string; key: Buffer }> {
-  const entries = value
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean);
-  if (entries.length === 0) throw new Error('is empty');
-  const seen = new Set<string>();
-  return entries.map((entry) => {
-    const colon = entry.indexOf(':');
-    if (colon <= 0) throw new Error(`entry "${entry.slice(0, 12)}…" is not id:base64`);
-    const id = entry.slice(0, colon);
-    if (!/^[A-Za-z0-9_.-]{1,32}$/.test(id))
-      throw new Error(`key id "${id}" must be 1-32 letters, digits, _ . -`);
-    if (seen.has(id)) throw new Error(`key id "${id}" appears twice`);
-    seen.add(id);
-    const key = Buffer.from(entry.slice(colon + 1), 'base64');
-    if (key.length !== 32)
-      throw new Error(`key "${id}" is ${key.length} bytes, must be 32 (base64 of 32 random bytes)`);
-    return { id, key };
-  });
 }
 
 const E164_OR_SIP = /^(\+[1-9]\d{6,14}|sip:[^\s@]+@[^\s]+)$/;
@@ -394,31 +373,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     operator,
     defaultsInUse,
   };
-}
-
-/**
- * The CRM secret is the Standard Webhooks form: `whsec_` and the base64 of the HMAC key, which must
- * be at least 24 bytes (the spec's minimum). A URL without a secret would send unsigned events.
- */
-function crmConfig(url: string, secret: string, production: boolean, problems: string[]): Config['crm'] {
-  if (!url) {
-    if (secret) problems.push('CRM_WEBHOOK_SECRET: set, but CRM_WEBHOOK_URL is not');
-    return null;
-  }
-  let ok = true;
-  if (!/^https?:\/\/\S+$/.test(url) || (production && !url.startsWith('https://'))) {
-    problems.push(`CRM_WEBHOOK_URL: must be an ${production ? 'https' : 'http(s)'} URL`);
-    ok = false;
-  }
-  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
-  const bytes = m?.[1] ? Buffer.from(m[1], 'base64') : Buffer.alloc(0);
-  if (!m || bytes.length < 24 || bytes.toString('base64').replace(/=+$/, '') !== m[1]?.replace(/=+$/, '')) {
-    problems.push(
-      'CRM_WEBHOOK_SECRET: required with CRM_WEBHOOK_URL: whsec_ + base64 of at least 24 random bytes',
-    );
-    ok = false;
-  }
-  return ok ? { url, secret } : null;
 }
 
 /** Locales and prompts ship beside `src/`, found the same way from `src/` (tests) and `dist/src/` (built). */

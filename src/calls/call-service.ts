@@ -12,25 +12,13 @@ import { withoutQuotes } from './caller-words';
 import { CallStateSeal } from './call-state';
 import { outboundOf } from '../outbound/outbound';
 import type { AnswerWrite, CallWrites, NoticeRef } from './ledger-writes';
+import { BadRequest, CALL_SID, confidenceOf, requireCallSid, Unservable, type Params } from './call-params';
 import { handoverTokenRequest } from './handover-token';
 import { NoticeCache } from './notice-cache';
 import { ageOfConsent, chooseLocale, countryOf } from './locale';
 
-export type Params = Record<string, string | undefined>;
+export { BadRequest, Unservable, confidenceOf, requireCallSid, type Params };
 
-/** A request Twilio never sends (no CallSid at all): the one case a webhook answers 4xx. */
-export class BadRequest extends Error {
-  readonly status = 400;
-}
-
-/**
- * A correctly signed request that cannot be served as planned (a state that does not open for
- * this call, a malformed id): a voice webhook answers the fail-safe TwiML, a callback is
- * acknowledged without writing. Nothing Twilio would fix by retrying.
- */
-export class Unservable extends Error {}
-
-const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
 const RECORDING_SID = /^RE[0-9a-fA-F]{32}$/;
 /** How long a fail-safe answer waits for the ledger to note it. */
 const FAIL_SAFE_WRITE_MS = 2_000;
@@ -47,23 +35,6 @@ export interface CallServiceDeps {
   log: Logger;
   clock?: () => Date;
   onJob?: () => void;
-}
-
-/**
- * Twilio's speech confidence, as sent; never a default. Speech comes with a Confidence, so speech
- * without one (or with one that is not a number) is NaN: never a confident recognition, whatever
- * the classifier does with a missing value. Without speech there is nothing to be confident about.
- */
-export function confidenceOf(raw: string | undefined, speech: string | undefined): number | undefined {
-  if (raw === undefined || raw.trim() === '') return speech ? Number.NaN : undefined;
-  return Number(raw);
-}
-
-export function requireCallSid(params: Params): string {
-  const sid = params.CallSid;
-  if (!sid) throw new BadRequest('CallSid is missing');
-  if (!CALL_SID.test(sid)) throw new Unservable('CallSid is malformed');
-  return sid;
 }
 
 /**

@@ -1,8 +1,6 @@
-import type { KeyEntry } from '../crypto/keyring';
 import type { FlowEvent } from '../flow/types';
 import type { CallRow, Ledger, Method, NewEvent } from '../ledger';
 import { attestationOf } from '../ledger/withdrawal-evidence';
-import { InlineWriter, siblingEntry, ThreadWriter, type LedgerWriter } from '../ledger/writer';
 import { callChanges } from '../lifecycle/call-changes';
 import { NO_OUTBOUND, type Outbound } from '../outbound/crm-events';
 import { withoutQuotes } from './caller-words';
@@ -386,16 +384,3 @@ function recording(
 
 export const callWrites = { startCall, disclosed, answer, callEvents, failSafe, callEnded, recording };
 export type CallWrites = typeof callWrites;
-
-/** The service's writer: a thread of its own, so ledger work runs beside the event loop. */
-export function threadedCallWriter(
-  databasePath: string,
-  keys: readonly KeyEntry[],
-): LedgerWriter<CallWrites> {
-  return new ThreadWriter<CallWrites>(siblingEntry(__dirname, 'ledger-writer-thread'), databasePath, keys);
-}
-
-/** Writes on the calling thread: for the CLI's simulation and for tools that own their ledger. */
-export function inlineCallWriter(ledger: Ledger): LedgerWriter<CallWrites> {
-  return new InlineWriter(ledger, callWrites);
-}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderSettings } from '../app';
 import { fixedSpeech, speechOf } from '../notices/speech';
-import { inlineCallWriter } from '../calls/ledger-writes';
+import { inlineCallWriter } from '../calls/call-writers';
 import { CallService, type Params } from '../calls/call-service';
 import { loadConfig, localesDir, promptsDir } from '../config';
 import { KeyRing } from '../crypto/keyring';
