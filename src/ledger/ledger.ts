@@ -317,6 +317,7 @@ export class Ledger {
     this.sql(
       'UPDATE consents SET purposes = ?, clip_end_ms = COALESCE(?, clip_end_ms), updated_at = ? WHERE id = ?',
     ).run(JSON.stringify(purposes), clipEndMs, at.toISOString(), id);
+    this.touch(id);
   }
 
   /** Withdraws every active consent of one caller; returns the IDs so their clips can be deleted. */
@@ -327,17 +328,23 @@ export class Ledger {
     const update = this.sql(
       "UPDATE consents SET status = 'withdrawn', withdrawn_at = ?, updated_at = ? WHERE id = ?",
     );
-    for (const id of ids) update.run(at.toISOString(), at.toISOString(), id);
+    for (const id of ids) {
+      update.run(at.toISOString(), at.toISOString(), id);
+      this.touch(id);
+    }
     return ids;
   }
 
   /** Withdraws one consent if it is active; true when it was. */
   withdrawConsent(id: string, at: Date): boolean {
-    return (
+    const changed =
       this.sql(
         "UPDATE consents SET status = 'withdrawn', withdrawn_at = ?, updated_at = ? WHERE id = ? AND status = 'active'",
-      ).run(at.toISOString(), at.toISOString(), id).changes === 1
-    );
+      ).run(at.toISOString(), at.toISOString(), id).changes === 1;
+    // The row changed: bind it into the log now, whether or not an event names this consent
+    // (key 0 withdraws a caller's earlier consents under one event of the calling call).
+    if (changed) this.touch(id);
+    return changed;
   }
 
   // ---- clips and recordings ----

@@ -1,5 +1,6 @@
 import { erase } from '../../src/cli/withdraw';
 import { searchConsents } from '../../src/audit/consents';
+import { auditRecords } from '../../src/ledger/record-bindings';
 import { startGateway, type Gateway } from '../support/gateway';
 
 let gw: Gateway;
@@ -64,6 +65,20 @@ describe('key 0 keeps the evidence of what it withdrew', () => {
       ],
     });
     expect(clip?.plain_sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('a consent of an earlier call withdrawn by key 0 is bound into the log at once: verify holds before its clip is deleted', async () => {
+    const from = '+4915100000209';
+    const first = await consentWithClip(from);
+    expect(auditRecords(gw.runtime.ledger)).toEqual([]);
+    const second = place(from);
+    await second.start();
+    await second.press('0');
+    await gw.emulator.settle();
+    // No job has run: the clip is still stored, the consent row already says withdrawn.
+    expect(gw.runtime.ledger.getConsent(first.consentId)?.status).toBe('withdrawn');
+    expect(gw.runtime.ledger.getClip(first.consentId)?.status).toBe('stored');
+    expect(auditRecords(gw.runtime.ledger)).toEqual([]);
   });
 
   test('a withdrawal from a fully attested caller ID says so (StirVerstat)', async () => {
