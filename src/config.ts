@@ -78,6 +78,10 @@ export const ENV_VARIABLES = {
     default: '300',
     doc: "how long a job an instance claimed stays its own without renewal (30-3600); a crashed instance's jobs run elsewhere after it",
   },
+  TWILIO_SWEEP_GRACE_SECONDS: {
+    default: '600',
+    doc: "age a Twilio recording must reach before the sweep acts on it without its callback (5-86400); a lost callback's recording is deleted or clipped after it",
+  },
   MIN_SPEECH_CONFIDENCE: {
     default: '0.5',
     doc: 'speech below this recognition confidence is asked again, never taken as an answer',
@@ -157,6 +161,8 @@ export interface Config {
   checkpointSeconds: number;
   /** Lease of a claimed job (renewed while it runs): after it, a crashed worker's job is due again. */
   jobLeaseSeconds: number;
+  /** A recording at Twilio younger than this may still have its callback on the way. */
+  sweepGraceSeconds: number;
   auditFourEyes: boolean;
   /** Proxy hops whose X-Forwarded-For is believed for the client address (0: the socket's). */
   trustProxyHops: number;
@@ -302,6 +308,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const jobLeaseSeconds = Number(get('JOB_LEASE_SECONDS') || '300');
   if (!(Number.isInteger(jobLeaseSeconds) && jobLeaseSeconds >= 30 && jobLeaseSeconds <= 3600))
     problems.push('JOB_LEASE_SECONDS: must be a whole number from 30 to 3600');
+  const sweepGraceSeconds = Number(get('TWILIO_SWEEP_GRACE_SECONDS') || '600');
+  if (!(Number.isInteger(sweepGraceSeconds) && sweepGraceSeconds >= 5 && sweepGraceSeconds <= 86_400))
+    problems.push('TWILIO_SWEEP_GRACE_SECONDS: must be a whole number from 5 to 86400');
   const fourEyes = get('AUDIT_FOUR_EYES') || 'false';
   if (!['true', 'false'].includes(fourEyes)) problems.push('AUDIT_FOUR_EYES: must be true or false');
   const trustProxyHops = Number(get('TRUST_PROXY_HOPS') || '0');
@@ -364,6 +373,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     consentTokenTtlSeconds,
     checkpointSeconds,
     jobLeaseSeconds,
+    sweepGraceSeconds,
     auditFourEyes: fourEyes === 'true',
     trustProxyHops,
     apiTokenTtlDays,

@@ -106,7 +106,12 @@ export async function openRuntime(
   });
   const privacyTexts = PrivacyTexts.load(localesDir(), config.defaultLocale);
   const lifecycle = createLifecycleHandlers({ ledger, store, twilio, texts: privacyTexts, config, log });
-  handlers[SWEEP_JOB] = createSweepJob({ ledger, twilio, log: log.child({ module: 'sweep' }) });
+  handlers[SWEEP_JOB] = createSweepJob({
+    ledger,
+    twilio,
+    log: log.child({ module: 'sweep' }),
+    graceMs: config.sweepGraceSeconds * 1000,
+  });
   const jobs = new JobRunner(ledger, { ...handlers, ...lifecycle }, log.child({ module: 'jobs' }), {
     onGiveUp: giveUpHandlers,
     leaseMs: config.jobLeaseSeconds * 1000,

@@ -55,6 +55,15 @@ describe('configuration', () => {
       ]);
   });
 
+  test('the sweep leaves a recording alone for ten minutes unless TWILIO_SWEEP_GRACE_SECONDS says otherwise; out of range is refused by name', () => {
+    expect(loadConfig({} as NodeJS.ProcessEnv).sweepGraceSeconds).toBe(600);
+    expect(loadConfig({ TWILIO_SWEEP_GRACE_SECONDS: '5' } as NodeJS.ProcessEnv).sweepGraceSeconds).toBe(5);
+    for (const bad of ['4', '86401', '7.5', 'later'])
+      expect(problems({ TWILIO_SWEEP_GRACE_SECONDS: bad })).toEqual([
+        'TWILIO_SWEEP_GRACE_SECONDS: must be a whole number from 5 to 86400',
+      ]);
+  });
+
   test('refusing never means no service: production without HUMAN_AGENT_NUMBER does not start, naming it', () => {
     const found = problems({
       NODE_ENV: 'production',
