@@ -62,11 +62,25 @@ export class PrivacyTexts {
   }
 
   /**
+   * A locale of the phone menu as a page language: the same folder in any letter case, else its
+   * language (a caller of the Austrian variant `de-AT`, which has no page texts of its own, reads
+   * German, not whatever the browser prefers).
+   */
+  resolve(tag: string): string | undefined {
+    const wanted = tag.trim().toLowerCase();
+    const exact = this.locales.find((l) => l.toLowerCase() === wanted);
+    if (exact) return exact;
+    const base = wanted.split('-')[0] ?? '';
+    return this.locales.find((l) => l.toLowerCase() === base);
+  }
+
+  /**
    * The page's language: `?lng=`, else the best of Accept-Language (in the order and weight the
    * browser gives), else the default locale.
    */
   pick(query: unknown, acceptLanguage: string | undefined, fallback: string): string {
-    if (typeof query === 'string' && this.has(query.toLowerCase())) return query.toLowerCase();
+    const asked = typeof query === 'string' ? this.resolve(query) : undefined;
+    if (asked) return asked;
     const wanted = (acceptLanguage ?? '')
       .split(',')
       .map((part, i) => {

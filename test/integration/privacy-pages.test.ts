@@ -177,3 +177,31 @@ test('the page speaks the caller’s language: ?lng=, else Accept-Language, else
   expect((await http('/privacy', {}, { 'accept-language': 'ja' })).html).toMatch(/<html lang="de">/);
   expect((await http('/privacy/withdraw', {}, { 'accept-language': 'en' })).html).toMatch(/name="phone"/);
 });
+
+test('a caller who chose simple language on the phone reads the page in simple language, and a country variant reads its language', async () => {
+  // The receipt SMS links /privacy?lng=<the call's locale>: de-simple and en-simple have page texts.
+  const simple = await http('/privacy?lng=de-simple', {}, { 'accept-language': 'en' });
+  expect(simple.html).toMatch(/<h1>Ihr Ja und Ihre Daten<\/h1>/);
+  expect(simple.html).toMatch(/Ja zurücknehmen oder Daten ansehen/);
+  expect((await http('/privacy?lng=en-simple', {}, { 'accept-language': 'de' })).html).toMatch(
+    /Take back your yes or see your data/,
+  );
+  // Every page is offered in simple language in the switcher, by its spoken name.
+  expect((await http('/privacy?lng=de')).html).toMatch(/hreflang="de-simple">Deutsch, einfache Sprache</);
+  // de-AT and de-CH have no page texts of their own: German, whatever the browser prefers.
+  for (const variant of ['de-AT', 'de-at', 'de-CH'])
+    expect((await http(`/privacy?lng=${variant}`, {}, { 'accept-language': 'en' })).html).toMatch(
+      /<html lang="de">[\s\S]*Ihre Einwilligung und Ihre Daten/,
+    );
+
+  // The code SMS is in the page's language too.
+  const from = number();
+  await consentingCall(from);
+  const form = await http('/privacy/withdraw?lng=de-simple');
+  expect(form.html).toMatch(/In der SMS steht ein Code mit 6 Zahlen/);
+  await post('/privacy/withdraw', { ...form.hidden, phone: from }, { 'x-forwarded-for': '198.51.100.77' });
+  await gw.runJobs();
+  expect(smsTo(from).at(-1)?.body).toMatch(
+    /ist Ihr Code für die Datenschutz-Seite .* Sie wollten keinen Code\?/,
+  );
+});
