@@ -101,6 +101,20 @@ describe('classification details', () => {
     expect(normalize('Straße')).toBe('strasse');
   });
 
+  test.each([
+    ['oh kay', 'yes'],
+    ['ok kay', 'yes'],
+    ['uh-huh sure', 'yes'],
+    ['mm hmm yes please', 'yes'],
+    // A backchannel alone, or the "huh" a dropped filler would leave, is "what?" as often as "yes".
+    ['uh huh', 'unclear'],
+    ['mm hmm', 'unclear'],
+    ['huh', 'unclear'],
+    ['hmm yes', 'yes'],
+  ])('a sound the recogniser spells in pieces is one word: %s is %s', (speech, intent) => {
+    expect(speak(en, speech)).toBe(intent);
+  });
+
   test('the reason names the rule and the words that decided, for the audit log', () => {
     expect(classify({ speech: 'ja gerne', confidence: 0.9 }, de, options).reason).toBe(
       "whole-utterance yes: only yes phrase 'ja gerne'",
