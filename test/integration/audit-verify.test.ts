@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
+import { testDatabaseEnv } from '../support/test-database';
 import { certificateSigningKey, deletionCertificate } from '../../src/lifecycle/certificate';
 import { withdrawConsents } from '../../src/lifecycle/withdraw';
 import { formatPublicKeys } from '../../src/crypto/signing-keys';
@@ -220,5 +222,29 @@ describe('the public verify page', () => {
       );
     expect(statuses.slice(0, 20).every((s) => s === 400)).toBe(true);
     expect(statuses[20]).toBe(429);
+  });
+
+  test('When one client spreads its files over two instances on one ledger, then the limit is still 20 a minute in all', async () => {
+    const second = await startPortal({
+      TRUST_PROXY_HOPS: '1',
+      ...testDatabaseEnv(path.join(portal.dir, 'consent.db')),
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 24; i++)
+        statuses.push(
+          (
+            await fetch(`${(i % 2 ? second : portal).url}/audit/verify`, {
+              method: 'POST',
+              body: 'x',
+              headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.8' },
+            })
+          ).status,
+        );
+      expect(statuses.slice(0, 20).every((s) => s === 400)).toBe(true);
+      expect(statuses.slice(20)).toEqual([429, 429, 429, 429]);
+    } finally {
+      await second.close();
+    }
   });
 });

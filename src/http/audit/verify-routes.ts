@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
-import { SlidingWindowLimiter } from '../../audit/rate-limit';
+import { RateLimiter } from '../../privacy/rate-limit';
 import { loadKeys, pemFileName, type LoadedKey } from '../../audit/trusted-keys';
 import {
   MAX_UPLOAD_BYTES,
@@ -25,7 +25,8 @@ const CHECKS_PER_MINUTE = 20;
  */
 export function mountVerifyRoutes(kit: PortalKit): void {
   const { router, ledger, now } = kit;
-  const limiter = new SlidingWindowLimiter(CHECKS_PER_MINUTE, 60_000);
+  // In the ledger, not in memory: behind a load balancer every instance counts the same client.
+  const limiter = new RateLimiter(ledger, () => now().getTime());
   const keys = (): LoadedKey[] => loadKeys(ledger.signingKeys.publicKeys());
   const upload = multer({
     storage: multer.memoryStorage(),
@@ -97,7 +98,7 @@ export function mountVerifyRoutes(kit: PortalKit): void {
   router.post(
     '/verify',
     (req, res, next) => {
-      if (limiter.hit(req.ip ?? '', now().getTime())) return next();
+      if (limiter.hit('verify', req.ip ?? '', CHECKS_PER_MINUTE, 60_000)) return next();
       res.setHeader('Retry-After', '60');
       refuseAfterBody(
         req,
