@@ -21,7 +21,7 @@ import { retentionCommand } from './retention';
 import { certificateCommand } from './certificate';
 import { intentsTest } from './intents-test';
 import { migrateToPostgres } from './migrate-to-postgres';
-import { rotateKeys } from './rotate';
+import { rotateKeys, rotateSigning, signingUsesOf } from './rotate';
 import { verifyLedger } from './verify';
 import { simulate } from './simulate';
 import { CHANNELS, erase, withdraw, type Channel } from './withdraw';
@@ -43,6 +43,7 @@ const USAGE = `consent — consent gateway command line
   consent keys generate [--id <id>]      print a new CONSENT_KEYS entry
   consent keys public                    the Ed25519 public keys (PEM), each after a # line naming its use
   consent keys rotate                    re-wrap every stored data key under the first CONSENT_KEYS entry
+  consent keys rotate-signing <use>|all  a new Ed25519 key for consent-token, export, certificate or checkpoint
   consent locales check                  validate locales/<lng>/prompts.json and lexicon.json
   consent notices list | diff <a> <b> | approve <id> --by <email>   notice versions and their sign-off
   consent prompts build [--lang de] [--engine espeak] [--dir prompts]   telephone WAVs from the locale texts
@@ -174,6 +175,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
             io,
             async (rt) => (io.out(formatPublicKeys(rt.ledger.signingKeys.publicKeys())), EXIT.ok),
           );
+        if (sub === 'rotate-signing') {
+          const uses = signingUsesOf(args);
+          if (!uses) return usage(io);
+          return await withRuntime(io, async (rt) => (io.out(rotateSigning(rt.ledger, uses)), EXIT.ok));
+        }
         if (sub === 'rotate')
           return await withRuntime(io, async (rt) => {
             const result = rotateKeys(rt.ledger);

@@ -1,6 +1,7 @@
 import { binaryLike, textColumns } from '../ledger/schema-info';
 import type { Ledger } from '../ledger';
 import { wrappedKeyId } from '../crypto/keyring';
+import { SIGNING_KEY_RECHECK_MS, SIGNING_USES, type SigningUse } from '../crypto/signing-keys';
 
 /** Append-only tables: a wrapped key there could not be re-wrapped (none is kept there by design). */
 const APPEND_ONLY = new Set(['events', 'access_log']);
@@ -95,4 +96,27 @@ export function rotateKeys(ledger: Ledger): RotationResult {
       if (id !== null && id !== active) needed.add(id);
     }
   return { rewrapped, byColumn, stillNeeded: [...needed] };
+}
+
+/** `all`, or one use by name; anything else is a usage error (null). */
+export function signingUsesOf(args: string[]): SigningUse[] | null {
+  if (args.length !== 1) return null;
+  const [use] = args;
+  if (use === 'all') return [...SIGNING_USES];
+  const found = SIGNING_USES.find((u) => u === use);
+  return found ? [found] : null;
+}
+
+/**
+ * A new generation of each signing key named, in one transaction. The old keys stay published
+ * (what they signed stays verifiable); running instances sign with the new ones within the
+ * recheck interval, without a restart.
+ */
+export function rotateSigning(ledger: Ledger, uses: SigningUse[]): string {
+  const made = ledger.transaction(() => uses.map((use) => ledger.signingKeys.rotate(use).keyId));
+  return (
+    `${made.map((id) => `new signing key ${id}`).join('\n')}\n` +
+    `running instances sign with it within ${SIGNING_KEY_RECHECK_MS / 1000} s; the keys before it stay ` +
+    `published by \`consent keys public\` and still verify what they signed\n`
+  );
 }

@@ -56,23 +56,33 @@ function newPair(): { value: Buffer; public: string } {
   };
 }
 
-export class SigningKeys {
-  private readonly cache = new Map<SigningUse, SigningKey>();
+/**
+ * How long an instance signs with the key it loaded before it looks for a newer generation: a
+ * rotation on one instance (or by `consent keys rotate-signing`) reaches every other within this.
+ */
+export const SIGNING_KEY_RECHECK_MS = 30_000;
 
-  constructor(private readonly store: SigningKeyStore) {}
+export class SigningKeys {
+  private readonly cache = new Map<SigningUse, { key: SigningKey; name: string; checkedAt: number }>();
+
+  constructor(
+    private readonly store: SigningKeyStore,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The key that signs for `use` now; made on first use. */
   signingKey(use: SigningUse): SigningKey {
     const cached = this.cache.get(use);
-    if (cached) return cached;
+    const at = this.now();
+    if (cached && at - cached.checkedAt < SIGNING_KEY_RECHECK_MS) return cached.key;
     let names = this.store.names(prefixOf(use));
     if (names.length === 0) {
       this.store.add(nameOf(use, 1), newPair());
       names = this.store.names(prefixOf(use));
     }
     const name = names[names.length - 1] as string;
-    const key = this.load(use, name);
-    this.cache.set(use, key);
+    const key = cached?.name === name ? cached.key : this.load(use, name);
+    this.cache.set(use, { key, name, checkedAt: at });
     return key;
   }
 

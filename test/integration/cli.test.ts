@@ -161,6 +161,23 @@ describe('the consent command', () => {
     expect(JSON.parse(jobs.stdout).filter((j: { status: string }) => j.status === 'failed')).toEqual([]);
   });
 
+  test('consent keys rotate-signing makes a new key of one use; the old one stays published, the log still verifies; an unknown use changes nothing', async () => {
+    const before = (await consent('keys', 'public')).stdout;
+    const bad = await consent('keys', 'rotate-signing', 'everything');
+    expect(bad.status).toBe(2);
+    expect((await consent('keys', 'public')).stdout).toBe(before);
+
+    const r = await consent('keys', 'rotate-signing', 'certificate');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/new signing key certificate-2\n/);
+    const after = (await consent('keys', 'public')).stdout;
+    expect(after).toMatch(/^# certificate \(key certificate-2, active\)/m);
+    expect(after).toMatch(/^# certificate \(key certificate-1, retired: verifies only\)/m);
+    for (const block of before.split(/^# /m).filter(Boolean))
+      expect(after).toContain(block.split('\n').slice(1).join('\n'));
+    expect((await consent('verify')).status).toBe(0);
+  });
+
   test('consent simulate lets an operator hear a Turkish call with keys', async () => {
     const r = await consent('simulate', '--lang', 'tr', '--press', '9,1,2,2');
     expect(r.status).toBe(0);

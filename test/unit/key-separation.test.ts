@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { signConsentToken, verifyConsentToken } from '../../src/crypto/consent-token';
 import { KeyRing, openField } from '../../src/crypto/keyring';
-import { formatPublicKeys, SIGNING_USES } from '../../src/crypto/signing-keys';
+import {
+  formatPublicKeys,
+  SIGNING_KEY_RECHECK_MS,
+  SIGNING_USES,
+  SigningKeys,
+} from '../../src/crypto/signing-keys';
 import { objectKeyFor } from '../../src/jobs/handlers';
 import { Ledger, normalizeNumber } from '../../src/ledger';
 import { openTestLedger } from '../support/test-database';
@@ -109,5 +114,30 @@ describe('key separation', () => {
       .map((b) => crypto.createPublicKey(b[2] as string));
     expect(checkpointKeys.some((k) => crypto.verify(null, Buffer.from('tree 1'), k, signed))).toBe(true);
     expect(text).toMatch(/# checkpoint \(key checkpoint-1, retired/);
+  });
+
+  test('a key rotated on one instance signs on another sharing the ledger within the recheck interval, without a restart', () => {
+    const keyRing = new KeyRing([{ id: 'k1', key: crypto.randomBytes(32) }]);
+    const a = openTestLedger(path.join(dir, 'shared.db'), keyRing);
+    const b = openTestLedger(path.join(dir, 'shared.db'), keyRing);
+    try {
+      let now = 1_000_000;
+      const onB = new SigningKeys(b.secrets, () => now);
+      const first = onB.signingKey('consent-token');
+      expect(a.signingKeys.signingKey('consent-token').publicKeyPem).toBe(first.publicKeyPem);
+
+      const fresh = a.signingKeys.rotate('consent-token');
+      expect(fresh.keyId).toBe('consent-token-2');
+      // Until B looks again it keeps the old key, which stays published and verifies.
+      now += SIGNING_KEY_RECHECK_MS - 1;
+      expect(onB.signingKey('consent-token').keyId).toBe('consent-token-1');
+      now += 1;
+      expect(onB.signingKey('consent-token').publicKeyPem).toBe(fresh.publicKeyPem);
+      // Other uses are untouched by it.
+      expect(onB.signingKey('checkpoint').keyId).toBe('checkpoint-1');
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 });
