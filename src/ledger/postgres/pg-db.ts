@@ -1,7 +1,7 @@
 import type { Db, RunResult, Statement, Transaction } from '../driver';
 import { bind, translate, type Translated } from './dialect';
 import { PG_MIGRATIONS } from './migrations';
-import { SyncPgClient, type QueryResult } from './sync-client';
+import { SyncPgClient, type Deferred, type QueryResult } from './sync-client';
 
 /**
  * Every write transaction on the shared ledger takes this advisory lock first, the analogue of
@@ -22,7 +22,7 @@ export class PgDb implements Db {
   constructor(readonly client: SyncPgClient) {}
 
   prepare(sql: string): Statement {
-    return new PgStatement(this.client, translate(sql));
+    return new PgStatement(this, translated(sql));
   }
 
   exec(sql: string): void {
@@ -40,23 +40,34 @@ export class PgDb implements Db {
 
   private inTx<R>(fn: () => R): R {
     if (this.depth > 0) return this.savepoint(fn);
-    // One round trip: the lock is taken before the transaction's first read.
-    this.client.exec(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+    // Sent with the transaction's first statement: the lock is taken before its first read.
+    const begin = this.client.defer(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
     this.depth = 1;
     try {
       const value = fn();
-      this.client.exec('COMMIT');
+      // A transaction that wrote and read nothing has nothing to commit.
+      if (!begin.settled && this.client.queuedCount === 1) this.client.discard();
+      else this.client.exec('COMMIT');
       return value;
     } catch (error) {
-      try {
-        this.client.exec('ROLLBACK');
-      } catch {
-        // A lost connection rolled back already.
+      const sent = begin.settled;
+      this.client.discard();
+      if (sent) {
+        try {
+          this.client.exec('ROLLBACK');
+        } catch {
+          // A lost connection rolled back already.
+        }
       }
       throw error;
     } finally {
       this.depth = 0;
     }
+  }
+
+  /** A write inside the open transaction goes with the next statement that is waited for. */
+  deferred(text: string, values: unknown[]): Deferred | null {
+    return this.depth > 0 ? this.client.defer(text, values) : null;
   }
 
   private savepoint<R>(fn: () => R): R {
@@ -65,9 +76,12 @@ export class PgDb implements Db {
     this.depth += 1;
     try {
       const value = fn();
-      this.client.exec(`RELEASE SAVEPOINT ${name}`);
+      // Whatever failed inside must fail here, where the savepoint can still undo it.
+      this.client.flush();
+      this.client.defer(`RELEASE SAVEPOINT ${name}`);
       return value;
     } catch (error) {
+      this.client.discard();
       this.client.exec(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
       throw error;
     } finally {
@@ -84,19 +98,20 @@ class PgStatement implements Statement {
   private plucked = false;
 
   constructor(
-    private readonly client: SyncPgClient,
+    private readonly db: PgDb,
     private readonly sql: Translated,
   ) {}
 
   private query(params: unknown[]): QueryResult {
-    return this.client.query(this.sql.text, bind(this.sql.order, params));
+    return this.db.client.query(this.sql.text, bind(this.sql.order, params));
   }
 
   run(...params: unknown[]): RunResult {
-    const r = this.query(params);
-    // With RETURNING, the first column of the first row stands in for SQLite's rowid.
-    const first = r.rows[0]?.[0];
-    return { changes: r.rowCount, lastInsertRowid: typeof first === 'number' ? first : 0 };
+    const values = bind(this.sql.order, params);
+    const pending = this.db.deferred(this.sql.text, values);
+    return pending
+      ? new PendingRun(pending, this.db)
+      : runResult(this.db.client.query(this.sql.text, values));
   }
 
   get(...params: unknown[]): unknown {
@@ -127,6 +142,47 @@ class PgStatement implements Statement {
     });
     return out;
   }
+}
+
+/** With RETURNING, the first column of the first row stands in for SQLite's rowid. */
+function runResult(r: QueryResult): { changes: number; lastInsertRowid: number } {
+  const first = r.rows[0]?.[0];
+  return { changes: r.rowCount, lastInsertRowid: typeof first === 'number' ? first : 0 };
+}
+
+/** The result of a write not sent yet: reading it sends it (and what is queued before it). */
+class PendingRun implements RunResult {
+  constructor(
+    private readonly pending: Deferred,
+    private readonly db: PgDb,
+  ) {}
+
+  get changes(): number {
+    return this.outcome().changes;
+  }
+
+  get lastInsertRowid(): number {
+    return this.outcome().lastInsertRowid;
+  }
+
+  private outcome(): { changes: number; lastInsertRowid: number } {
+    if (!this.pending.settled) this.db.client.flush();
+    const { result, error } = this.pending;
+    if (error || !result) throw error ?? new Error('the statement was never sent');
+    return runResult(result);
+  }
+}
+
+/** The domain code prepares the same few texts again and again: each is translated once. */
+const translations = new Map<string, Translated>();
+function translated(sql: string): Translated {
+  let t = translations.get(sql);
+  if (!t) {
+    if (translations.size > 1000) translations.clear();
+    t = translate(sql);
+    translations.set(sql, t);
+  }
+  return t;
 }
 
 /** BYTEA crosses the thread as a Uint8Array: the ledger expects a Buffer, as better-sqlite3 gives. */

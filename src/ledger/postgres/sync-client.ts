@@ -1,4 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { THREAD_SOURCE } from './pg-thread';
 
 /**
  * A synchronous PostgreSQL connection: the pure-JS `pg` client runs on a helper thread, and the
@@ -8,68 +9,21 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
  * measured faster per round trip, but cannot be loaded in worker threads, and the writer runs in one).
  */
 
-/** The helper thread's code: plain JavaScript, so it runs the same under jest and from dist. */
-const THREAD_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const pg = require(workerData.pgPath);
-// Integers the ledger counts with (ids, sequence numbers, ms times, COUNT/SUM) come back as numbers.
-pg.types.setTypeParser(20, (v) => Number(v));
-pg.types.setTypeParser(1700, (v) => Number(v));
-// flag[0] counts answers (the caller waits for it to move); flag[1] is set when this thread ends.
-const flag = new Int32Array(workerData.flag);
-const port = workerData.port;
-let client = null;
-let current = 0;
-const names = new Map();
-function answer(reply) {
-  port.postMessage({ id: current, ...reply });
-  Atomics.add(flag, 0, 1);
-  Atomics.notify(flag, 0);
-}
-process.on('exit', () => { Atomics.store(flag, 1, 1); Atomics.notify(flag, 0); });
-async function connection() {
-  if (client) return client;
-  const c = new pg.Client({ connectionString: workerData.url, application_name: 'consent-gateway' });
-  // A lost connection fails the statement in flight; the next statement connects again.
-  c.on('error', () => { if (client === c) { client = null; names.clear(); } });
-  await c.connect();
-  client = c;
-  return c;
-}
-// Nothing may leave the caller waiting: whatever breaks here is its answer.
-process.on('uncaughtException', (error) => answer({ ok: false, error: wire(error) }));
-function wire(error) {
-  const e = error || {};
-  return { message: String(e.message || e), code: e.code, detail: e.detail, constraint: e.constraint };
-}
-port.on('message', async (m) => {
-  current = m.id;
-  try {
-    if (m.close) { if (client) await client.end(); answer({ ok: true, rows: [], fields: [], rowCount: 0 }); port.close(); return; }
-    const c = await connection();
-    if (m.exec !== undefined) { await c.query(m.exec); answer({ ok: true, rows: [], fields: [], rowCount: 0 }); return; }
-    const values = m.values.map((v) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
-    let name;
-    if (m.prepared) {
-      name = names.get(m.text);
-      if (!name) { name = 's' + names.size; names.set(m.text, name); }
-    }
-    const r = await c.query({ text: m.text, values, name, rowMode: 'array' });
-    answer({ ok: true, rows: r.rows, fields: r.fields.map((f) => f.name), rowCount: r.rowCount || 0 });
-  } catch (error) {
-    answer({ ok: false, error: wire(error) });
-  }
-});
-answer({ ok: true, rows: [], fields: [], rowCount: 0 });
-`;
-
 export interface QueryResult {
   fields: string[];
   rows: unknown[][];
   rowCount: number;
 }
 
-type Reply = { id: number } & (({ ok: true } & QueryResult) | { ok: false; error: PgErrorFields });
+type Reply = { id: number } & (
+  { ok: true; results: QueryResult[] } | { ok: false; error: PgErrorFields; index: number }
+);
+/** A statement as it crosses to the thread: without values it is sent as a simple query (several allowed). */
+interface WireStatement {
+  text: string;
+  values?: unknown[];
+  prepared?: boolean;
+}
 interface PgErrorFields {
   message: string;
   code?: string;
@@ -89,8 +43,19 @@ export class PgError extends Error {
   }
 }
 
+const NO_ROWS: QueryResult = { fields: [], rows: [], rowCount: 0 };
+
 /** How long one statement may take before the caller gives up on the connection (a lock wait included). */
 const ANSWER_WAIT_MS = 120_000;
+
+/** A statement sent later, with the next one that is waited for; its outcome lands here then. */
+export class Deferred {
+  result: QueryResult | null = null;
+  error: Error | null = null;
+  get settled(): boolean {
+    return this.result !== null || this.error !== null;
+  }
+}
 
 export class SyncPgClient {
   private readonly worker: Worker;
@@ -99,6 +64,9 @@ export class SyncPgClient {
   private readonly flag = new Int32Array(new SharedArrayBuffer(8));
   private sent = 0;
   private closed = false;
+  private queued: Array<{ statement: WireStatement; slot: Deferred }> = [];
+  /** Messages answered by the thread so far: each one is a round trip, to the thread and to the server. */
+  roundTrips = 0;
 
   constructor(readonly url: string) {
     const { port1, port2 } = new MessageChannel();
@@ -116,28 +84,92 @@ export class SyncPgClient {
 
   /** One statement with parameters; `prepared` keeps it parsed on the server for the next call. */
   query(text: string, values: unknown[], prepared = true): QueryResult {
-    return this.send({ text, values: values.map(toWire), prepared }, text);
+    return this.send({ text, values: values.map(toWire), prepared });
   }
 
   /** Statements without parameters, several at once allowed (migrations, BEGIN/COMMIT). */
   exec(text: string): void {
-    this.send({ exec: text }, text);
+    this.send({ text });
+  }
+
+  /**
+   * Queues a statement whose answer nobody needs yet: it travels with the next statement that is
+   * waited for (or `flush`), and its failure is thrown there. Only inside a transaction, which
+   * such a failure dooms anyway: the COMMIT that ends it is waited for, so none is lost.
+   */
+  defer(text: string, values?: unknown[], prepared = true): Deferred {
+    const slot = new Deferred();
+    // Copied now: a buffer the caller reuses before the statement is sent must not change it.
+    const copy = (v: unknown): unknown => (v instanceof Uint8Array ? Buffer.from(v) : toWire(v));
+    const statement = values === undefined ? { text } : { text, values: values.map(copy), prepared };
+    this.queued.push({ statement, slot });
+    return slot;
+  }
+
+  get queuedCount(): number {
+    return this.queued.length;
+  }
+
+  /** Sends what is queued, if anything; throws the first failure among it. */
+  flush(): void {
+    if (this.queued.length > 0) this.sendQueued([]);
+  }
+
+  /** Drops what is queued and not sent yet (its transaction is rolled back); says how many. */
+  discard(): number {
+    const dropped = this.queued.length;
+    for (const q of this.queued) q.slot.error = new Error('the statement was rolled back before it was sent');
+    this.queued = [];
+    return dropped;
   }
 
   close(): void {
     if (this.closed) return;
+    this.discard();
     try {
-      this.send({ close: true }, 'closing');
+      this.roundTrip({ close: true }, 'closing');
     } finally {
       this.closed = true;
       void this.worker.terminate();
     }
   }
 
-  private send(message: object, what: string): QueryResult {
+  private send(statement: WireStatement): QueryResult {
+    const slot = new Deferred();
+    this.sendQueued([{ statement, slot }]);
+    return slot.result ?? NO_ROWS;
+  }
+
+  /** The queued statements and `last` in one message; every slot is settled, the first failure thrown. */
+  private sendQueued(last: Array<{ statement: WireStatement; slot: Deferred }>): void {
+    const batch = this.queued.concat(last);
+    this.queued = [];
+    let reply: Reply;
+    try {
+      reply = this.roundTrip(
+        { statements: batch.map((b) => b.statement) },
+        batch[batch.length - 1]?.statement.text ?? '',
+      );
+    } catch (error) {
+      for (const b of batch) b.slot.error = error as Error;
+      throw error;
+    }
+    if (reply.ok) {
+      batch.forEach((b, i) => {
+        b.slot.result = reply.results[i] ?? NO_ROWS;
+      });
+      return;
+    }
+    const error = new PgError(reply.error);
+    for (const b of batch) b.slot.error = error;
+    throw error;
+  }
+
+  private roundTrip(message: object, what: string): Reply {
     if (this.closed) throw new Error('the PostgreSQL connection is closed');
     const id = ++this.sent;
     this.port.postMessage({ ...message, id });
+    this.roundTrips += 1;
     return this.await(id, what);
   }
 
@@ -145,7 +177,7 @@ export class SyncPgClient {
    * Waits for the answer to request `id`. The thread counts its answers in flag[0]; the answer is
    * read from the port, and one that belongs to an earlier request (given up on) is dropped.
    */
-  private await(id: number, what: string): QueryResult {
+  private await(id: number, what: string): Reply {
     const deadline = Date.now() + ANSWER_WAIT_MS;
     for (;;) {
       const seen = Atomics.load(this.flag, 0);
@@ -153,7 +185,6 @@ export class SyncPgClient {
       if (received) {
         const reply = received.message;
         if (reply.id !== id) continue;
-        if (!reply.ok) throw new PgError(reply.error);
         return reply;
       }
       if (Atomics.load(this.flag, 1) === 1) throw new Error('the PostgreSQL thread stopped');

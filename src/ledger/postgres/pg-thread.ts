@@ -1,0 +1,84 @@
+/**
+ * The helper thread's code (see SyncPgClient), plain JavaScript so that it runs the same under
+ * jest and from dist.
+ *
+ * Each message is a list of statements: they go to the server at once, in one write, on a
+ * connection in `pg`'s pipeline mode (every statement keeps its own Sync, so the answers come back
+ * in order), and the thread answers once all of them are answered. A transaction's writes that
+ * nobody waits for therefore cost one round trip together with the next statement that is waited
+ * for, instead of one round trip each: both between the threads and to the server.
+ */
+export const THREAD_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const pg = require(workerData.pgPath);
+// Integers the ledger counts with (ids, sequence numbers, ms times, COUNT/SUM) come back as numbers.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+// flag[0] counts answers (the caller waits for it to move); flag[1] is set when this thread ends.
+const flag = new Int32Array(workerData.flag);
+const port = workerData.port;
+let client = null;
+let current = 0;
+const names = new Map();
+function answer(id, reply) {
+  port.postMessage({ id, ...reply });
+  Atomics.add(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
+process.on('exit', () => { Atomics.store(flag, 1, 1); Atomics.notify(flag, 0); });
+async function connection() {
+  if (client) return client;
+  const c = new pg.Client({ connectionString: workerData.url, application_name: 'consent-gateway', pipeline: true });
+  // A lost connection fails the statements in flight; the next message connects again.
+  c.on('error', () => { if (client === c) { client = null; names.clear(); } });
+  await c.connect();
+  client = c;
+  return c;
+}
+// Nothing may leave the caller waiting: whatever breaks here is its answer.
+process.on('uncaughtException', (error) => answer(current, { ok: false, error: wire(error), index: 0 }));
+function wire(error) {
+  const e = error || {};
+  return { message: String(e.message || e), code: e.code, detail: e.detail, constraint: e.constraint };
+}
+function nameOf(text) {
+  let name = names.get(text);
+  if (!name) { name = 's' + names.size; names.set(text, name); }
+  return name;
+}
+function submit(c, s) {
+  if (s.values === undefined) return c.query(s.text);
+  const values = s.values.map((v) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
+  return c.query({ text: s.text, values, name: s.prepared ? nameOf(s.text) : undefined, rowMode: 'array' });
+}
+function shape(r) {
+  // A simple query of several statements answers with one result each; only the last one counts.
+  const last = Array.isArray(r) ? r[r.length - 1] : r;
+  if (!last || !last.fields) return { rows: [], fields: [], rowCount: 0 };
+  return { rows: last.rows, fields: last.fields.map((f) => f.name), rowCount: last.rowCount || 0 };
+}
+port.on('message', async (m) => {
+  const id = m.id;
+  current = id;
+  try {
+    if (m.close) { if (client) await client.end(); answer(id, { ok: true, results: [] }); port.close(); return; }
+    const c = await connection();
+    // One write for the whole list (pg corks each statement's messages; this joins the statements).
+    const stream = c.connection && c.connection.stream;
+    if (stream && stream.cork) stream.cork();
+    let pending;
+    try {
+      pending = m.statements.map((s) => submit(c, s));
+    } finally {
+      if (stream && stream.uncork) stream.uncork();
+    }
+    const settled = await Promise.allSettled(pending);
+    const index = settled.findIndex((s) => s.status === 'rejected');
+    if (index >= 0) answer(id, { ok: false, error: wire(settled[index].reason), index });
+    else answer(id, { ok: true, results: settled.map((s) => shape(s.value)) });
+  } catch (error) {
+    answer(id, { ok: false, error: wire(error), index: 0 });
+  }
+});
+answer(0, { ok: true, results: [] });
+`;
