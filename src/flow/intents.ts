@@ -11,6 +11,7 @@ import {
   withoutFillers,
   type Hit,
 } from './intents/match';
+import { respell } from './intents/respell';
 import { spokenKey } from './intents/spoken-keys';
 import { wholeYes } from './intents/whole-yes';
 import { words as toWords } from './normalize';
@@ -117,7 +118,8 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const speech = input.speech?.trim() ?? '';
   if (speech === '') return { intent: 'unclear', via: 'none', reason: 'no key and no speech (silence)' };
   const c = compiled(lexicon);
-  const words = withoutFillers(toWords(speech), c.fillers);
+  const spoken = respell(toWords(speech), c.respellings);
+  const words = withoutFillers(spoken, c.fillers);
   if (words.length === 0) return speechResult('unclear', 'only filler words');
   // An answer is a few words; a recogniser that returns a speech runs into the hundreds of words is
   // not answering, and matching it whole would let one webhook burn the CPU.
@@ -145,7 +147,6 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   // "Ja?" on the phone means "yes, what?"; a recogniser that does punctuate is believed.
   const asked = /[?¿]/.test(speech);
   const whole = wholeYes(raw, words.length);
-  const spoken = toWords(speech);
   // Irish "grand so" ends in a yes phrase that ends in the fragment: it was said to the end.
   const endsInYes = (start: number): boolean =>
     c.writtenYes.some((y) =>
@@ -214,8 +215,9 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
     (h) => (h.category === 'yes' || h.category === 'idiom') && !uncertain.some((u) => overlaps(u, h)),
   );
   // "ja, wenn es nicht zu lange dauert": a negator behind a condition or a question word belongs
-  // to that clause and does not turn the yes into a no (the answer stays unclear).
-  const clauses = hits.filter((h) => h.category === 'condition' || h.category === 'questionWord');
+  // to that clause and does not turn the yes into a no (the answer stays unclear). Taken from all
+  // hits: in "yes but i don't want it shared" the fragment "but i" outspans the condition "but".
+  const clauses = raw.filter((h) => h.category === 'condition' || h.category === 'questionWord');
   const yes = yesHits[0];
   if (yes) {
     for (const y of yesHits) {

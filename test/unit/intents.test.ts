@@ -102,6 +102,18 @@ describe('classification details', () => {
   });
 
   test.each([
+    ['i dont agree', 'no'],
+    ['i dont want to be recorded', 'no'],
+    ['thats fine', 'yes'],
+    ['im fifteen', 'minor'],
+    ['whos listening', 'info'],
+    ['i dont mind', 'yes'],
+    ['yes but i dont want it shared', 'unclear'],
+  ])('an apostrophe the recogniser dropped is respelt: %s is %s', (speech, intent) => {
+    expect(speak(en, speech)).toBe(intent);
+  });
+
+  test.each([
     ['oh kay', 'yes'],
     ['ok kay', 'yes'],
     ['uh-huh sure', 'yes'],

@@ -52,6 +52,16 @@ describe('consent locales check refuses a lexicon that could grant consent to so
     ['a courtesy word that is a condition', { courtesy: [...en.courtesy, 'but'] }, /"courtesy": 'but'/],
     ['a key word that negates', { keyWords: [...en.keyWords, 'not'] }, /"keyWords": 'not'/],
     [
+      'a respelling that makes a yes',
+      { respellings: { ...en.respellings, nah: 'yeah' } },
+      /"respellings": 'nah' becomes 'yeah', which holds 'yeah' from "yes"/,
+    ],
+    [
+      'a respelling of a word that already means something',
+      { respellings: { ...en.respellings, not: 'knot' } },
+      /"respellings": 'not' is itself 'not' from "negators"/,
+    ],
+    [
       'a filler that is a negator',
       { fillers: [...en.fillers, 'not'] },
       /"negators": 'not' consists of fillers only/,

@@ -1,6 +1,7 @@
 import { CATEGORIES, compiled, LEXICON_KEY, type Category } from './compiled';
 import type { Lexicon } from './lexicon';
 import { findHits, withoutFillers, type Hit } from './match';
+import { respell } from './respell';
 import { words as toWords } from '../normalize';
 
 /** Lists none of whose phrases may occur inside a yes phrase. */
@@ -55,7 +56,7 @@ export function lexiconProblems(lexicon: Lexicon): string[] {
   for (const { digit, numbers } of c.keys) inside(`keys.${digit}`, numbers, NEVER_IN_COURTESY);
   // A filler is dropped before anything is matched, so a filler that is a negator or a condition
   // would silently turn "nicht einverstanden" back into a yes.
-  const fillers = lexicon.fillers.map((text) => ({ text, words: toWords(text) }));
+  const fillers = lexicon.fillers.map((text) => ({ text, words: respell(toWords(text), c.respellings) }));
   inside('fillers', fillers, [...NEVER_IN_YES, 'yes']);
   // A phrase that is nothing but fillers can never match: say so rather than let it sit there.
   for (const category of CATEGORIES) {
@@ -63,8 +64,38 @@ export function lexiconProblems(lexicon: Lexicon): string[] {
     // A fragment may be a filler: "yani" and "I mean" at the end of "evet yani" cut a yes off.
     if (!Array.isArray(source) || category === 'fragment') continue;
     for (const text of source)
-      if (withoutFillers(toWords(text), c.fillers).length === 0)
+      if (withoutFillers(respell(toWords(text), c.respellings), c.fillers).length === 0)
         problems.push(`"${LEXICON_KEY[category]}": '${text}' consists of fillers only and can never match`);
+  }
+  problems.push(...respellingProblems(lexicon));
+  return problems;
+}
+
+/**
+ * A respelling rewrites what the caller said before anything is matched, so it must never make a
+ * yes (only the yes lists may), and its word must not already mean something in a list: respelt,
+ * that meaning would be gone ("nicht" → "nichts" would silently drop a negator).
+ */
+function respellingProblems(lexicon: Lexicon): string[] {
+  const c = compiled(lexicon);
+  // The lists as written, not respelt: what the word meant before it was rewritten.
+  const asWritten = compiled({ ...lexicon, respellings: {} });
+  const problems: string[] = [];
+  for (const [from, to] of Object.entries(lexicon.respellings ?? {})) {
+    const source = toWords(from);
+    const meant = findHits(source, asWritten.lists).filter((h) => h.start === 0 && h.end === source.length);
+    for (const h of meant)
+      problems.push(
+        `"respellings": '${from}' is itself '${h.phrase}' from "${LEXICON_KEY[h.category]}", so respelling it would change what it means`,
+      );
+    const target = respell(toWords(to), c.respellings);
+    const granting = findHits(target, c.lists).filter((h) =>
+      ['yes', 'idiom', 'courtesy'].includes(h.category),
+    );
+    for (const h of granting)
+      problems.push(
+        `"respellings": '${from}' becomes '${to}', which holds '${h.phrase}' from "${LEXICON_KEY[h.category]}": a respelling must never make a yes`,
+      );
   }
   return problems;
 }

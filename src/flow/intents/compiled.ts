@@ -1,5 +1,6 @@
 import { compile, fillerPatterns, type Pattern, type Phrase } from './match';
 import type { Lexicon } from './lexicon';
+import { compileRespellings, type Respellings } from './respell';
 
 /** Every list of a lexicon that is matched as phrases, under the name reasons use for it. */
 export const CATEGORIES = [
@@ -23,6 +24,7 @@ export const CATEGORIES = [
 export type Category = (typeof CATEGORIES)[number];
 
 export interface Compiled {
+  respellings: Respellings;
   fillers: Pattern[];
   lists: Record<Category, Phrase[]>;
   keys: Array<{ digit: string; numbers: Phrase[] }>;
@@ -60,22 +62,25 @@ const cache = new WeakMap<Lexicon, Compiled>();
 export function compiled(lexicon: Lexicon): Compiled {
   let c = cache.get(lexicon);
   if (!c) {
-    const fillers = fillerPatterns(lexicon.fillers);
+    // Phrases are respelt like speech, so "im a minor" in a lexicon still meets "i'm a minor".
+    const respellings = compileRespellings(lexicon.respellings ?? {});
+    const fillers = fillerPatterns(lexicon.fillers, respellings);
     const lists = {} as Record<Category, Phrase[]>;
     for (const category of CATEGORIES) {
       const source = lexicon[LEXICON_KEY[category]];
-      lists[category] = compile(Array.isArray(source) ? source : [], fillers);
+      lists[category] = compile(Array.isArray(source) ? source : [], fillers, respellings);
     }
     c = {
+      respellings,
       fillers,
       lists,
       keys: Object.entries(lexicon.keys ?? {}).map(([digit, numbers]) => ({
         digit,
-        numbers: compile(numbers, fillers),
+        numbers: compile(numbers, fillers, respellings),
       })),
-      keyWords: compile(lexicon.keyWords ?? [], fillers),
-      trailing: compile(lexicon.fragments ?? [], []),
-      writtenYes: compile([...lexicon.yes, ...lexicon.yesIdioms], []),
+      keyWords: compile(lexicon.keyWords ?? [], fillers, respellings),
+      trailing: compile(lexicon.fragments ?? [], [], respellings),
+      writtenYes: compile([...lexicon.yes, ...lexicon.yesIdioms], [], respellings),
     };
     cache.set(lexicon, c);
   }

@@ -38,6 +38,11 @@ export interface Lexicon {
   /** Words allowed around a spoken key number ("taste", "press", "tuşu", "touche"). */
   keyWords: string[];
   fillers: string[];
+  /**
+   * One spoken word to what it stands for, applied to the speech and the phrases alike: dropped
+   * apostrophes ("dont": "don't", "im": "i'm") and misheard spellings ("evett": "evet").
+   */
+  respellings: Record<string, string>;
   hints: string[];
 }
 
@@ -78,6 +83,12 @@ const lexiconSchema = z
       .transform((keys): Record<string, string[]> => ({ ...keys })),
     keyWords: optional,
     fillers: list,
+    respellings: z
+      .record(
+        z.string().refine((s) => toWords(s).length === 1 && !s.includes('*'), 'must be one word'),
+        phrase.refine((s) => !s.includes('*'), 'must not hold a wildcard'),
+      )
+      .default({}),
     // Twilio takes hints as one comma-separated string, so a comma inside a hint would split it.
     hints: z.array(
       z

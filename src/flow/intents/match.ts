@@ -1,4 +1,5 @@
 import { normalize, words as toWords } from '../normalize';
+import { respell, type Respellings } from './respell';
 
 /** A lexicon phrase as words; `*` marks a stem, `...` stands for up to {@link GAP} other words. */
 export type Pattern = string[];
@@ -24,10 +25,10 @@ const GAP = 4;
 const ELLIPSIS = '...';
 
 /** The words of a lexicon phrase; `...` survives folding as its own word. */
-function patternWords(text: string): Pattern {
+function patternWords(text: string, respellings: Respellings): Pattern {
   return text
     .split(ELLIPSIS)
-    .map((part) => toWords(part))
+    .map((part) => respell(toWords(part), respellings))
     .flatMap((part, i) => (i === 0 ? part : [ELLIPSIS, ...part]));
 }
 
@@ -84,16 +85,16 @@ export function withoutFillers(words: string[], fillers: Pattern[]): string[] {
 
 // Fillers are dropped from lexicon phrases as from speech, or "I don't think so" could never match
 // once the "so" of the caller's words is gone.
-export const compile = (list: string[], fillers: Pattern[]): Phrase[] =>
+export const compile = (list: string[], fillers: Pattern[], respellings: Respellings): Phrase[] =>
   list
     .map((text) => ({
       text: normalize(text).replace(/\*/g, ''),
-      words: withoutFillers(patternWords(text), fillers),
+      words: withoutFillers(patternWords(text, respellings), fillers),
     }))
     .filter((p) => p.words.some((w) => w !== ELLIPSIS));
 
-export const fillerPatterns = (fillers: string[]): Pattern[] =>
-  fillers.map(toWords).filter((f) => f.length > 0);
+export const fillerPatterns = (fillers: string[], respellings: Respellings): Pattern[] =>
+  fillers.map((f) => respell(toWords(f), respellings)).filter((f) => f.length > 0);
 
 /**
  * The phrases of all lists by their first word, so a webhook (and the combinatorial test, which
