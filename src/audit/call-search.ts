@@ -1,7 +1,7 @@
 import type { CallRow, ConsentRow, Ledger } from '../ledger';
 import { parsePurposes, PAGE_SIZE, type SearchQuery } from './consents';
-import { callerCondition } from './number-query';
-import { outcomeCondition, type SearchCountries } from './outcomes';
+import type { SearchCountries } from './outcomes';
+import { type SearchColumns, searchWhere } from './search-where';
 
 export type { SearchCountries } from './outcomes';
 
@@ -30,58 +30,21 @@ export interface CallSearchResult {
   pages: number;
 }
 
-/** The WHERE clause over `calls c` for a query; shared by the count and the page. */
-function callWhere(
-  ledger: Ledger,
-  q: SearchQuery,
-  countries: SearchCountries,
-): { clause: string; params: Record<string, string> } {
-  const where: string[] = [];
-  const params: Record<string, string> = {};
-  if (q.number) {
-    const cond = callerCondition((n) => ledger.callerHash(n), q.number, countries, {
-      hash: 'c.caller_hash',
-      called: 'c.called',
-    });
-    where.push(cond.sql);
-    Object.assign(params, cond.params);
-  }
-  if (q.consentId) {
-    where.push('(c.consent_id = @id OR c.call_sid IN (SELECT call_sid FROM consents WHERE id = @id))');
-    params.id = q.consentId;
-  }
-  if (q.callSid) {
-    where.push('c.call_sid = @sid');
-    params.sid = q.callSid;
-  }
-  if (q.from) {
-    where.push('c.created_at >= @from');
-    params.from = `${q.from}T00:00:00.000Z`;
-  }
-  if (q.to) {
-    where.push('c.created_at <= @to');
-    params.to = `${q.to}T23:59:59.999Z`;
-  }
-  if (q.status) {
-    where.push('c.call_sid IN (SELECT call_sid FROM consents WHERE status = @status)');
-    params.status = q.status;
-  }
-  if (q.purpose) {
-    where.push(
-      "c.call_sid IN (SELECT call_sid FROM consents WHERE CAST(json_extract(purposes, '$.' || @purpose) AS INTEGER) = 1)",
-    );
-    params.purpose = q.purpose;
-  }
-  if (q.language) {
-    where.push('c.locale = @lang');
-    params.lang = q.language;
-  }
-  if (q.outcome) where.push(outcomeCondition(q.outcome, 'c.call_sid'));
-  return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
-}
+/** The search criteria over the calls list: a call matches through any of its consents (see search-where). */
+const CALL_COLUMNS: SearchColumns = {
+  caller: { hash: 'c.caller_hash', called: 'c.called' },
+  consentId: '(c.consent_id = @id OR c.call_sid IN (SELECT call_sid FROM consents WHERE id = @id))',
+  callSid: 'c.call_sid',
+  createdAt: 'c.created_at',
+  status: 'c.call_sid IN (SELECT call_sid FROM consents WHERE status = @status)',
+  purpose:
+    "c.call_sid IN (SELECT call_sid FROM consents WHERE CAST(json_extract(purposes, '$.' || @purpose) AS INTEGER) = 1)",
+  locale: 'c.locale',
+  outcomeCallSid: 'c.call_sid',
+};
 
 export function searchCalls(ledger: Ledger, q: SearchQuery, countries: SearchCountries): CallSearchResult {
-  const { clause, params } = callWhere(ledger, q, countries);
+  const { clause, params } = searchWhere(ledger, q, countries, CALL_COLUMNS);
   const total = ledger.db.prepare(`SELECT COUNT(*) FROM calls c ${clause}`).pluck().get(params) as number;
   const calls = ledger.db
     .prepare(

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { CallRow, ClipRow, ConsentRow, Ledger } from '../ledger';
 import { eventHash, type ChainedRow } from '../ledger/chain';
 import { proveConsent } from '../ledger/consent-proof';
-import { OUTCOME_FILTERS, outcomeCondition, type SearchCountries } from './outcomes';
-import { callerCondition } from './number-query';
+import { OUTCOME_FILTERS, type SearchCountries } from './outcomes';
+import { type SearchColumns, searchWhere } from './search-where';
 
 export const searchSchema = z.object({
   number: z.string().trim().max(40).optional(),
@@ -62,52 +62,27 @@ export function hasCriteria(q: SearchQuery): boolean {
   );
 }
 
+/** The search criteria over the consents list (see search-where). */
+const CONSENT_COLUMNS: SearchColumns = {
+  caller: {
+    hash: 'caller_hash',
+    called: '(SELECT called FROM calls WHERE calls.call_sid = consents.call_sid)',
+  },
+  consentId: 'id = @id',
+  callSid: 'call_sid',
+  createdAt: 'created_at',
+  status: 'status = @status',
+  purpose: "CAST(json_extract(purposes, '$.' || @purpose) AS INTEGER) = 1",
+  locale: 'locale',
+  outcomeCallSid: 'consents.call_sid',
+};
+
 export function searchConsents(
   ledger: Ledger,
   q: SearchQuery,
   countries: SearchCountries = { defaultCountry: 'DE', others: [] },
 ): { rows: ConsentSummary[]; total: number; page: number; pages: number } {
-  const where: string[] = [];
-  const params: Record<string, string> = {};
-  if (q.number) {
-    // However the number was typed: the same readings as the call search (see number-query).
-    const cond = callerCondition((n) => ledger.callerHash(n), q.number, countries, {
-      hash: 'caller_hash',
-      called: '(SELECT called FROM calls WHERE calls.call_sid = consents.call_sid)',
-    });
-    where.push(cond.sql);
-    Object.assign(params, cond.params);
-  }
-  if (q.consentId) {
-    where.push('id = @id');
-    params.id = q.consentId;
-  }
-  if (q.callSid) {
-    where.push('call_sid = @sid');
-    params.sid = q.callSid;
-  }
-  if (q.from) {
-    where.push('created_at >= @from');
-    params.from = `${q.from}T00:00:00.000Z`;
-  }
-  if (q.to) {
-    where.push('created_at <= @to');
-    params.to = `${q.to}T23:59:59.999Z`;
-  }
-  if (q.status) {
-    where.push('status = @status');
-    params.status = q.status;
-  }
-  if (q.purpose) {
-    where.push("CAST(json_extract(purposes, '$.' || @purpose) AS INTEGER) = 1");
-    params.purpose = q.purpose;
-  }
-  if (q.language) {
-    where.push('locale = @lang');
-    params.lang = q.language;
-  }
-  if (q.outcome) where.push(outcomeCondition(q.outcome, 'consents.call_sid'));
-  const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const { clause, params } = searchWhere(ledger, q, countries, CONSENT_COLUMNS);
   const total = ledger.db.prepare(`SELECT COUNT(*) FROM consents ${clause}`).pluck().get(params) as number;
   const rows = ledger.db
     .prepare(`SELECT * FROM consents ${clause} ORDER BY created_at DESC, id LIMIT @limit OFFSET @offset`)
