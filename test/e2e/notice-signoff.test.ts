@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { authenticator } from 'otplib';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signInToPortal } from '../support/browser';
 import { addUser, startPortal, type Portal, type TestUser } from '../integration/audit-support';
 import { LOCALES } from '../support/shipped-locales';
 
@@ -35,19 +35,7 @@ beforeAll(async () => {
   dpo = await addUser(portal, 'dpo');
   ops = await addUser(portal, 'ops');
   auditor = await addUser(portal, 'auditor');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -60,12 +48,7 @@ async function signIn(user: TestUser): Promise<Page> {
   const open = sessions.get(user.email);
   if (open) return open;
   const page = await (await browser.newContext({ locale: 'en-GB' })).newPage();
-  await page.goto(`${portal.url}/audit/login`);
-  await page.getByLabel('E-mail').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByLabel('One-time code').fill(authenticator.generate(user.secret));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/audit\/$/);
+  await signInToPortal(page, portal.url, user);
   sessions.set(user.email, page);
   return page;
 }

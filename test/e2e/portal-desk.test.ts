@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { authenticator } from 'otplib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signInToPortal } from '../support/browser';
 import { readZip } from '../../src/audit/verify-export';
 import { UserStore } from '../../src/audit/users';
 import { testMp3 } from '../integration/audit-support';
@@ -53,29 +53,14 @@ beforeAll(async () => {
 
   const password = `pw-${crypto.randomBytes(8).toString('hex')}`;
   const { otpauth } = await new UserStore(desk.rt.ledger).add('desk@example.com', 'auditor', password);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ locale: 'en-GB', acceptDownloads: true, timezoneId: 'UTC' });
   page = await context.newPage();
-  await page.goto(`${desk.url}/audit/login`);
-  await page.getByLabel('E-mail').fill('desk@example.com');
-  await page.getByLabel('Password').fill(password);
-  await page
-    .getByLabel('One-time code')
-    .fill(authenticator.generate(new URL(otpauth).searchParams.get('secret') ?? ''));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/audit\/$/);
+  await signInToPortal(page, desk.url, {
+    email: 'desk@example.com',
+    password,
+    secret: new URL(otpauth).searchParams.get('secret') ?? '',
+  });
   await page.goto(`${desk.url}/audit/reason`);
   await page.getByLabel('Reason for this access').fill('Inquiry of the supervisory authority, Az. 2026-17');
   await page.getByRole('button', { name: 'Save reason' }).click();

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { authenticator } from 'otplib';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signInToPortal, submitPortalLogin } from '../support/browser';
 import { checkPage } from '../support/axe';
 import {
   addUser,
@@ -30,19 +30,7 @@ beforeAll(async () => {
   const zip = Buffer.from(await (await client.get(`/audit/consents/${consentId}/export`)).arrayBuffer());
   zipFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'verify-e2e-')), 'evidence.zip');
   fs.writeFileSync(zipFile, zip);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, 30_000);
 afterAll(async () => {
   await browser?.close();
@@ -50,12 +38,7 @@ afterAll(async () => {
 });
 
 async function signIn(page: Page, u: TestUser): Promise<void> {
-  await page.goto(`${portal.url}/audit/login`);
-  await page.getByLabel('E-mail').fill(u.email);
-  await page.getByLabel('Password').fill(u.password);
-  await page.getByLabel('One-time code').fill(authenticator.generate(u.secret));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/audit\/$/);
+  await signInToPortal(page, portal.url, u);
 }
 
 test('Without an account, a person uploads an export on /audit/verify and reads each check; a broken file is refused in words', async () => {
@@ -91,11 +74,7 @@ test('A locked account with the right password and code is told until when; the 
     await new Client(portal.url).attemptLogin(user.email, 'wrong-password!', '123456');
   const context = await browser.newContext({ locale: 'en-GB' });
   const page = await context.newPage();
-  await page.goto(`${portal.url}/audit/login`);
-  await page.getByLabel('E-mail').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByLabel('One-time code').fill(authenticator.generate(user.secret));
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitPortalLogin(page, portal.url, user);
   await page.waitForSelector('#login-error');
   expect(await page.textContent('#login-error')).toMatch(/locked until/);
   expect(await page.getByLabel('E-mail').inputValue()).toBe(user.email);

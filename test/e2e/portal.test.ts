@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium, signInToPortal } from '../support/browser';
 import { authenticator } from 'otplib';
 import { verifyEvidenceZip } from '../../src/audit/verify-export';
 import {
@@ -21,20 +22,10 @@ beforeAll(async () => {
   portal = await startPortal();
   seeded = await seedConsent(portal.rt, { withClip: true });
   auditor = await addUser(portal, 'auditor');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      // play() from the test is not a user gesture; without this, Chromium would refuse it.
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium([
+    // play() from the test is not a user gesture; without this, Chromium would refuse it.
+    '--autoplay-policy=no-user-gesture-required',
+  ]);
 }, 30_000);
 afterAll(async () => {
   await browser?.close();
@@ -44,12 +35,7 @@ afterAll(async () => {
 test('An auditor signs in with TOTP, states a reason, finds a consent, plays its clip and exports verified evidence', async () => {
   const context = await browser.newContext({ acceptDownloads: true, locale: 'en-GB' });
   const page = await context.newPage();
-  await page.goto(`${portal.url}/audit/login`);
-  await page.getByLabel('E-mail').fill(auditor.email);
-  await page.getByLabel('Password').fill(auditor.password);
-  await page.getByLabel('One-time code').fill(authenticator.generate(auditor.secret));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/audit\/$/);
+  await signInToPortal(page, portal.url, auditor);
   const publicKey = (await page.locator('#public-key').textContent()) ?? '';
   expect(publicKey).toMatch(/BEGIN PUBLIC KEY/);
 
@@ -102,12 +88,7 @@ test('An admin invites an auditor by link; the auditor sets their own password a
   const admin = await addUser(portal, 'admin');
   const adminContext = await browser.newContext({ locale: 'en-GB' });
   const adminPage = await adminContext.newPage();
-  await adminPage.goto(`${portal.url}/audit/login`);
-  await adminPage.getByLabel('E-mail').fill(admin.email);
-  await adminPage.getByLabel('Password').fill(admin.password);
-  await adminPage.getByLabel('One-time code').fill(authenticator.generate(admin.secret));
-  await adminPage.getByRole('button', { name: 'Sign in' }).click();
-  await adminPage.waitForURL(/\/audit\/$/);
+  await signInToPortal(adminPage, portal.url, admin);
   await adminPage.getByRole('link', { name: 'Users' }).first().click();
   await adminPage.locator('#email').fill('invited.auditor@example.com');
   await adminPage.locator('#role').selectOption('auditor');
@@ -129,15 +110,13 @@ test('An admin invites an auditor by link; the auditor sets their own password a
   await page.getByRole('button', { name: 'Set up your account' }).click();
   await page.getByText('Your account is ready').waitFor();
 
-  await page.goto(`${portal.url}/audit/login`);
-  await page.getByLabel('E-mail').fill('invited.auditor@example.com');
-  await page.getByLabel('Password').fill('my very own passphrase');
   // The code typed at enrolment is spent: the app's next one signs in.
-  await page
-    .getByLabel('One-time code')
-    .fill(authenticator.clone({ epoch: Date.now() + 30_000 }).generate(secret));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/audit\/$/);
+  await signInToPortal(
+    page,
+    portal.url,
+    { email: 'invited.auditor@example.com', password: 'my very own passphrase', secret },
+    authenticator.clone({ epoch: Date.now() + 30_000 }).generate(secret),
+  );
   expect(await page.locator('#account-changes').textContent()).toContain('invited.auditor@example.com');
   await context.close();
 }, 45_000);

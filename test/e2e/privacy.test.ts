@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { certificateSigningKey, verifyCertificate } from '../../src/lifecycle/certificate';
 import { ACCOUNT_SID, AUTH_TOKEN, startGateway, type Gateway } from '../support/gateway';
 
@@ -9,18 +10,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   gw = await startGateway();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, 30_000);
 afterAll(async () => {
   await browser?.close();
