@@ -137,7 +137,7 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
     );
   }
 
-  const key = spokenKey(words, c);
+  const key = spokenKey(words, c, (digit) => DIGITS[digit] === 'yes');
   if (key) {
     const intent = DIGITS[key.digit] ?? 'unclear';
     return speechResult(intent, `spoken key: '${key.number}' names key ${key.digit}, which means ${intent}`);

@@ -240,6 +240,22 @@ describe('spoken key numbers', () => {
     expect(speak(lexicon('fr'), 'un conseiller')).toBe('agent');
     expect(speak(lexicon('de'), 'eins', 0.3)).toBe('unclear');
   });
+
+  test.each<[string, string, Intent]>([
+    ['en', 'yes number one', 'yes'],
+    ['en', 'yes i press one', 'yes'],
+    ['tr', 'evet bire basıyorum', 'yes'],
+    // Without a word about the key, "yes one" may be the start of "yes, one question".
+    ['en', 'yes one', 'unclear'],
+    ['tr', 'evet bir', 'unclear'],
+    ['en', 'yes number two', 'unclear'],
+    ['en', 'yes number one maybe', 'unclear'],
+  ])(
+    '%s "%s": a yes beside the yes key counts only with a word about the key (%s)',
+    (lng, speech, intent) => {
+      expect(speak(lexicon(lng), speech)).toBe(intent);
+    },
+  );
 });
 
 describe('keys', () => {

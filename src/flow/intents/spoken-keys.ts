@@ -1,29 +1,47 @@
 import type { Compiled } from './compiled';
-import { occurrences } from './match';
+import { findHits, occurrences, type Pattern } from './match';
 
 /**
  * A caller who says the key's number ("eins", "one", "bir", "un") instead of pressing it means
  * that key, but only when the number is all they said, give or take words about pressing it ("die
  * eins", "press one", "bir tuşu", "la touche un"): "one moment" and "bir sorum var" are not keys.
+ * The yes key may come with a yes when a word about pressing makes plain that the number is the
+ * key ("yes number one", "evet bire basıyorum"); a bare "yes one" or "evet bir" may be the start of
+ * "yes, one question" and stays unclear.
  */
-export function spokenKey(words: string[], c: Compiled): { digit: string; number: string } | undefined {
+export function spokenKey(
+  words: string[],
+  c: Compiled,
+  isYesKey: (digit: string) => boolean,
+): { digit: string; number: string } | undefined {
   if (words.length === 0) return undefined;
   for (const { digit, numbers } of c.keys) {
     for (const number of numbers) {
       for (const [start, end] of occurrences(words, number.words)) {
         const rest = [...words.slice(0, start), ...words.slice(end)];
-        if (onlyKeyWords(rest, c)) return { digit, number: number.text };
+        if (onlyKeyWords(rest, c) || (isYesKey(digit) && yesAndKeyWords(rest, c)))
+          return { digit, number: number.text };
       }
     }
   }
   return undefined;
 }
 
-function onlyKeyWords(rest: string[], c: Compiled): boolean {
-  const allowed = [...c.keyWords, ...c.lists.courtesy];
+const covers = (rest: string[], allowed: Array<{ words: Pattern }>): Set<number> => {
   const covered = new Set<number>();
   for (const word of allowed)
     for (const [start, end] of occurrences(rest, word.words))
       for (let i = start; i < end; i += 1) covered.add(i);
-  return covered.size === rest.length;
+  return covered;
+};
+
+const onlyKeyWords = (rest: string[], c: Compiled): boolean =>
+  covers(rest, [...c.keyWords, ...c.lists.courtesy]).size === rest.length;
+
+/** Key words and yes phrases, at least one key word, and nothing of any list that is not a yes. */
+function yesAndKeyWords(rest: string[], c: Compiled): boolean {
+  if (covers(rest, c.keyWords).size === 0) return false;
+  if (covers(rest, [...c.keyWords, ...c.lists.courtesy, ...c.lists.yes]).size !== rest.length) return false;
+  const granting = new Set(['yes', 'courtesy', 'topic']);
+  return findHits(rest, c.lists).every((h) => granting.has(h.category));
 }
