@@ -62,6 +62,21 @@ export function hasCriteria(q: SearchQuery): boolean {
   );
 }
 
+/** A consent as the search lists it and its page heads it; opens the caller's number. */
+function consentSummary(ledger: Ledger, c: ConsentRow): ConsentSummary {
+  return {
+    id: c.id,
+    createdAt: c.created_at,
+    callSid: c.call_sid,
+    language: c.locale,
+    method: c.method,
+    decision: c.decision,
+    status: c.status,
+    purposes: parsePurposes(c.purposes),
+    caller: ledger.openFor(c.caller_hash, c.caller_enc),
+  };
+}
+
 /** The search criteria over the consents list (see search-where). */
 const CONSENT_COLUMNS: SearchColumns = {
   caller: {
@@ -88,17 +103,7 @@ export function searchConsents(
     .prepare(`SELECT * FROM consents ${clause} ORDER BY created_at DESC, id LIMIT @limit OFFSET @offset`)
     .all({ ...params, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE }) as ConsentRow[];
   return {
-    rows: rows.map((c) => ({
-      id: c.id,
-      createdAt: c.created_at,
-      callSid: c.call_sid,
-      language: c.locale,
-      method: c.method,
-      decision: c.decision,
-      status: c.status,
-      purposes: parsePurposes(c.purposes),
-      caller: ledger.openFor(c.caller_hash, c.caller_enc),
-    })),
+    rows: rows.map((c) => consentSummary(ledger, c)),
     total,
     page: q.page,
     pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
@@ -159,15 +164,7 @@ export function consentDetail(ledger: Ledger, id: string): ConsentDetail | null 
   const clip = ledger.getClip(id);
   return {
     consent: {
-      id: c.id,
-      createdAt: c.created_at,
-      callSid: c.call_sid,
-      language: c.locale,
-      method: c.method,
-      decision: c.decision,
-      status: c.status,
-      purposes: parsePurposes(c.purposes),
-      caller: ledger.openFor(c.caller_hash, c.caller_enc),
+      ...consentSummary(ledger, c),
       confidence: c.confidence,
       input: ledger.openFor(c.caller_hash, c.input_enc),
       withdrawnAt: c.withdrawn_at,
