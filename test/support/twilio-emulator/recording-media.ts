@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { toneWav, wavToMp3 } from './audio';
-import { twilioError } from './rest-http';
+import { notFound, twilioError } from './rest-http';
 import type { EmulatedRecording, EmulatorFaults, EmulatorOptions } from './types';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -33,7 +33,7 @@ export class RecordingMedia {
     faults: () => EmulatorFaults,
   ): Promise<void> {
     if (!rec || rec.status !== 'completed') {
-      return twilioError(res, 404, 20404, 'The requested resource was not found');
+      return notFound(res);
     }
     const fault = faults().media;
     if (fault === '500') return twilioError(res, 500, 20500, 'Injected fault');

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import type { TwilioEmulator } from './emulator';
 import type { RecordingMedia } from './recording-media';
 import { callResource } from './rest-calls';
-import { parseForm, readBody, twilioError } from './rest-http';
+import { notFound, parseForm, readBody, twilioError } from './rest-http';
 import { createMessage, listMessages } from './rest-messages';
 import { callRecordings, listAccountRecordings, recordingResource } from './rest-recordings';
 
@@ -34,8 +34,7 @@ export async function handleRest(
     return twilioError(res, 401, 20003, 'Authenticate');
   }
   const m = /^\/2010-04-01\/Accounts\/([^/]+)\/(.+)$/.exec(url.pathname);
-  if (!m || m[1] !== emulator.options.accountSid)
-    return twilioError(res, 404, 20404, 'The requested resource was not found');
+  if (!m || m[1] !== emulator.options.accountSid) return notFound(res);
   const rest = m[2] ?? '';
 
   const mediaPath = /^Recordings\/(RE[0-9a-f]{32})(\.wav|\.mp3)?$/.exec(rest);
@@ -58,5 +57,5 @@ export async function handleRest(
   if (rest === 'Messages.json' && method === 'GET') return listMessages(emulator, res, url);
   if ((r = /^Calls\/(CA[0-9a-f]{32})\.json$/.exec(rest)))
     return callResource(emulator, res, method, r[1] ?? '', body);
-  return twilioError(res, 404, 20404, 'The requested resource was not found');
+  return notFound(res);
 }

@@ -2,7 +2,7 @@
 import type http from 'node:http';
 import type { EmulatedCall } from './call';
 import type { TwilioEmulator } from './emulator';
-import { sendJson, twilioError } from './rest-http';
+import { methodNotAllowed, notFound, sendJson, twilioError } from './rest-http';
 import { API_VERSION } from './wire-format';
 
 function callJson(emulator: TwilioEmulator, call: EmulatedCall): Record<string, unknown> {
@@ -27,9 +27,9 @@ export function callResource(
   body: Record<string, string>,
 ): void {
   const call = emulator.calls.get(callSid);
-  if (!call) return twilioError(res, 404, 20404, 'The requested resource was not found');
+  if (!call) return notFound(res);
   if (method === 'GET') return sendJson(res, 200, callJson(emulator, call));
-  if (method !== 'POST') return twilioError(res, 405, 20004, 'Method not allowed');
+  if (method !== 'POST') return methodNotAllowed(res);
   if (call.state === 'completed') {
     return twilioError(res, 400, 21220, 'Call is not in-progress. Cannot redirect.');
   }

@@ -31,3 +31,11 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 export function twilioError(res: http.ServerResponse, status: number, code: number, message: string): void {
   sendJson(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
 }
+
+export function notFound(res: http.ServerResponse): void {
+  twilioError(res, 404, 20404, 'The requested resource was not found');
+}
+
+export function methodNotAllowed(res: http.ServerResponse): void {
+  twilioError(res, 405, 20004, 'Method not allowed');
+}

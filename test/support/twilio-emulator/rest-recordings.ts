@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import type { TwilioEmulator } from './emulator';
 import { createRecording, stopRecording } from './recordings';
-import { sendJson, twilioError } from './rest-http';
+import { methodNotAllowed, notFound, sendJson, twilioError } from './rest-http';
 import type { EmulatedRecording } from './types';
 import { API_VERSION, rfc2822 } from './wire-format';
 
@@ -95,8 +95,7 @@ export function recordingResource(
     rec = emulator.recordings.get(sidOrCurrent);
     if (rec && callSid && rec.callSid !== callSid) rec = undefined;
   }
-  if (!rec || rec.status === 'deleted')
-    return twilioError(res, 404, 20404, 'The requested resource was not found');
+  if (!rec || rec.status === 'deleted') return notFound(res);
 
   if (method === 'GET') return sendJson(res, 200, recordingJson(emulator, rec));
   if (method === 'DELETE') {
@@ -106,7 +105,7 @@ export function recordingResource(
     return;
   }
   if (method === 'POST') {
-    if (!callSid) return twilioError(res, 405, 20004, 'Method not allowed');
+    if (!callSid) return methodNotAllowed(res);
     const status = body.Status;
     if (status === 'stopped') stopRecording(emulator, rec);
     else if (status === 'paused' && rec.status === 'in-progress') rec.status = 'paused';
@@ -118,7 +117,7 @@ export function recordingResource(
     if (call && !call.isBusy()) void emulator.track(call.flushCallbacks());
     return sendJson(res, 200, recordingJson(emulator, rec));
   }
-  return twilioError(res, 405, 20004, 'Method not allowed');
+  return methodNotAllowed(res);
 }
 
 /** Calls/CA…/Recordings.json: list a call's recordings, or start one on a call in progress. */
@@ -130,14 +129,14 @@ export function callRecordings(
   body: Record<string, string>,
 ): void {
   const call = emulator.calls.get(callSid);
-  if (!call) return twilioError(res, 404, 20404, 'The requested resource was not found');
+  if (!call) return notFound(res);
   if (method === 'GET') {
     const list = [...emulator.recordings.values()].filter(
       (x) => x.callSid === callSid && x.status !== 'deleted',
     );
     return sendJson(res, 200, { recordings: list.map((x) => recordingJson(emulator, x)) });
   }
-  if (method !== 'POST') return twilioError(res, 405, 20004, 'Method not allowed');
+  if (method !== 'POST') return methodNotAllowed(res);
   if (call.state !== 'in-progress') return twilioError(res, 400, 21220, 'Call is not in-progress');
   const rec = createRecording(emulator, call, 'StartCallRecordingAPI', {
     callback: body.RecordingStatusCallback,
