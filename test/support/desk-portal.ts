@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app';
@@ -10,9 +8,8 @@ import { Catalog } from '../../src/i18n/catalog';
 import { createAuditRouter } from '../../src/http/audit';
 import { createLogger } from '../../src/logger';
 import { openRuntime, type Runtime } from '../../src/runtime';
-import { ACCOUNT_SID, AUTH_TOKEN, KEYS } from './gateway';
-import { TwilioEmulator } from './twilio-emulator';
-import { testDatabaseEnv } from './test-database';
+import { listenBesideEmulator } from './gateway';
+import type { TwilioEmulator } from './twilio-emulator';
 
 /**
  * The whole service as an inquiry meets it: voice webhooks the Twilio emulator calls, and the
@@ -34,22 +31,9 @@ export async function startDeskPortal(
   options: { promptsDir?: string } = {},
 ): Promise<DeskPortal> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'desk-'));
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const emulator = await TwilioEmulator.start({
-    accountSid: ACCOUNT_SID,
-    authToken: AUTH_TOKEN,
-    appBaseUrl: url,
-  });
+  const { server, url, emulator, serviceEnv } = await listenBesideEmulator(dir);
   const config = loadConfig({
-    PUBLIC_BASE_URL: url,
-    TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-    TWILIO_API_BASE: emulator.apiBase,
-    ...testDatabaseEnv(path.join(dir, 'consent.db')),
-    CONSENT_KEYS: KEYS,
-    HUMAN_AGENT_NUMBER: '+4930111222',
+    ...serviceEnv,
     LOG_LEVEL: 'silent',
     ...env,
   } as NodeJS.ProcessEnv);

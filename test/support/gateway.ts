@@ -35,6 +35,36 @@ export interface Gateway {
 }
 
 /**
+ * A server on a free loopback port for the service, the Twilio emulator calling it, and the
+ * environment that points the service at both (its ledger in `dir`, the test keys, a human agent).
+ */
+export async function listenBesideEmulator(dir: string): Promise<{
+  server: http.Server;
+  url: string;
+  emulator: TwilioEmulator;
+  serviceEnv: Record<string, string>;
+}> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const emulator = await TwilioEmulator.start({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    appBaseUrl: url,
+  });
+  const serviceEnv = {
+    PUBLIC_BASE_URL: url,
+    TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    TWILIO_API_BASE: emulator.apiBase,
+    ...testDatabaseEnv(path.join(dir, 'consent.db')),
+    CONSENT_KEYS: KEYS,
+    HUMAN_AGENT_NUMBER: '+4930111222',
+  };
+  return { server, url, emulator, serviceEnv };
+}
+
+/**
  * The real service on a loopback port, with a real SQLite file, the embedded s3rver store and the
  * Twilio emulator on the other side. Jobs run only when a test asks, so tests are deterministic.
  */
@@ -68,22 +98,9 @@ export async function startGateway(
   });
   await new Promise<void>((resolve) => assistant.listen(0, '127.0.0.1', resolve));
   const assistantUrl = `http://127.0.0.1:${(assistant.address() as AddressInfo).port}/twiml`;
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const emulator = await TwilioEmulator.start({
-    accountSid: ACCOUNT_SID,
-    authToken: AUTH_TOKEN,
-    appBaseUrl: url,
-  });
+  const { server, url, emulator, serviceEnv } = await listenBesideEmulator(dir);
   const configEnv = {
-    PUBLIC_BASE_URL: url,
-    TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-    TWILIO_API_BASE: emulator.apiBase,
-    ...testDatabaseEnv(path.join(dir, 'consent.db')),
-    CONSENT_KEYS: KEYS,
-    HUMAN_AGENT_NUMBER: '+4930111222',
+    ...serviceEnv,
     ASSISTANT_URL: assistantUrl,
     PRIVACY_URL: 'https://example.com/privacy',
     LOG_LEVEL: 'silent',
