@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { parseTwiml, type TwimlNode } from '../../src/twiml/parse';
+import { parseTwiml } from '../../src/twiml/parse';
+import { findTwiml } from '../support/twiml-nodes';
 import { twilioSignature } from '../support/twilio-emulator';
 import { addUser, Client, startPortal, type Portal } from './audit-support';
 
@@ -14,15 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await portal.close();
 });
-
-const find = (node: TwimlNode, name: string): TwimlNode | undefined => {
-  for (const c of node.children) {
-    if (c.name === name) return c;
-    const deeper = find(c, name);
-    if (deeper) return deeper;
-  }
-  return undefined;
-};
 
 /** A signed webhook as Twilio sends it (the portal's service runs on the development token ''). */
 async function post(path: string, params: Record<string, string>): Promise<string> {
@@ -50,10 +42,10 @@ async function call(from: string, digit: string, extra: Record<string, string> =
   };
   const first = parseTwiml(await post('/voice/incoming', params));
   const consentPath =
-    new URL(find(first, 'Redirect')?.text ?? '').pathname +
-    new URL(find(first, 'Redirect')?.text ?? '').search;
+    new URL(findTwiml(first, 'Redirect')?.text ?? '').pathname +
+    new URL(findTwiml(first, 'Redirect')?.text ?? '').search;
   const question = parseTwiml(await post(consentPath, params));
-  const action = new URL(find(question, 'Gather')?.attrs.action ?? '');
+  const action = new URL(findTwiml(question, 'Gather')?.attrs.action ?? '');
   await post(action.pathname + action.search, { ...params, Digits: digit });
   return portal.rt.ledger.consentsForCall(params.CallSid)[0]?.id ?? null;
 }

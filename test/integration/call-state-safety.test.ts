@@ -1,4 +1,5 @@
-import { parseTwiml, type TwimlNode } from '../../src/twiml/parse';
+import { parseTwiml } from '../../src/twiml/parse';
+import { findTwiml } from '../support/twiml-nodes';
 import { ConfigError, loadConfig } from '../../src/config';
 import { startGateway, type Gateway } from '../support/gateway';
 
@@ -10,20 +11,12 @@ afterAll(async () => {
   await gw.close();
 });
 
-const find = (node: TwimlNode, name: string): TwimlNode | undefined => {
-  for (const c of node.children) {
-    if (c.name === name) return c;
-    const deeper = find(c, name);
-    if (deeper) return deeper;
-  }
-  return undefined;
-};
 /** The state parameter of the open question's action URL. */
 const stateOf = (twiml: string): string => {
-  const action = find(parseTwiml(twiml), 'Gather')?.attrs.action ?? '';
+  const action = findTwiml(parseTwiml(twiml), 'Gather')?.attrs.action ?? '';
   return new URL(action).searchParams.get('s') ?? '';
 };
-const dialled = (body: string): string | undefined => find(parseTwiml(body), 'Dial')?.children[0]?.text;
+const dialled = (body: string): string | undefined => findTwiml(parseTwiml(body), 'Dial')?.children[0]?.text;
 const events = (callSid: string, type: string): number =>
   gw.runtime.ledger.db
     .prepare('SELECT COUNT(*) FROM events WHERE call_sid = ? AND type = ?')
