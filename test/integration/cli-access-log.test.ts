@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,25 +7,16 @@ import { startEmbeddedS3 } from '../../src/storage/embedded-s3';
 import { addUser, KEYS, seedConsent, startPortal, type Portal, type Seeded } from './audit-support';
 import { UserStore } from '../../src/audit/users';
 import { testDatabaseEnv } from '../support/test-database';
+import { type CliResult, runConsentCli } from '../support/consent-cli';
 
 // The real `consent` binary (built before jest runs) against the portal's own ledger and bucket.
-const BIN = path.join(__dirname, '../../bin/consent.js');
 let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
 let portal: Portal;
 let seeded: Seeded;
 let env: NodeJS.ProcessEnv;
 let dir: string;
 
-function consent(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const consent = (...args: string[]): Promise<CliResult> => runConsentCli(args, env);
 
 const log = (action: string) =>
   portal.rt.ledger.db

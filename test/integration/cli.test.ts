@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,30 +12,16 @@ import {
   testDatabase,
   testDatabaseEnv,
 } from '../support/test-database';
+import { runConsentCli } from '../support/consent-cli';
 
 // The real `consent` binary (built by `npm test` before jest runs) against a ledger a real call wrote.
-const BIN = path.join(__dirname, '../../bin/consent.js');
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
 let granted: { callSid: string; consentId: string };
 let declinedSid: string;
 
-// Asynchronous on purpose: the s3rver the CLI talks to runs in this process and must keep serving.
-function run(
-  args: string[],
-  environment: NodeJS.ProcessEnv,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: environment });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-const consent = (...args: string[]) => run(args, env);
+const consent = (...args: string[]) => runConsentCli(args, env);
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
@@ -147,7 +133,7 @@ describe('the consent command', () => {
     dropAppendOnlyGuard(db, 'events');
     db.prepare("UPDATE events SET type = 'granted' WHERE seq = 4").run();
     db.close();
-    const r = await run(['verify'], { ...env, ...testDatabaseEnv(copy) });
+    const r = await runConsentCli(['verify'], { ...env, ...testDatabaseEnv(copy) });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/BROKEN at event 4/);
   });

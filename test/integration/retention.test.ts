@@ -6,7 +6,6 @@
  */
 jest.setTimeout(60_000);
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +15,8 @@ import { RETENTION_JOB, scheduleRetention } from '../../src/lifecycle/retention-
 import { startEmbeddedS3 } from '../../src/storage/embedded-s3';
 import { KEYS, startGateway, type Gateway } from '../support/gateway';
 import { openTestLedger, testDatabaseEnv } from '../support/test-database';
+import { type CliResult, runConsentCli } from '../support/consent-cli';
 
-const BIN = path.join(__dirname, '../../bin/consent.js');
 /** 0.00001 days is 0.864 s: the `call` purpose ends within the test. */
 const SHORT = 0.00001;
 const OPERATOR = {
@@ -34,16 +33,7 @@ let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
 let gw: Gateway;
 const S3ENV = { S3_BUCKET: 'clips', S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1' };
 
-function consent(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const consent = (...args: string[]): Promise<CliResult> => runConsentCli(args, env);
 
 /** A call that consents with the given answers to the three purposes; its clip is stored. */
 async function consentingCall(
