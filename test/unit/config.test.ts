@@ -1,16 +1,8 @@
 import crypto from 'node:crypto';
-import { ConfigError, loadConfig, parseKeyRing } from '../../src/config';
+import { loadConfig, parseKeyRing } from '../../src/config';
+import { configProblems as problems } from '../support/config-problems';
 
 const key = () => crypto.randomBytes(32).toString('base64');
-const problems = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env as NodeJS.ProcessEnv);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-};
 
 describe('configuration', () => {
   test('with no environment at all, it runs on development defaults and says which', () => {

@@ -1,19 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { CRM_GIVE_UP_MS, crmRetryDelayMs } from '../../src/outbound/crm-delivery';
 import { crmJsonSchema } from '../../src/outbound/crm-schema';
-
-const problems = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env as NodeJS.ProcessEnv);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-};
+import { configProblems as problems } from '../support/config-problems';
 
 describe('CRM events', () => {
   test('the first retries come within two minutes, and retries go on for more than 24 hours', () => {
