@@ -4,7 +4,7 @@
  * counted as yes), the words themselves only sealed. And a spoken key number heard doubtfully is
  * asked again once before it can be a consent.
  */
-import { startGateway, type Gateway } from '../support/gateway';
+import { eventData, startGateway, type Gateway } from '../support/gateway';
 
 let gw: Gateway;
 beforeAll(async () => {
@@ -21,13 +21,7 @@ const CALLERS = {
   fr: { from: '+33612000601', fromCountry: 'FR', one: 'un', yes: "oui j'accepte l'enregistrement" },
 } as const;
 
-const eventsOf = (callSid: string, type: string): Array<Record<string, unknown>> =>
-  (
-    gw.runtime.ledger.db
-      .prepare('SELECT data FROM events WHERE call_sid = ? AND type = ? ORDER BY seq')
-      .pluck()
-      .all(callSid, type) as string[]
-  ).map((d) => JSON.parse(d) as Record<string, unknown>);
+const eventsOf = (callSid: string, type: string) => eventData(gw, callSid, type);
 
 describe.each(Object.keys(CALLERS) as Array<keyof typeof CALLERS>)('a caller in %s', (lng) => {
   const c = CALLERS[lng];

@@ -1,7 +1,7 @@
 import { erase } from '../../src/cli/withdraw';
 import { searchConsents } from '../../src/audit/consents';
 import { auditRecords } from '../../src/ledger/record-bindings';
-import { startGateway, type Gateway } from '../support/gateway';
+import { eventData, startGateway, type Gateway } from '../support/gateway';
 
 let gw: Gateway;
 beforeAll(async () => {
@@ -13,13 +13,7 @@ afterAll(async () => {
 
 const place = (from: string, extra: Record<string, string> = {}) =>
   gw.emulator.placeCall({ from, to: '+4930123456', fromCountry: 'DE', extra });
-const eventsOf = (callSid: string, type: string): Array<Record<string, unknown>> =>
-  (
-    gw.runtime.ledger.db
-      .prepare('SELECT data FROM events WHERE call_sid = ? AND type = ? ORDER BY seq')
-      .pluck()
-      .all(callSid, type) as string[]
-  ).map((d) => JSON.parse(d) as Record<string, unknown>);
+const eventsOf = (callSid: string, type: string) => eventData(gw, callSid, type);
 const allEventData = (): string =>
   (gw.runtime.ledger.db.prepare('SELECT data FROM events').pluck().all() as string[]).join('\n');
 

@@ -170,6 +170,15 @@ export async function startGateway(
   };
 }
 
+/** The data of a call's events of one type, in ledger order. */
+export const eventData = (gw: Gateway, callSid: string, type: string): Array<Record<string, unknown>> =>
+  (
+    gw.runtime.ledger.db
+      .prepare('SELECT data FROM events WHERE call_sid = ? AND type = ? ORDER BY seq')
+      .pluck()
+      .all(callSid, type) as string[]
+  ).map((d) => JSON.parse(d) as Record<string, unknown>);
+
 export const said = (heard: Array<{ verb: string; text?: string }>): string =>
   heard
     .filter((h) => h.verb === 'Say')
