@@ -240,6 +240,25 @@ export function cpuSeconds(pid: number | undefined): number | null {
   }
 }
 
+/**
+ * CPU seconds per thread of a process so far: its main thread (the event loop) and every other
+ * thread by id. Worker threads carry no names of their own, so the busiest other one of a round is
+ * the service's ledger writer.
+ */
+export function threadCpuSeconds(pid: number | undefined): Map<number, number> | null {
+  try {
+    const out = new Map<number, number>();
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const fields =
+        fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / 100);
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
 export function tempDirectory(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'bench-voice-'));
 }

@@ -34,6 +34,8 @@ export interface LoadResult {
   exhausted: number;
   /** CPU time the server process used per request in the round (all threads), µs; set by the bench. */
   cpuUs?: number;
+  /** Of cpuUs: the main thread's, the busiest other thread's (the ledger writer), the rest; set by the bench. */
+  threadsUs?: { main: number; busiest: number; rest: number };
   /** Share of its core the load generator used in the round: near 100 %, it set the pace. */
   generatorBusy?: number;
 }

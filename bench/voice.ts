@@ -10,6 +10,7 @@ import {
   startService,
   startTwilioStub,
   tempDirectory,
+  threadCpuSeconds,
 } from './processes';
 import type { LoadJob, LoadResult, Route } from './protocol';
 
@@ -212,15 +213,21 @@ async function measured(
   load: () => Promise<LoadResult>,
 ): Promise<LoadResult> {
   const before = cpuSeconds(pid);
+  const threadsBefore = threadCpuSeconds(pid);
   const generatorBefore = cpuSeconds(generatorPid);
   const started = Date.now();
   const result = await load();
   const after = cpuSeconds(pid);
+  const threadsAfter = threadCpuSeconds(pid);
   const generatorAfter = cpuSeconds(generatorPid);
   if (before === null || after === null || result.requests === 0) return result;
   return {
     ...result,
     cpuUs: ((after - before) * 1e6) / result.requests,
+    threadsUs:
+      threadsBefore && threadsAfter
+        ? perThread(pid, threadsBefore, threadsAfter, result.requests)
+        : undefined,
     generatorBusy:
       generatorBefore === null || generatorAfter === null
         ? undefined
@@ -228,11 +235,25 @@ async function measured(
   };
 }
 
+function perThread(
+  pid: number | undefined,
+  before: Map<number, number>,
+  after: Map<number, number>,
+  requests: number,
+): LoadResult['threadsUs'] {
+  const used = [...after].map(([tid, s]) => ({ tid, us: ((s - (before.get(tid) ?? 0)) * 1e6) / requests }));
+  const main = used.find((t) => t.tid === pid)?.us ?? 0;
+  const others = used.filter((t) => t.tid !== pid).sort((a, b) => b.us - a.us);
+  const busiest = others[0]?.us ?? 0;
+  const rest = others.slice(1).reduce((sum, t) => sum + t.us, 0);
+  return { main, busiest, rest };
+}
+
 function roundLine(r: Round): string {
-  const side = (x: LoadResult): string =>
-    `${x.rps.toFixed(0)} req/s p99 ${x.p99} ms${x.cpuUs === undefined ? '' : ` ${x.cpuUs.toFixed(0)} µs CPU/req`}${x.generatorBusy === undefined ? '' : ` (load generator ${(x.generatorBusy * 100).toFixed(0)} %)`}${x.non2xx + x.errors > 0 ? ` (${x.non2xx} non-2xx, ${x.errors} errors)` : ''}`;
+  const side = (x: LoadResult, busiest?: string): string =>
+    `${x.rps.toFixed(0)} req/s p99 ${x.p99} ms${x.cpuUs === undefined ? '' : ` ${x.cpuUs.toFixed(0)} µs CPU/req`}${x.threadsUs && busiest ? ` (main ${x.threadsUs.main.toFixed(0)}, ${busiest} ${x.threadsUs.busiest.toFixed(0)}, other threads ${x.threadsUs.rest.toFixed(0)})` : ''}${x.generatorBusy === undefined ? '' : ` (load generator ${(x.generatorBusy * 100).toFixed(0)} %)`}${x.non2xx + x.errors > 0 ? ` (${x.non2xx} non-2xx, ${x.errors} errors)` : ''}`;
   const ran = r.service.exhausted > 0 ? `, ran out of prepared calls: ${r.service.exhausted} repeats` : '';
-  return `bare ${side(r.baseline)} | service ${side(r.service)} | ${r.throughputRatio.toFixed(2)}× / p99 ${r.p99Ratio.toFixed(2)}×${ran}`;
+  return `bare ${side(r.baseline)} | service ${side(r.service, 'writer')} | ${r.throughputRatio.toFixed(2)}× / p99 ${r.p99Ratio.toFixed(2)}×${ran}`;
 }
 
 function countLedger(databasePath: string): VoiceBenchResult['ledger'] {

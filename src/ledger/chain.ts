@@ -13,14 +13,23 @@ export interface ChainedRow {
   hash: string;
 }
 
+/**
+ * The canonical text of an event: the JSON array [seq, call_sid, consent_id, type, at, data] (data
+ * is the stored JSON text, as a string). The chain hash and the Merkle leaf both cover its UTF-8.
+ */
+export function eventEntryText(row: Omit<ChainedRow, 'hash' | 'prev_hash'>): string {
+  return JSON.stringify([row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data]);
+}
+
+/** The chain hash of an event whose canonical text is `entry` (see eventEntryText). */
+export function chainHash(prevHash: string, entry: string): string {
+  // One-shot: the same bytes as hashing prevHash, "\n" and the entry one after the other.
+  return crypto.hash('sha256', `${prevHash}\n${entry}`, 'hex');
+}
+
 /** Each event's hash covers its content and its predecessor's hash, so any edit breaks every later link. */
 export function eventHash(prevHash: string, row: Omit<ChainedRow, 'hash' | 'prev_hash'>): string {
-  // One-shot: the same bytes as hashing prevHash, "\n" and the JSON one after the other.
-  return crypto.hash(
-    'sha256',
-    `${prevHash}\n${JSON.stringify([row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data])}`,
-    'hex',
-  );
+  return chainHash(prevHash, eventEntryText(row));
 }
 
 export type ChainVerdict =

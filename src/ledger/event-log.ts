@@ -1,6 +1,6 @@
-import { eventHash, GENESIS_HASH } from './chain';
+import { chainHash, eventEntryText, GENESIS_HASH } from './chain';
 import type { Statement } from './driver';
-import type { LeafRow, MerkleLog } from './merkle-log';
+import { entryLeafHash, type LeafRow, type MerkleLog } from './merkle-log';
 import { RECORD_EVENT } from './record-bindings';
 import type { NewEvent } from './rows';
 
@@ -21,7 +21,7 @@ export function appendToChain(
     { seq: number; hash: string } | undefined;
   let seq = last?.seq ?? 0;
   let prev = last?.hash ?? GENESIS_HASH;
-  const rows: Array<LeafRow & { hash: string }> = [];
+  const rows: Array<LeafRow & { hash: string; leaf: Buffer }> = [];
   const insert = sql(
     'INSERT INTO events (seq, call_sid, consent_id, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -36,9 +36,11 @@ export function appendToChain(
       at: e.at.toISOString(),
       data: JSON.stringify(e.data ?? {}),
     };
-    const hash = eventHash(prev, row);
+    // One canonical text for both hashes: the chain's and the Merkle leaf's.
+    const entry = eventEntryText(row);
+    const hash = chainHash(prev, entry);
     insert.run(row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data, prev, hash);
-    rows.push({ ...row, hash });
+    rows.push({ ...row, hash, leaf: entryLeafHash(entry) });
     prev = hash;
   }
   merkle.appendEvents(last, rows);

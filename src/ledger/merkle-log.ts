@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import { eventEntryText } from './chain';
 import type { Statement } from './driver';
 import {
   consistencyProof,
@@ -25,7 +27,13 @@ export interface LeafRow {
  * An auditor recomputes it from an exported event without this code.
  */
 export function eventEntry(row: LeafRow): Buffer {
-  return Buffer.from(JSON.stringify([row.seq, row.call_sid, row.consent_id, row.type, row.at, row.data]));
+  return Buffer.from(eventEntryText(row));
+}
+
+/** The Merkle leaf of an event from its canonical text: SHA-256(0x00 ‖ UTF-8 of the text). */
+export function entryLeafHash(entry: string): Buffer {
+  // "\0" is the byte 0x00 in UTF-8: the same bytes as leafHash(eventEntry(row)), with no copies.
+  return crypto.hash('sha256', `\0${entry}`, 'buffer');
 }
 
 /** In-order number of subtree (level, index): leaves are even, and ids grow as the log does. */
@@ -93,7 +101,8 @@ export class MerkleLog implements SubtreeSource {
    */
   appendEvents(
     after: { seq: number; hash: string } | undefined,
-    rows: ReadonlyArray<LeafRow & { hash: string }>,
+    /** `leaf`: the row's Merkle leaf when the caller hashed it already (see entryLeafHash). */
+    rows: ReadonlyArray<LeafRow & { hash: string; leaf?: Buffer }>,
   ): void {
     if (rows.length === 0) return;
     const start = after?.seq ?? 0;
@@ -105,7 +114,7 @@ export class MerkleLog implements SubtreeSource {
     let size = start;
     for (const row of rows) {
       if (row.seq !== size + 1) throw new Error(`event ${row.seq} does not follow ${size} in the Merkle log`);
-      frontier = this.push(frontier, size, eventLeafHash(row));
+      frontier = this.push(frontier, size, row.leaf ?? eventLeafHash(row));
       size += 1;
     }
     this.cache = { size, lastHash: (rows[rows.length - 1] as { hash: string }).hash, frontier };

@@ -1,5 +1,6 @@
 import { noticeIdOf } from './identifiers';
 import type { Ledger } from './ledger';
+import type { NewEvent } from './rows';
 
 /**
  * The rows an auditor relies on, bound into the log. Whenever a transaction appends an event about
@@ -81,13 +82,16 @@ export function latestRecordEntry(
 
 /** Appends a `record` entry for each consent whose bound fields differ from its latest one. */
 export function bindRecords(ledger: Ledger, consentIds: Iterable<string>, at: Date): void {
+  const entries: NewEvent[] = [];
   for (const id of consentIds) {
     const record = boundRecord(ledger, id);
     if (!record) continue;
     const data = JSON.stringify(record);
     if (latestRecordEntry(ledger, id)?.data === data) continue;
-    ledger.append([{ type: RECORD_EVENT, consentId: id, at, data: record }]);
+    entries.push({ type: RECORD_EVENT, consentId: id, at, data: record });
   }
+  // One append for the whole transaction: one read of the chain's head, one walk of the Merkle frontier.
+  ledger.append(entries);
 }
 
 /** Differences between a bound record and the rows, field by field, for a message an auditor reads. */

@@ -8,6 +8,9 @@ import type { Statement } from './driver';
  * second server) may have shredded it; only the unwrapping, the costly part, is cached, by the
  * wrapped value, which no other process can change into a different key.
  */
+/** About 10 MB: the callers of some 50,000 calls in progress. */
+const UNWRAPPED_KEPT = 50_000;
+
 export class SubjectKeys {
   private readonly unwrapped = new Map<string, Buffer>();
 
@@ -54,8 +57,15 @@ export class SubjectKeys {
     return key;
   }
 
+  /**
+   * Keeps the most recently made or unwrapped keys: an answer comes seconds after its call began, and
+   * with more calls in progress than the cache held, every answer unwrapped its caller's key again.
+   */
   private remember(wrapped: string, key: Buffer): void {
-    if (this.unwrapped.size > 10_000) this.unwrapped.clear();
+    if (this.unwrapped.size >= UNWRAPPED_KEPT) {
+      const oldest = this.unwrapped.keys().next();
+      if (!oldest.done) this.unwrapped.delete(oldest.value);
+    }
     this.unwrapped.set(wrapped, key);
   }
 

@@ -1,11 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { KeyRing, type KeyEntry } from '../crypto/keyring';
-import { BUSY_TIMEOUT_MS } from './database';
 import { isPostgresUrl } from './driver';
-import { openSqlite } from './sqlite/open';
+import { checkpointForever, newWalSignal, WriterWal } from './sqlite/wal-cycle';
 import { Ledger } from './ledger';
 import type { BatchOutcome } from './rows';
 
@@ -47,33 +45,12 @@ export class InlineWriter<C extends CommandTable> implements LedgerWriter<C> {
  * does not wait long for the rest (8 gave a lower p99 than 4 or 16 in the voice bench).
  */
 const BATCH = 8;
-/**
- * How often the checkpointer moves committed WAL pages into the database file. Pages written again
- * within the interval are copied once; in the voice bench 1 s gave a lower p99 than 250 ms.
- */
-const CHECKPOINT_MS = 1000;
-/** The WAL file is cut back to this after the checkpointer caught up. */
-const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
-/**
- * A writer that never pauses keeps the passive checkpointer from ever catching up, and the WAL
- * grows (and with it the cost of every page look-up). Past this size the writer itself, between
- * two batches, checkpoints the rest and starts the WAL over: one wait, at the writer's priority
- * rather than behind a nice-19 thread holding the lock.
- */
-const WAL_FORCE_RESTART = 1024 * 1024 * 1024;
-
-function walSize(databasePath: string): number {
-  try {
-    return fs.statSync(`${databasePath}-wal`).size;
-  } catch {
-    return 0;
-  }
-}
-
 interface WriterThreadData {
   role: 'ledger-writer' | 'ledger-checkpointer';
   databasePath: string;
   keys: Array<{ id: string; key: string }>;
+  /** Shared by the writer and the checkpointer of one database (see wal-cycle). */
+  walSignal?: SharedArrayBuffer;
 }
 interface BatchRequest {
   id: number;
@@ -107,6 +84,7 @@ export class ThreadWriter<C extends CommandTable> implements LedgerWriter<C> {
   private nextId = 1;
   private flushScheduled = false;
   private closed = false;
+  private readonly walSignal = newWalSignal();
 
   /** `entry` is a module that calls `serveLedgerWriter` with the same command table. */
   constructor(
@@ -173,6 +151,7 @@ export class ThreadWriter<C extends CommandTable> implements LedgerWriter<C> {
       databasePath: this.databasePath,
       keys:
         role === 'ledger-writer' ? this.keys.map((k) => ({ id: k.id, key: k.key.toString('base64') })) : [],
+      walSignal: this.walSignal,
     };
     return this.entry.endsWith('.ts')
       ? new Worker(typeScriptBootstrap(this.entry, require.resolve('@swc/core')), {
@@ -196,7 +175,9 @@ export class ThreadWriter<C extends CommandTable> implements LedgerWriter<C> {
 
   private start(): Worker {
     const worker = this.spawn('ledger-writer');
-    worker.on('message', (reply: BatchReply) => this.settle(reply));
+    worker.on('message', (replies: BatchReply[]) => {
+      for (const reply of replies) this.settle(reply);
+    });
     // A thread that dies fails the writes it held; the next write starts a fresh one.
     const lost = (reason: string): void => {
       if (this.worker === worker) this.worker = null;
@@ -232,17 +213,15 @@ export function serveLedgerWriter(commands: CommandTable): void {
   const data = workerData as WriterThreadData | undefined;
   if (isMainThread || !port || !data) return;
   if (data.role === 'ledger-checkpointer') {
-    checkpointForever(data.databasePath);
+    checkpointForever(data.databasePath, data.walSignal);
     return;
   }
   if (data.role !== 'ledger-writer') return;
   const keys: KeyEntry[] = data.keys.map((k) => ({ id: k.id, key: Buffer.from(k.key, 'base64') }));
   const ledger = new Ledger(data.databasePath, new KeyRing(keys));
   const sqlite = ledger.db.sqlite;
-  sqlite?.pragma('wal_autocheckpoint = 0');
-  sqlite?.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  const wal = sqlite ? new WriterWal(sqlite, data.databasePath, data.walSignal) : null;
   let pending: BatchRequest[] = [];
-  let walCheckedAt = Date.now();
   const drain = (): void => {
     const batches = pending;
     pending = [];
@@ -254,61 +233,20 @@ export function serveLedgerWriter(commands: CommandTable): void {
       }),
     );
     const outcomes = ledger.runBatch(fns).map(toWire);
+    // One message for every batch of the transaction: each message wakes the event loop once.
     let at = 0;
-    for (const b of batches) {
-      const reply: BatchReply = { id: b.id, outcomes: outcomes.slice(at, at + b.items.length) };
+    const replies: BatchReply[] = batches.map((b) => {
+      const reply = { id: b.id, outcomes: outcomes.slice(at, at + b.items.length) };
       at += b.items.length;
-      port.postMessage(reply);
-    }
-    if (sqlite && Date.now() - walCheckedAt > CHECKPOINT_MS) {
-      walCheckedAt = Date.now();
-      if (walSize(data.databasePath) > WAL_FORCE_RESTART) {
-        // Never wait here for the checkpointer's lock or a reader: if either holds it, try next time.
-        sqlite.pragma('busy_timeout = 0');
-        try {
-          sqlite.pragma('wal_checkpoint(RESTART)');
-        } catch {
-          // Busy: the next check tries again.
-        } finally {
-          sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-        }
-      }
-    }
+      return reply;
+    });
+    port.postMessage(replies);
+    wal?.afterBatch();
   };
   port.on('message', (request: BatchRequest) => {
     if (pending.length === 0) setImmediate(drain);
     pending.push(request);
   });
-}
-
-/**
- * PASSIVE never waits for or blocks the writer or readers; it copies what is committed. Once it has
- * caught up, the writer's next transaction starts the WAL over (and cuts the file to the limit).
- */
-function checkpointForever(databasePath: string): void {
-  lowerThreadPriority();
-  const db = openSqlite(databasePath).sqlite;
-  db.pragma('wal_autocheckpoint = 0');
-  setInterval(() => {
-    try {
-      db.pragma('wal_checkpoint(PASSIVE)');
-    } catch {
-      // Busy or briefly unavailable: the next round copies the same pages.
-    }
-  }, CHECKPOINT_MS);
-}
-
-/**
- * Checkpoints are background work: on Linux the thread asks for the lowest priority (nice 19), so
- * that on a busy machine it takes the CPU time webhooks leave. Elsewhere it runs as it is.
- */
-function lowerThreadPriority(): void {
-  try {
-    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 19);
-  } catch {
-    // Not Linux, or not allowed: a normal priority is still correct, only less polite.
-  }
 }
 
 function toWire(outcome: BatchOutcome): WireOutcome {

@@ -17,6 +17,8 @@ export function callChanges(
 ): { reference: string | null } {
   for (const e of c.events) {
     if ((e.type !== 'granted' && e.type !== 'declined') || !c.consentId) continue;
+    // Nothing goes out for this decision: no need to read the consent row.
+    if (!outbound.crm && !(e.type === 'granted' && e.main && outbound.receipts)) continue;
     const consent = ledger.getConsent(c.consentId);
     if (!consent) continue;
     enqueueCrmEvent(ledger, outbound, {

@@ -98,6 +98,36 @@ describe('the writer thread', () => {
     }
   });
 
+  // The WAL header's checkpoint sequence number (bytes 12-15) goes up each time the WAL starts over.
+  test('under writes that never pause, the WAL still starts over (its file is reused, not grown)', async () => {
+    const file = path.join(dir, 'ledger.db');
+    const restarts = (): number => {
+      const header = Buffer.alloc(32);
+      const fd = fs.openSync(`${file}-wal`, 'r');
+      try {
+        fs.readSync(fd, header, 0, 32, 0);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return header.readUInt32BE(12);
+    };
+    const writer = new ThreadWriter<typeof fixtureCommands>(entry, file, keys);
+    try {
+      await writer.run('note', { type: 'first' });
+      const before = restarts();
+      // Fifty webhooks' worth of writes always in flight for 2.5 s: the writer is never idle.
+      const until = Date.now() + 2500;
+      const client = async (): Promise<void> => {
+        while (Date.now() < until) await writer.run('note', { type: 'busy' });
+      };
+      await Promise.all(Array.from({ length: 50 }, client));
+      expect(restarts()).toBeGreaterThan(before);
+      expect(ledger.verifyChain().ok).toBe(true);
+    } finally {
+      await writer.close();
+    }
+  });
+
   test('after close, a write is refused instead of being lost', async () => {
     const writer = new ThreadWriter<typeof fixtureCommands>(
       entry,
