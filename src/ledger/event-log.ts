@@ -10,15 +10,21 @@ import type { NewEvent } from './rows';
  * so appends from any number of connections or instances make one gapless chain. A second appender
  * racing past the lock would collide on the seq primary key and roll back, never fork.
  * `touched` learns the consents whose rows must be bound into the log before the commit.
+ *
+ * `known` holds the head this transaction's previous append left, if any (it saves a read: a
+ * round trip on PostgreSQL) and learns the new one. Even a stale one cannot fork the chain: an
+ * event must name its predecessor's seq and hash (the events_follow trigger), or it is refused.
  */
 export function appendToChain(
   sql: (text: string) => Statement,
   merkle: MerkleLog,
   events: NewEvent[],
   touched: (consentId: string) => void,
+  known?: { head: ChainHead | null },
 ): void {
-  const last = sql('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
-    { seq: number; hash: string } | undefined;
+  const last =
+    known?.head ??
+    (sql('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as ChainHead | undefined);
   let seq = last?.seq ?? 0;
   let prev = last?.hash ?? GENESIS_HASH;
   const rows: Array<LeafRow & { hash: string; leaf: Buffer }> = [];
@@ -44,4 +50,10 @@ export function appendToChain(
     prev = hash;
   }
   merkle.appendEvents(last, rows);
+  if (known && rows.length > 0) known.head = { seq, hash: prev };
+}
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
 }

@@ -6,12 +6,11 @@ import { verifyRows, type ChainedRow, type ChainVerdict } from './chain';
 import { openDatabase } from './database';
 import type { DatabaseLocation, Db, Statement } from './driver';
 import { GroupCommit } from './group-commit';
-import { appendToChain } from './event-log';
+import { appendToChain, type ChainHead } from './event-log';
 import { MerkleLog } from './merkle-log';
 import { bindRecords } from './record-bindings';
 import { LedgerSecrets } from './secrets';
 import { SubjectKeys } from './subject-keys';
-
 import { isWithheldNumber, newConsentId, normalizeNumber, noticeIdOf } from './identifiers';
 import {
   CALL_FIELDS,
@@ -59,13 +58,17 @@ export class Ledger {
         const value = fn();
         this.bindTouched();
         return value;
+      } catch (error) {
+        this.chain.head = null; // a savepoint rolled back may have taken appended events with it
+        throw error;
       } finally {
-        this.txDepth -= 1;
+        if (--this.txDepth === 0) this.chain.head = null;
       }
     }).immediate;
     this.secrets = new LedgerSecrets(this.db, keyRing);
     this.signingKeys = new SigningKeys(this.secrets);
-    this.subjects = new SubjectKeys((text) => this.sql(text), keyRing);
+    const inOwnTransaction = (): boolean => this.txDepth > 0;
+    this.subjects = new SubjectKeys((t) => this.sql(t), keyRing, inOwnTransaction);
     this.group = new GroupCommit(this.tx, () => this.forgetUncommitted());
   }
 
@@ -118,11 +121,13 @@ export class Ledger {
     this.signingKeys.forget();
     this.merkle.forget();
     this.touched.clear();
+    this.chain.head = null;
   }
 
   /** Consents an event of the open transaction is about: their rows are bound into the log before it commits. */
   private readonly touched = new Set<string>();
   private txDepth = 0;
+  private readonly chain: { head: ChainHead | null } = { head: null };
 
   /** A consent's or its clip's row changed: its record entry is appended before the commit. */
   touch(consentId: string): void {
@@ -192,6 +197,7 @@ export class Ledger {
         this.merkle,
         events,
         (id) => this.touched.add(id),
+        this.txDepth > 0 ? this.chain : undefined, // only in its own transaction is its head the head
       ),
     );
     // Inside a transaction someone else opened, bind now: nothing here sees its commit.

@@ -380,4 +380,15 @@ ALTER TABLE approvals ADD COLUMN decision_note TEXT;
 ALTER TABLE notice_versions ADD COLUMN source TEXT;
 `,
   },
+  {
+    id: 12,
+    name: 'events follow their predecessor',
+    sql: `
+-- An event names the one before it (seq - 1, its hash) or is refused: an append on a stale view of
+-- the chain fails instead of leaving a gap, so appenders may keep the head they wrote last.
+CREATE TRIGGER events_follow BEFORE INSERT ON events
+WHEN NEW.seq <> 1 AND NOT EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq - 1 AND hash = NEW.prev_hash)
+BEGIN SELECT RAISE(ABORT, 'event does not follow the head of the chain'); END;
+`,
+  },
 ];

@@ -18,6 +18,8 @@ export class SubjectKeys {
     /** The ledger's statement cache. */
     private readonly sql: (text: string) => Statement,
     private readonly keyRing: KeyRing,
+    /** Inside the ledger's own write transaction, which holds the write lock. */
+    private readonly inWriteTransaction: () => boolean = () => false,
   ) {}
 
   key(subjectHash: string, create: boolean): Buffer | null {
@@ -27,11 +29,17 @@ export class SubjectKeys {
       if (!create) return null;
       const key = randomBytes(32);
       const wrapped = this.keyRing.wrap(key);
-      const stored = this.sql(
-        'INSERT INTO subject_keys (subject_hash, wrapped_key, created_at) VALUES (?, ?, ?) ON CONFLICT(subject_hash) DO NOTHING',
-      ).run(subjectHash, wrapped, new Date().toISOString());
+      const insert = 'INSERT INTO subject_keys (subject_hash, wrapped_key, created_at) VALUES (?, ?, ?)';
+      const at = new Date().toISOString();
+      // Under the write lock nobody can make one between the read and the insert; should someone
+      // have all the same, the insert fails the transaction. Nothing waits for its answer, so on
+      // PostgreSQL it travels with the next statement instead of costing a round trip of its own.
+      if (this.inWriteTransaction()) this.sql(insert).run(subjectHash, wrapped, at);
       // Another instance made one at the same moment: its key is the caller's key.
-      if (stored.changes === 0) return this.key(subjectHash, create);
+      else if (
+        this.sql(`${insert} ON CONFLICT(subject_hash) DO NOTHING`).run(subjectHash, wrapped, at).changes === 0
+      )
+        return this.key(subjectHash, create);
       this.remember(wrapped, key);
       return key;
     }

@@ -186,4 +186,18 @@ ALTER TABLE approvals ADD COLUMN decision_note TEXT;
 ALTER TABLE notice_versions ADD COLUMN source TEXT;
 `,
   },
+  {
+    id: 12,
+    name: 'events follow their predecessor',
+    sql: `
+CREATE FUNCTION events_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.seq <> 1 AND NOT EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq - 1 AND hash = NEW.prev_hash) THEN
+    RAISE EXCEPTION 'event does not follow the head of the chain' USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER events_follow BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_follow();
+`,
+  },
 ];
