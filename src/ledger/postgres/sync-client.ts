@@ -1,4 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { coalesceInserts } from './insert-rows';
 import { THREAD_SOURCE } from './pg-thread';
 
 /**
@@ -44,6 +45,13 @@ export class PgError extends Error {
 }
 
 const NO_ROWS: QueryResult = { fields: [], rows: [], rowCount: 0 };
+const ONE_ROW: QueryResult = { fields: [], rows: [], rowCount: 1 };
+
+/** A joined insert that reports fewer rows than it joined (a trigger skipped one): not one of ours. */
+function joinedRowsMissing(results: QueryResult[], rows: number[]): Error | null {
+  const short = rows.findIndex((n, i) => n > 1 && results[i]?.rowCount !== n);
+  return short < 0 ? null : new Error(`a joined insert of ${rows[short]} rows stored fewer`);
+}
 
 /** How long one statement may take before the caller gives up on the connection (a lock wait included). */
 const ANSWER_WAIT_MS = 120_000;
@@ -143,26 +151,28 @@ export class SyncPgClient {
   /** The queued statements and `last` in one message; every slot is settled, the first failure thrown. */
   private sendQueued(last: Array<{ statement: WireStatement; slot: Deferred }>): void {
     const batch = this.queued.concat(last);
+    const sent = coalesceInserts(
+      batch.map((b) => b.statement),
+      this.queued.length,
+    );
     this.queued = [];
     let reply: Reply;
     try {
-      reply = this.roundTrip(
-        { statements: batch.map((b) => b.statement) },
-        batch[batch.length - 1]?.statement.text ?? '',
-      );
+      reply = this.roundTrip({ statements: sent.statements }, batch[batch.length - 1]?.statement.text ?? '');
     } catch (error) {
       for (const b of batch) b.slot.error = error as Error;
       throw error;
     }
-    if (reply.ok) {
-      batch.forEach((b, i) => {
-        b.slot.result = reply.results[i] ?? NO_ROWS;
-      });
-      return;
+    const error = reply.ok ? joinedRowsMissing(reply.results, sent.rows) : new PgError(reply.error);
+    if (error || !reply.ok) {
+      for (const b of batch) b.slot.error = error;
+      throw error;
     }
-    const error = new PgError(reply.error);
-    for (const b of batch) b.slot.error = error;
-    throw error;
+    batch.forEach((b, i) => {
+      const carrier = sent.carrier[i] ?? i;
+      // A row of a joined insert: it went in (else the statement, and the transaction, failed).
+      b.slot.result = (sent.rows[carrier] ?? 1) > 1 ? ONE_ROW : (reply.results[carrier] ?? NO_ROWS);
+    });
   }
 
   private roundTrip(message: object, what: string): Reply {
