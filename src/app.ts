@@ -17,6 +17,7 @@ import { TwimlRenderer, type RenderSettings } from './twiml/render';
 import { fixedSpeech, speechOf, type SpeechSource } from './notices/speech';
 import { silentFailSafe } from './notices/closed';
 import { ARCHIVE_URL, archiveDirOf } from './notices/source';
+import { basePathOf, stripBasePath } from './http/base-path';
 
 export interface HealthSource {
   /** Named problems that stop the service from taking calls or doing its background work. */
@@ -155,9 +156,11 @@ export function createService(deps: AppDeps): { app: Express; listener: RequestL
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');
   });
+  const basePath = basePathOf(deps.config.publicBaseUrl);
   return {
     app,
     listener: (req, res) => {
+      stripBasePath(req, basePath);
       if (isVoiceWebhook(req)) void voice(req, res);
       else app(req, res);
     },

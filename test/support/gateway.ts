@@ -77,6 +77,8 @@ export async function startGateway(
     /** Locale and prompt folders other than the project's (a copy a test may edit). */
     localesDir?: string;
     promptsDir?: string;
+    /** A path PUBLIC_BASE_URL ends in (`/ivr`), which Twilio then calls under, unstripped by any proxy. */
+    basePath?: string;
   } = {},
 ): Promise<Gateway> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-'));
@@ -99,8 +101,10 @@ export async function startGateway(
   await new Promise<void>((resolve) => assistant.listen(0, '127.0.0.1', resolve));
   const assistantUrl = `http://127.0.0.1:${(assistant.address() as AddressInfo).port}/twiml`;
   const { server, url, emulator, serviceEnv } = await listenBesideEmulator(dir);
+  if (options.basePath) emulator.options.appBaseUrl = `${url}${options.basePath}`;
   const configEnv = {
     ...serviceEnv,
+    PUBLIC_BASE_URL: emulator.options.appBaseUrl,
     ASSISTANT_URL: assistantUrl,
     PRIVACY_URL: 'https://example.com/privacy',
     LOG_LEVEL: 'silent',

@@ -11,6 +11,7 @@ import { activeRecordings } from './recordings';
 import type { Doc, Step } from './twiml-document';
 import type { CallbackOrder, DialOutcome, Heard, PlaceCallParams } from './types';
 import { executeVerb, type VerbHost } from './verbs';
+import { appUrl } from './app-url';
 import { newSid, rfc2822 } from './wire-format';
 
 const MAX_DOCUMENTS_PER_ACTION = 50;
@@ -54,7 +55,7 @@ export class EmulatedCall {
     this.dialOutcome = p.dialOutcome ?? 'completed';
     this.recordingSeconds = p.recordingSeconds;
     this.statusCallback =
-      p.statusCallback === undefined ? new URL('/voice/status', appBaseUrl).toString() : p.statusCallback;
+      p.statusCallback === undefined ? appUrl(appBaseUrl, '/voice/status') : p.statusCallback;
     this.params = inboundCallParams(accountSid, this.callSid, p);
     this.verbHost = {
       emulator,
@@ -95,7 +96,7 @@ export class EmulatedCall {
     if (this.state !== 'ringing') throw new Error('call already started');
     await this.act(async () => {
       this.startedAt = Date.now();
-      const url = new URL('/voice/incoming', this.emulator.options.appBaseUrl).toString();
+      const url = appUrl(this.emulator.options.appBaseUrl, '/voice/incoming');
       const doc = await this.fetchTwiml(url, 'POST', this.webhookParams('ringing'));
       this.state = 'in-progress';
       if (doc) await this.run(doc);
@@ -166,7 +167,7 @@ export class EmulatedCall {
     this.gather = undefined;
     this.connected = false;
     if (update.kind === 'end') return this.finish('api-update');
-    const docUrl = this.doc?.url ?? new URL('/voice/incoming', this.emulator.options.appBaseUrl).toString();
+    const docUrl = this.doc?.url ?? appUrl(this.emulator.options.appBaseUrl, '/voice/incoming');
     const doc =
       update.kind === 'twiml'
         ? this.parseDoc(docUrl, update.twiml)

@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { appUrl } from './app-url';
 import { EmulatedCall } from './call';
 import { RecordingMedia } from './recording-media';
 import { createRecording, type RecordingSettings, stopRecording } from './recordings';
@@ -74,7 +75,7 @@ export class TwilioEmulator {
     params: Record<string, string>,
     opts: SignatureFault = {},
   ): Promise<HttpResult> {
-    const url = new URL(path, this.options.appBaseUrl).toString();
+    const url = appUrl(this.options.appBaseUrl, path);
     return this.webhook('manual', undefined, 'POST', url, params, opts);
   }
 
