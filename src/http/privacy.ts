@@ -11,6 +11,7 @@ import { accessReport } from '../privacy/access';
 import { art13Items, regionFor } from '../privacy/art13';
 import { PrivacyCodes } from '../privacy/codes';
 import { RateLimiter } from '../privacy/rate-limit';
+import { typedNumber } from '../privacy/typed-number';
 import type { PrivacyTexts } from '../privacy/texts';
 import * as views from '../privacy/views';
 
@@ -133,9 +134,10 @@ export function mountPrivacyRoutes(app: Express, d: PrivacyDeps): void {
       return send(res, 403, views.messagePage(v, 'withdrawTitle', v.texts.t(v.lng, 'badRequest'), true));
     if (!limiter.hit('phone', client(req), LIMITS.phonePerClient.limit, LIMITS.phonePerClient.windowMs))
       return tooMany(req, res, v);
-    const phone = str(req.body?.phone).trim().slice(0, 40);
-    if (!/^\+?[\d\s().\-/]{6,30}$/.test(phone) || !/\d{6,}/.test(phone.replace(/\D/g, '')))
+    const typed = str(req.body?.phone).trim().slice(0, 40);
+    if (!/^\+?[\d\s().\-/]{6,30}$/.test(typed) || !/\d{6,}/.test(typed.replace(/\D/g, '')))
       return send(res, 400, views.phoneForm(v, csrfToken(), v.texts.t(v.lng, 'phoneHint')));
+    const phone = typedNumber(d.ledger, d.config, typed);
     // Over the number's limit the page answers as always, and no SMS goes: the limit tells nothing.
     const allowed = limiter.hit(
       'sms',
