@@ -1,11 +1,15 @@
 import { resolveFfmpeg } from '../src/recording/ffmpeg';
 import { benchCut } from './clip';
 import { benchEnvelope } from './envelope';
+import { benchLedgerWrites } from './ledger-writes';
 import { benchPipeline } from './pipeline';
 import type { Route } from './protocol';
 import { benchVoice } from './voice';
 
-/** Which parts run: `BENCH_PARTS=voice` for the webhooks alone (default: voice,envelope,clip). */
+/**
+ * Which parts run: `BENCH_PARTS=voice` for the webhooks alone (default: voice,envelope,clip);
+ * `writes` (not in the default) replays the ledger writer's commands in-process.
+ */
 const parts = new Set((process.env.BENCH_PARTS ?? 'voice,envelope,clip').split(','));
 const positive = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -48,6 +52,16 @@ async function main(): Promise<void> {
       );
     if (result.serviceOutput.trim())
       say(`  the service logged:\n${result.serviceOutput.trim().slice(-2000)}`);
+  }
+  if (parts.has('writes')) {
+    const prefill = Math.round(positive('BENCH_WRITES_PREFILL', 50_000));
+    say(
+      `ledger writes in-process (not the service: one thread, a SQLite ledger of ${prefill} calls, transactions of 20 writes)`,
+    );
+    for (const c of benchLedgerWrites({ calls: 8000, prefill, batch: 20 }))
+      say(
+        `  ${c.command.padEnd(10)} ${c.cpuUs.toFixed(0)} µs CPU per write (${c.systemUs.toFixed(0)} µs system), ${c.walPages.toFixed(1)} WAL pages`,
+      );
   }
   if (!parts.has('envelope') && !parts.has('clip')) return;
 
