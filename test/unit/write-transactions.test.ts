@@ -134,6 +134,25 @@ describe(`a write transaction (${testEngine})`, () => {
     expect(ids(db)).toEqual(['outer-1', 'outer-2', 'taken']);
   });
 
+  if (testEngine === 'postgres')
+    test('a transaction whose connection is lost before its commit fails and keeps nothing; the next one runs on a new connection', () => {
+      const db = fresh();
+      const admin = fresh();
+      const insert = db.prepare('INSERT INTO t (id) VALUES (?)');
+      expect(() =>
+        db.transaction(() => {
+          insert.run('lost');
+          const pid = db.prepare('SELECT pg_backend_pid()').pluck().get();
+          admin.prepare('SELECT pg_terminate_backend(?)').run(pid);
+          // Give the pg thread time to see its connection go: the COMMIT must not reconnect and run alone.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+          insert.run('after-the-loss');
+        })(),
+      ).toThrow(/connection/);
+      db.transaction(() => insert.run('next'))();
+      expect(ids(db)).toEqual(['next']);
+    });
+
   test('a buffer written is stored as it was when written, though the caller reuses it before the commit', () => {
     const db = fresh();
     const buffer = Buffer.from('first');

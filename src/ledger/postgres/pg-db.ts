@@ -42,6 +42,7 @@ export class PgDb implements Db {
     if (this.depth > 0) return this.savepoint(fn);
     // Sent with the transaction's first statement: the lock is taken before its first read.
     const begin = this.client.defer(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+    this.client.pin();
     this.depth = 1;
     try {
       const value = fn();
@@ -52,6 +53,8 @@ export class PgDb implements Db {
     } catch (error) {
       const sent = begin.settled;
       this.client.discard();
+      // On whatever connection is live: a lost one rolled back by itself.
+      this.client.unpin();
       if (sent) {
         try {
           this.client.exec('ROLLBACK');
@@ -61,6 +64,7 @@ export class PgDb implements Db {
       }
       throw error;
     } finally {
+      this.client.unpin();
       this.depth = 0;
     }
   }

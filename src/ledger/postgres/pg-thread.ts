@@ -7,6 +7,10 @@
  * in order), and the thread answers once all of them are answered. A transaction's writes that
  * nobody waits for therefore cost one round trip together with the next statement that is waited
  * for, instead of one round trip each: both between the threads and to the server.
+ *
+ * Each answer names the connection it ran on; a message that names one (the rest of a transaction)
+ * is refused unless that connection is still the live one, so a lost connection never lets the
+ * rest of a transaction, or its COMMIT, run on a fresh one without the work before it.
  */
 export const THREAD_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -18,6 +22,8 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 const flag = new Int32Array(workerData.flag);
 const port = workerData.port;
 let client = null;
+// Counts connections made: a transaction begun on one must never go on (or commit) on another.
+let generation = 0;
 let current = 0;
 const names = new Map();
 function answer(id, reply) {
@@ -33,6 +39,7 @@ async function connection() {
   c.on('error', () => { if (client === c) { client = null; names.clear(); } });
   await c.connect();
   client = c;
+  generation += 1;
   return c;
 }
 // Nothing may leave the caller waiting: whatever breaks here is its answer.
@@ -62,6 +69,11 @@ port.on('message', async (m) => {
   current = id;
   try {
     if (m.close) { if (client) await client.end(); answer(id, { ok: true, results: [] }); port.close(); return; }
+    if (m.generation !== undefined && (client === null || m.generation !== generation)) {
+      const message = 'the PostgreSQL connection was lost inside a transaction: nothing of it was committed';
+      answer(id, { ok: false, error: { message, code: '08003' }, index: 0, generation });
+      return;
+    }
     const c = await connection();
     // One write for the whole list (pg corks each statement's messages; this joins the statements).
     const stream = c.connection && c.connection.stream;
@@ -74,8 +86,8 @@ port.on('message', async (m) => {
     }
     const settled = await Promise.allSettled(pending);
     const index = settled.findIndex((s) => s.status === 'rejected');
-    if (index >= 0) answer(id, { ok: false, error: wire(settled[index].reason), index });
-    else answer(id, { ok: true, results: settled.map((s) => shape(s.value)) });
+    if (index >= 0) answer(id, { ok: false, error: wire(settled[index].reason), index, generation });
+    else answer(id, { ok: true, results: settled.map((s) => shape(s.value)), generation });
   } catch (error) {
     answer(id, { ok: false, error: wire(error), index: 0 });
   }

@@ -16,7 +16,7 @@ export interface QueryResult {
   rowCount: number;
 }
 
-type Reply = { id: number } & (
+type Reply = { id: number; generation?: number } & (
   { ok: true; results: QueryResult[] } | { ok: false; error: PgErrorFields; index: number }
 );
 /** A statement as it crosses to the thread: without values it is sent as a simple query (several allowed). */
@@ -75,6 +75,8 @@ export class SyncPgClient {
   private queued: Array<{ statement: WireStatement; slot: Deferred }> = [];
   /** Messages answered by the thread so far: each one is a round trip, to the thread and to the server. */
   roundTrips = 0;
+  /** Inside a transaction: the connection it began on ('next': the next message's), else null. */
+  private pinned: number | 'next' | null = null;
 
   constructor(readonly url: string) {
     const { port1, port2 } = new MessageChannel();
@@ -112,6 +114,15 @@ export class SyncPgClient {
     const statement = values === undefined ? { text } : { text, values: values.map(copy), prepared };
     this.queued.push({ statement, slot });
     return slot;
+  }
+
+  /** From now on every message must run on the connection the next one runs on (a transaction). */
+  pin(): void {
+    this.pinned = 'next';
+  }
+
+  unpin(): void {
+    this.pinned = null;
   }
 
   get queuedCount(): number {
@@ -158,7 +169,12 @@ export class SyncPgClient {
     this.queued = [];
     let reply: Reply;
     try {
-      reply = this.roundTrip({ statements: sent.statements }, batch[batch.length - 1]?.statement.text ?? '');
+      const generation = typeof this.pinned === 'number' ? this.pinned : undefined;
+      reply = this.roundTrip(
+        { statements: sent.statements, generation },
+        batch[batch.length - 1]?.statement.text ?? '',
+      );
+      if (this.pinned === 'next' && reply.generation !== undefined) this.pinned = reply.generation;
     } catch (error) {
       for (const b of batch) b.slot.error = error as Error;
       throw error;
