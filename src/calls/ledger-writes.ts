@@ -349,6 +349,13 @@ function recording(
   },
 ): boolean {
   if (!ledger.getCall(a.callSid)) return false;
+  // Twilio repeats callbacks, also late: a status the recording already has is a repeat and
+  // writes nothing (no second event, no second job).
+  const before = ledger
+    .sql('SELECT status FROM recordings WHERE recording_sid = ?')
+    .pluck()
+    .get(a.recordingSid);
+  if (before === a.status) return true;
   ledger
     .sql(
       `INSERT INTO recordings (recording_sid, call_sid, status, duration_sec, media_url, received_at) VALUES (?, ?, ?, ?, ?, ?)
