@@ -14,12 +14,12 @@ import { classify, parseLexicon, type Lexicon } from '../../src/flow/intents';
 const LANGUAGES = ['de', 'en', 'tr', 'fr'] as const;
 const LABELS = ['yes', 'no', 'info', 'withdraw', 'agent', 'minor', 'unclear'] as const;
 const MIN_UTTERANCES = 90;
-// Issue 16 aims at 97 %. Tuned only on the dev corpus, the classifier measured de 97.6, fr 97.6, en 96.9
+// Issue 16 aims at 97 %. Tuned only on the dev corpus, the classifier measured de 97.6, fr 97.6, en 97.7
 // and tr 95.8 % here with 0 false grants: each floor is what that language honestly reached, so a
 // regression fails; a false grant fails at once.
 const MIN_ACCURACY: Readonly<Record<(typeof LANGUAGES)[number], number>> = {
   de: 0.97,
-  en: 0.965,
+  en: 0.97,
   tr: 0.955,
   fr: 0.97,
 };

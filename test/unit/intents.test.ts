@@ -113,6 +113,14 @@ describe('classification details', () => {
     expect(speak(en, speech)).toBe(intent);
   });
 
+  test('a fragment that holds a filler is no fragment once the filler is dropped', () => {
+    // "şey ben" without its filler "şey" would be a bare "ben" and block "ben kabul ediyorum".
+    const trCutOff = { ...tr, fragments: [...tr.fragments, 'şey ben'] };
+    expect(speak(trCutOff, 'ben kabul ediyorum')).toBe('yes');
+    expect(speak(trCutOff, 'evet şey ben')).toBe('unclear');
+    expect(speak(en, 'yes what i mean is')).toBe('unclear');
+  });
+
   test.each([
     ['oh kay', 'yes'],
     ['ok kay', 'yes'],

@@ -68,7 +68,18 @@ export function compiled(lexicon: Lexicon): Compiled {
     const lists = {} as Record<Category, Phrase[]>;
     for (const category of CATEGORIES) {
       const source = lexicon[LEXICON_KEY[category]];
-      lists[category] = compile(Array.isArray(source) ? source : [], fillers, respellings);
+      const texts = Array.isArray(source) ? source : [];
+      // A fragment that holds a filler ("what i mean is", "şey ben") is only a fragment as said:
+      // stripped of its filler it would be "what is" or "ben" and block every answer holding those.
+      // Said at the end it still cuts the answer off (`trailing` keeps the fillers).
+      const holdsFiller = (text: string): boolean =>
+        compile([text], fillers, respellings)[0]?.words.length !==
+        compile([text], [], respellings)[0]?.words.length;
+      lists[category] = compile(
+        category === 'fragment' ? texts.filter((t) => !holdsFiller(t)) : texts,
+        fillers,
+        respellings,
+      );
     }
     c = {
       respellings,
