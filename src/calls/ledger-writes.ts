@@ -4,6 +4,8 @@ import { attestationOf } from '../ledger/withdrawal-evidence';
 import { callChanges } from '../lifecycle/call-changes';
 import { NO_OUTBOUND, type Outbound } from '../outbound/crm-events';
 import { withoutQuotes } from './caller-words';
+import { dialEnded } from './dial-writes';
+import { isRepeatedRecordingStatus } from './recording-repeat';
 import {
   enqueueHandoverEvent,
   mintHandoverToken,
@@ -349,13 +351,12 @@ function recording(
   },
 ): boolean {
   if (!ledger.getCall(a.callSid)) return false;
-  // Twilio repeats callbacks, also late: a status the recording already has is a repeat and
-  // writes nothing (no second event, no second job).
+  // Twilio repeats callbacks, also late and out of order: a repeat writes nothing.
   const before = ledger
     .sql('SELECT status FROM recordings WHERE recording_sid = ?')
     .pluck()
     .get(a.recordingSid);
-  if (before === a.status) return true;
+  if (isRepeatedRecordingStatus(before, a.status)) return true;
   ledger
     .sql(
       `INSERT INTO recordings (recording_sid, call_sid, status, duration_sec, media_url, received_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -389,5 +390,6 @@ function recording(
   return true;
 }
 
-export const callWrites = { startCall, disclosed, answer, callEvents, failSafe, callEnded, recording };
+const writes = { startCall, disclosed, answer, callEvents, failSafe, callEnded, recording };
+export const callWrites = { ...writes, dialEnded };
 export type CallWrites = typeof callWrites;

@@ -15,7 +15,7 @@ afterAll(async () => {
 const count = (callSid: string, type: string) =>
   gw.report(callSid).events.filter((e) => e.type === type).length;
 
-test('a recording callback sent twice, and again after the clip is stored, leaves one event, one clip, one deletion', async () => {
+test('recording callbacks sent twice, and all again (in-progress first) after the clip is stored, leave one event, one clip, one deletion', async () => {
   gw.emulator.faults.recordingCallback = 'duplicate';
   const call = gw.emulator.placeCall({
     from: '+4915100000601',
@@ -36,8 +36,10 @@ test('a recording callback sent twice, and again after the clip is stored, leave
   expect(completed).toHaveLength(2);
   expect(gw.report(call.callSid).clip.status).toBe('stored');
 
-  // Late: the same callback once more, after everything was done.
-  expect((await gw.emulator.signedPost(completed[0]!.url, completed[0]!.params)).status).toBeLessThan(300);
+  // Late: every recording callback once more, 'in-progress' first, after everything was done.
+  const all = gw.emulator.webhooks.filter((w) => w.callSid === call.callSid && w.kind === 'recording');
+  expect(all[0]!.params.RecordingStatus).toBe('in-progress');
+  for (const w of all) expect((await gw.emulator.signedPost(w.url, w.params)).status).toBeLessThan(300);
   await gw.runJobs();
 
   expect(count(call.callSid, 'recording_completed')).toBe(1);
