@@ -336,16 +336,12 @@ export class CallService {
     const status = params.DialCallStatus ?? 'unknown';
     const answered = status === 'completed' || status === 'answered';
     const now = this.clock();
-    await this.d.writer.run('callEvents', {
+    await this.d.writer.run('dialEnded', {
       callSid,
-      events: [
-        {
-          type: answered ? 'handover_completed' : 'handover_failed',
-          callSid,
-          at: now,
-          data: { dialStatus: status },
-        },
-      ],
+      dialCallSid: /^CA[0-9a-f]{32}$/.test(params.DialCallSid ?? '') ? (params.DialCallSid as string) : null,
+      status,
+      answered,
+      at: now,
     });
     return this.sp.renderer.afterDial(lng, answered);
   }
