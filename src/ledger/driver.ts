@@ -21,6 +21,19 @@ export interface Statement {
   iterate(...params: unknown[]): IterableIterator<unknown>;
   /** Rows become their first column's value (toggle false turns it off again). */
   pluck(toggle?: boolean): this;
+  /**
+   * As `get`, but the read may wait to be sent with the next statement (PostgreSQL: one round trip
+   * for reads that do not depend on each other); the row is what the returned function gives.
+   * Optional: see `getLater` below for engines without it.
+   */
+  getLater?(...params: unknown[]): () => unknown;
+}
+
+/** Queues a read where the engine can (Statement.getLater); elsewhere reads at once. */
+export function getLater(statement: Statement, ...params: unknown[]): () => unknown {
+  if (statement.getLater) return statement.getLater(...params);
+  const row = statement.get(...params);
+  return () => row;
 }
 
 /** A function that runs in one transaction; nested calls become savepoints. */

@@ -1,6 +1,7 @@
+import { getLater } from './driver';
 import { noticeIdOf } from './identifiers';
 import type { Ledger } from './ledger';
-import type { NewEvent } from './rows';
+import type { ClipRow, ConsentRow, NewEvent } from './rows';
 
 /**
  * The rows an auditor relies on, bound into the log. Whenever a transaction appends an event about
@@ -11,6 +12,7 @@ import type { NewEvent } from './rows';
  * rotation changes) stay out: the log is kept forever, and erasure must not break it.
  */
 export const RECORD_EVENT = 'record';
+const LATEST_RECORD = `SELECT seq, data FROM events WHERE consent_id = ? AND type = '${RECORD_EVENT}' ORDER BY seq DESC LIMIT 1`;
 
 const CONSENT_FIELDS = [
   'id',
@@ -58,9 +60,11 @@ const pick = (row: object, fields: readonly string[]): Record<string, unknown> =
 };
 
 export function boundRecord(ledger: Ledger, consentId: string): BoundRecord | null {
-  const consent = ledger.getConsent(consentId);
+  return recordOf(ledger.getConsent(consentId), ledger.getClip(consentId));
+}
+
+function recordOf(consent: ConsentRow | undefined, clip: ClipRow | undefined): BoundRecord | null {
   if (!consent) return null;
-  const clip = ledger.getClip(consentId);
   return {
     consent: pick(consent, CONSENT_FIELDS),
     clip: clip ? pick(clip, CLIP_FIELDS) : null,
@@ -73,22 +77,25 @@ export function latestRecordEntry(
   ledger: Ledger,
   consentId: string,
 ): { seq: number; data: string } | undefined {
-  return ledger
-    .sql(
-      `SELECT seq, data FROM events WHERE consent_id = ? AND type = '${RECORD_EVENT}' ORDER BY seq DESC LIMIT 1`,
-    )
-    .get(consentId) as { seq: number; data: string } | undefined;
+  return ledger.sql(LATEST_RECORD).get(consentId) as { seq: number; data: string } | undefined;
 }
 
 /** Appends a `record` entry for each consent whose bound fields differ from its latest one. */
 export function bindRecords(ledger: Ledger, consentIds: Iterable<string>, at: Date): void {
+  // Every read first, none depending on another: on PostgreSQL one round trip for all of them.
+  const reads = [...consentIds].map((id) => ({
+    id,
+    consent: getLater(ledger.sql('SELECT * FROM consents WHERE id = ?'), id),
+    clip: getLater(ledger.sql('SELECT * FROM clips WHERE consent_id = ?'), id),
+    latest: getLater(ledger.sql(LATEST_RECORD), id),
+  }));
   const entries: NewEvent[] = [];
-  for (const id of consentIds) {
-    const record = boundRecord(ledger, id);
+  for (const r of reads) {
+    const record = recordOf(r.consent() as ConsentRow | undefined, r.clip() as ClipRow | undefined);
     if (!record) continue;
     const data = JSON.stringify(record);
-    if (latestRecordEntry(ledger, id)?.data === data) continue;
-    entries.push({ type: RECORD_EVENT, consentId: id, at, data: record });
+    if ((r.latest() as { data: string } | undefined)?.data === data) continue;
+    entries.push({ type: RECORD_EVENT, consentId: r.id, at, data: record });
   }
   // One append for the whole transaction: one read of the chain's head, one walk of the Merkle frontier.
   ledger.append(entries);

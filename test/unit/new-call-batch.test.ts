@@ -54,6 +54,46 @@ describe(`a batch of new calls (${testEngine})`, () => {
     }
   });
 
+  test('binding the consents of a batch into the log reads them all in one round trip, and binds each once until it changes', () => {
+    ledger.runBatch([start(0)]);
+    const consent = (i: number) => () =>
+      ledger.createConsent({
+        callSid: 'CA0',
+        callerHash: null,
+        callerEnc: null,
+        locale: 'de',
+        method: 'dtmf',
+        input: null,
+        confidence: null,
+        noticeId: 'n-de',
+        decision: 'granted',
+        purposes: { service: i % 2 === 0 },
+        clipStartMs: null,
+        clipEndMs: null,
+        at: new Date(),
+      });
+    const ids = ledger
+      .runBatch(Array.from({ length: 6 }, (_, i) => consent(i)))
+      .map((o) => (o.ok ? o.value : null));
+    const trips = (): number => (ledger.db instanceof PgDb ? ledger.db.client.roundTrips : 0);
+    const touchAll = (): number => {
+      const before = trips();
+      ledger.runBatch(ids.map((id) => () => ledger.touch(id as string)));
+      return trips() - before;
+    };
+    const first = touchAll();
+    const again = touchAll();
+    // On PostgreSQL: eighteen reads (consent, clip, latest entry of six) in one round trip, then
+    // the chain head, then the entries with the commit; the second time nothing changed.
+    if (ledger.db instanceof PgDb) expect([first, again]).toEqual([3, 2]);
+    const entries = ledger.db
+      .prepare("SELECT consent_id FROM events WHERE type = 'record' ORDER BY seq")
+      .pluck()
+      .all() as string[];
+    expect(entries).toEqual(ids);
+    expect(ledger.verifyChain()).toMatchObject({ ok: true });
+  });
+
   test('a caller calling twice in one batch gets one key, and a retried webhook adds no second call', () => {
     const outcomes = ledger.runBatch([start(1), start(1), start(1)]);
     expect(outcomes.map((o) => o.ok && o.value)).toEqual([true, false, false]);

@@ -124,6 +124,17 @@ class PgStatement implements Statement {
     return row ? this.shape(r.fields, row) : undefined;
   }
 
+  getLater(...params: unknown[]): () => unknown {
+    const pending = this.db.client.defer(this.sql.text, bind(this.sql.order, params));
+    return () => {
+      if (!pending.settled) this.db.client.flush();
+      const { result, error } = pending;
+      if (error || !result) throw error ?? new Error('the read was never sent');
+      const row = result.rows[0];
+      return row ? this.shape(result.fields, row) : undefined;
+    };
+  }
+
   all(...params: unknown[]): unknown[] {
     const r = this.query(params);
     return r.rows.map((row) => this.shape(r.fields, row));
