@@ -58,7 +58,8 @@ const text = (res: ServerResponse, status: number, body: string): void => {
 function target(url: string): { name: string; query: Params } {
   const q = url.indexOf('?');
   const pathname = q === -1 ? url : url.slice(0, q);
-  const name = pathname.slice('/voice/'.length);
+  // A Voice URL configured with a trailing slash (`/voice/incoming/`) names the same route.
+  const name = pathname.slice('/voice/'.length).replace(/\/$/, '');
   return {
     name: name.includes('/') ? '' : name,
     query: q === -1 ? {} : singleValues(querystring.parse(url.slice(q + 1))),
