@@ -75,6 +75,7 @@ interface Waiting {
  * A third thread checkpoints the WAL. SQLite otherwise checkpoints inside whichever commit crosses
  * 1000 pages, and that commit then takes 10-15 ms instead of 0.5 (measured): every webhook waiting
  * on it would. Other connections of the process should not checkpoint either (`wal_autocheckpoint = 0`).
+ * The writer finishes each of its rounds so that the WAL starts over (see sqlite/wal-cycle.ts).
  */
 export class ThreadWriter<C extends CommandTable> implements LedgerWriter<C> {
   private worker: Worker | null = null;

@@ -10,18 +10,27 @@ import type BetterSqlite3 from 'better-sqlite3';
  * with every frame copied into the database. A checkpointer on its own thread copies the bulk; it
  * cannot catch up alone while the writer commits every few milliseconds, so after each of its
  * rounds it raises a flag, and the writer, between two batches, copies the few frames committed
- * since (a PASSIVE checkpoint of milliseconds' worth): its next transaction then starts the WAL over
- * at the beginning of the file. Without this the WAL grew past 200 MB in a 5 s bench round.
+ * since (a PASSIVE checkpoint of a fraction of a second's frames, at most once a second): its next
+ * transaction then starts the WAL over at the beginning of the file. Without this the WAL grew
+ * past 200 MB in a 5 s bench round.
  */
 
 /**
- * How often the checkpointer copies committed WAL pages into the database file. Short enough that
- * one round's WAL stays inside the file the journal size limit keeps (at 5,000 new calls a second
- * the writer adds about 130 MB of frames a second).
+ * How often the checkpointer copies committed WAL pages into the database file: often, so that
+ * what the writer has left to copy when it finishes a round is a fraction of a second's frames.
  */
 export const CHECKPOINT_MS = 250;
-/** The WAL file is cut back to this when it starts over; frames within it overwrite, not grow. */
-export const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+/**
+ * How often at most the writer finishes a round. Finishing syncs the WAL and the database file
+ * (synchronous = NORMAL does at every checkpoint): 20 ms median on the test machine's disk, while
+ * every webhook waits for the writer. Once a second keeps that to one short stall a second.
+ */
+export const WAL_RESTART_MS = 1000;
+/**
+ * The WAL file is cut back to this when it starts over; frames within it overwrite, not grow. A
+ * second of writes at 5,000 new calls a second is about 130 MB.
+ */
+export const WAL_SIZE_LIMIT = 256 * 1024 * 1024;
 /**
  * Should the WAL still grow (a reader holding an old snapshot keeps it from starting over), past
  * this size the writer itself, between two batches, checkpoints the rest and restarts it.
@@ -59,6 +68,7 @@ function checkpointNow(db: BetterSqlite3.Database, mode: 'PASSIVE' | 'RESTART'):
 export class WriterWal {
   private readonly flag: WalSignal | null;
   private sizeCheckedAt = Date.now();
+  private finishedAt = 0;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -70,9 +80,16 @@ export class WriterWal {
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   }
 
-  /** Between two batches: nothing unless the checkpointer finished a round since the last call. */
+  /** Between two batches: nothing unless the checkpointer finished a round and the last finish is a second old. */
   afterBatch(): void {
-    if (this.flag && Atomics.exchange(this.flag, 0, 0) === 1) checkpointNow(this.db, 'PASSIVE');
+    if (
+      this.flag &&
+      Date.now() - this.finishedAt >= WAL_RESTART_MS &&
+      Atomics.exchange(this.flag, 0, 0) === 1
+    ) {
+      checkpointNow(this.db, 'PASSIVE');
+      this.finishedAt = Date.now();
+    }
     if (Date.now() - this.sizeCheckedAt > 1000) {
       this.sizeCheckedAt = Date.now();
       if (walSize(this.databasePath) > WAL_FORCE_RESTART) checkpointNow(this.db, 'RESTART');
