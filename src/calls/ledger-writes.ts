@@ -1,5 +1,6 @@
 import type { FlowEvent } from '../flow/types';
 import type { CallRow, Ledger, Method, NewEvent } from '../ledger';
+import { getLater } from '../ledger/driver';
 import { attestationOf } from '../ledger/withdrawal-evidence';
 import { callChanges } from '../lifecycle/call-changes';
 import { NO_OUTBOUND, type Outbound } from '../outbound/crm-events';
@@ -142,14 +143,18 @@ export interface AnswerResult {
 }
 
 function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
+  // Twilio repeats a webhook whose answer it did not get; the first one decided, once. Read with
+  // the call (one round trip on PostgreSQL): neither read depends on the other.
+  const earlierAnswer = getLater(
+    ledger.sql(
+      "SELECT consent_id FROM events WHERE call_sid = ? AND type = 'answer' AND json_extract(data, '$.question') = ?",
+    ),
+    a.callSid,
+    a.question,
+  );
   const call = ledger.getCall(a.callSid);
   if (!call) throw new Error(`unknown call ${a.callSid}`);
-  // Twilio repeats a webhook whose answer it did not get; the first one decided, once.
-  const earlier = ledger
-    .sql(
-      "SELECT consent_id FROM events WHERE call_sid = ? AND type = 'answer' AND json_extract(data, '$.question') = ?",
-    )
-    .get(a.callSid, a.question) as { consent_id: string | null } | undefined;
+  const earlier = earlierAnswer() as { consent_id: string | null } | undefined;
   if (earlier) {
     const queued = a.sendPrivacySms
       ? Boolean(
