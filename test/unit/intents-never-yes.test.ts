@@ -118,9 +118,9 @@ describe.each(LANGUAGES)('no answer in %s that is more than a yes grants consent
         return { text: shout ? text.toUpperCase() : text, yes };
       });
     // Folded, two phrases side by side can spell a blocker that was meant: "danke schön okay" reads
-    // "danke, schon okay" (a hedge). Such texts are not what this property is about.
-    const blockers = Object.values(kinds)
-      .flat()
+    // "danke, schon okay" (a hedge), and "that'll do" + "with it" asks what is done with it (info).
+    // Such texts are not what this property is about.
+    const blockers = [...Object.values(kinds).flat(), ...lex.info, ...lex.withdraw, ...lex.agent]
       .filter((p) => !/\*|\.\.\./.test(p))
       .map(normalize);
     const fillers = new Set(lex.fillers.map(normalize));

@@ -259,6 +259,10 @@ describe('spoken key numbers', () => {
     ['tr', 'evet bir', 'unclear'],
     ['en', 'yes number two', 'unclear'],
     ['en', 'yes number one maybe', 'unclear'],
+    // 'bas*' (press) also matches the yes 'başüstüne': a yes is no word about the key, and the
+    // unfinished 'bir de' ("and also ...") was granted as key 1 (found by the fuzzer in CI).
+    ['tr', 'başüstüne elbette ki bir de', 'unclear'],
+    ['tr', 'başüstüne bir', 'unclear'],
   ])(
     '%s "%s": a yes beside the yes key counts only with a word about the key (%s)',
     (lng, speech, intent) => {

@@ -35,12 +35,21 @@ const covers = (rest: string[], allowed: Array<{ words: Pattern }>): Set<number>
   return covered;
 };
 
-const onlyKeyWords = (rest: string[], c: Compiled): boolean =>
-  covers(rest, [...c.keyWords, ...c.lists.courtesy]).size === rest.length;
+/** Nothing but key words and courtesy; a yes phrase a key-word pattern also matches is no key word. */
+const onlyKeyWords = (rest: string[], c: Compiled): boolean => {
+  const inYes = covers(rest, c.lists.yes);
+  const covered = [...covers(rest, [...c.keyWords, ...c.lists.courtesy])].filter((i) => !inYes.has(i));
+  return covered.length === rest.length;
+};
 
-/** Key words and yes phrases, at least one key word, and nothing of any list that is not a yes. */
+/**
+ * Key words and yes phrases, at least one key word outside the yes phrases (the key-word pattern
+ * 'bas*' also matches the yes 'başüstüne', which says nothing about pressing), and nothing of any
+ * list that is not a yes.
+ */
 function yesAndKeyWords(rest: string[], c: Compiled): boolean {
-  if (covers(rest, c.keyWords).size === 0) return false;
+  const inYes = covers(rest, c.lists.yes);
+  if (![...covers(rest, c.keyWords)].some((i) => !inYes.has(i))) return false;
   if (covers(rest, [...c.keyWords, ...c.lists.courtesy, ...c.lists.yes]).size !== rest.length) return false;
   const granting = new Set(['yes', 'courtesy', 'topic']);
   return findHits(rest, c.lists).every((h) => granting.has(h.category));
