@@ -18,6 +18,7 @@ import { fixedSpeech, speechOf, type SpeechSource } from './notices/speech';
 import { silentFailSafe } from './notices/closed';
 import { ARCHIVE_URL, archiveDirOf } from './notices/source';
 import { basePathOf, stripBasePath } from './http/base-path';
+import { publicLinks } from './http/public-links';
 
 export interface HealthSource {
   /** Named problems that stop the service from taking calls or doing its background work. */
@@ -93,6 +94,9 @@ export function createService(deps: AppDeps): { app: Express; listener: RequestL
   // Only the configured proxies may name the client: otherwise anyone picks their own address
   // with X-Forwarded-For and walks past the per-address sign-in limit.
   app.set('trust proxy', deps.config.trustProxyHops > 0 ? deps.config.trustProxyHops : false);
+  const basePath = basePathOf(deps.config.publicBaseUrl);
+  // Pages and redirects link from the root; behind a base path the browser needs it in front.
+  if (basePath) app.use(publicLinks(basePath));
   const speech =
     deps.speech ??
     fixedSpeech(
@@ -156,7 +160,6 @@ export function createService(deps: AppDeps): { app: Express; listener: RequestL
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');
   });
-  const basePath = basePathOf(deps.config.publicBaseUrl);
   return {
     app,
     listener: (req, res) => {

@@ -14,6 +14,8 @@ import { RateLimiter } from '../privacy/rate-limit';
 import { typedNumber } from '../privacy/typed-number';
 import type { PrivacyTexts } from '../privacy/texts';
 import * as views from '../privacy/views';
+import { basePathOf } from './base-path';
+import { underBasePath } from './public-links';
 
 export interface PrivacyDeps {
   ledger: Ledger;
@@ -56,6 +58,7 @@ export function mountPrivacyRoutes(app: Express, d: PrivacyDeps): void {
   const limiter = new RateLimiter(d.ledger, () => now().getTime());
   const origin = new URL(d.config.publicBaseUrl).origin;
   const secure = d.config.publicBaseUrl.startsWith('https://');
+  const cookiePath = underBasePath(basePathOf(d.config.publicBaseUrl), '/privacy');
   const purposes = d.config.operator.purposes.map((p) => p.id);
   const router = express.Router();
 
@@ -88,7 +91,7 @@ export function mountPrivacyRoutes(app: Express, d: PrivacyDeps): void {
       d.config.defaultLocale,
     );
     res.setHeader('Content-Language', lng);
-    return { texts: d.texts, lng, company: d.config.operator.company, path: req.path };
+    return { texts: d.texts, lng, company: d.config.operator.company, path: req.baseUrl + req.path };
   };
   const send = (res: Response, status: number, html: string): void =>
     void res.status(status).type('html').send(html);
@@ -180,7 +183,7 @@ export function mountPrivacyRoutes(app: Express, d: PrivacyDeps): void {
     const maxAge = Math.max(1, Math.floor((result.expiresAt - now().getTime()) / 1000));
     res.setHeader(
       'Set-Cookie',
-      `${SESSION_COOKIE}=${result.session}; Path=/privacy; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`,
+      `${SESSION_COOKIE}=${result.session}; Path=${cookiePath}; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`,
     );
     return result.callerHash;
   };

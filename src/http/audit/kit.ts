@@ -14,6 +14,8 @@ import type { Catalog } from '../../i18n/catalog';
 import type { NoticeSet } from '../../notices/notice-set';
 import type { Checkpoints } from '../../ledger/checkpoints';
 import type { ClipStore } from '../../storage/clip-store';
+import { basePathOf } from '../base-path';
+import { underBasePath } from '../public-links';
 
 export interface AuditDeps {
   ledger: Ledger;
@@ -117,6 +119,7 @@ export function createKit(deps: AuditDeps): PortalKit {
   const now = deps.clock ?? (() => new Date());
   const { ledger, config, log } = deps;
   const secure = config.publicBaseUrl.startsWith('https://');
+  const cookiePath = underBasePath(basePathOf(config.publicBaseUrl), '/audit');
   const accessLog = new AccessLog(ledger, now);
   const router = express.Router();
   const ctx = (res: Response): Ctx => res.locals.ctx as Ctx;
@@ -164,7 +167,7 @@ export function createKit(deps: AuditDeps): PortalKit {
     accessLog,
     approvals: new Approvals(ledger, now),
     cookie: (name, value, maxAgeMs) =>
-      `${name}=${encodeURIComponent(value)}; Path=/audit; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(maxAgeMs / 1000)}${secure ? '; Secure' : ''}`,
+      `${name}=${encodeURIComponent(value)}; Path=${cookiePath}; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(maxAgeMs / 1000)}${secure ? '; Secure' : ''}`,
     ctx,
     page,
     fail,
