@@ -1,4 +1,10 @@
-import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import {
+  getCountryCallingCode,
+  getExampleNumber,
+  parsePhoneNumberFromString,
+  type CountryCode,
+} from 'libphonenumber-js';
+import examples from 'libphonenumber-js/examples.mobile.json';
 import { isCountryCode } from '../config-portal';
 import { normalizeNumber } from '../ledger/identifiers';
 
@@ -23,6 +29,43 @@ function compact(typed: string): string {
   return digits.startsWith('00') ? `+${digits.slice(2)}` : digits;
 }
 
+/**
+ * The trunk prefix a country writes before its national numbers ("0" in Germany, "8" in Russia,
+ * "" in Spain or the US), read off the library's example number: its national form minus its
+ * national number.
+ */
+const trunkPrefixes = new Map<CountryCode, string>();
+function trunkPrefix(country: CountryCode): string {
+  let prefix = trunkPrefixes.get(country);
+  if (prefix === undefined) {
+    const example = getExampleNumber(country, examples);
+    const national = example?.formatNational().replace(/\D/g, '') ?? '';
+    prefix =
+      example && national.endsWith(example.nationalNumber)
+        ? national.slice(0, -example.nationalNumber.length)
+        : '';
+    trunkPrefixes.set(country, prefix);
+  }
+  return prefix;
+}
+
+/**
+ * Digits typed with their country code but without `+` or `00` ("49 151 …"), read as the
+ * international number they spell. Only when they are no national number as it is written in any
+ * of the countries (a valid number there, with its trunk prefix if it has one): there the national
+ * form wins ("612 34 56 78" is Spanish, not Australian), and as no country code starts with 0,
+ * "0151 …" is never read abroad. What remains is a number written with its country code.
+ */
+function withoutPlus(digits: string, countries: readonly CountryCode[]): string | null {
+  const international = parsePhoneNumberFromString(`+${digits}`);
+  if (!international?.isValid()) return null;
+  const writtenNationally = countries.some(
+    (country) =>
+      parsePhoneNumberFromString(digits, country)?.isValid() && digits.startsWith(trunkPrefix(country)),
+  );
+  return writtenNationally ? null : international.number;
+}
+
 export function numberReadings(
   typed: string,
   defaultCountry: CountryCode,
@@ -37,6 +80,11 @@ export function numberReadings(
   }
   const readings: NumberReading[] = [];
   const seen = new Set<string>();
+  const international = withoutPlus(digits, [defaultCountry, ...calledCountries]);
+  if (international) {
+    seen.add(international);
+    readings.push({ e164: international, country: null });
+  }
   for (const country of [defaultCountry, ...calledCountries]) {
     const parsed = parsePhoneNumberFromString(digits, country);
     if (!parsed?.isPossible() || seen.has(parsed.number)) continue;

@@ -43,6 +43,8 @@ test.each([
   ['in national format', '0151 12399001', '+4915112399001'],
   ['with a 00 prefix and spaces', '0049 151 1239 9002', '+4915112399002'],
   ['with the national 0 in brackets after the country code', '+49 (0)151 12399003', '+4915112399003'],
+  ['with the country code but no + or 00', '4915112399004', '+4915112399004'],
+  ['with the country code, no + and spaces', '49 151 12399005', '+4915112399005'],
 ])(
   'a caller who types their number %s gets the code by SMS and withdraws with it',
   async (_how, typed, e164) => {
