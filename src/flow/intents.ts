@@ -59,9 +59,21 @@ const MAX_WORDS = 60;
  * phrase it wholly contains ("no" in "no problem"), and never a request for a person, a withdrawal
  * or an age statement, which must get through even inside words that also sound like consent.
  */
-function resolveOverlaps(hits: Found[]): Found[] {
+function resolveOverlaps(hits: Found[], words: string[]): Found[] {
   const protectedFromYes = new Set<Category>(['agent', 'withdraw', 'minor']);
+  // A refusal listed word for word outranks a request stem that matches the same words: Turkish
+  // negates inside the verb, so the stem 'vazgeç*' (give up) also matches 'vazgeçmiyorum' (I am
+  // not giving up), which the no list names as it is said.
+  const verbatim = (h: Found): boolean => h.phrase === words.slice(h.start, h.end).join(' ');
+  const refusesStem = (g: Found, h: Found): boolean =>
+    g.category === 'no' &&
+    (h.category === 'withdraw' || h.category === 'agent' || h.category === 'info') &&
+    g.start === h.start &&
+    g.end === h.end &&
+    verbatim(g) &&
+    !verbatim(h);
   const shadows = (g: Found, h: Found): boolean => {
+    if (g !== h && refusesStem(g, h)) return true;
     if (g === h || g.category === 'negator' || h.category === 'negator' || length(g) <= length(h))
       return false;
     if (isYes(g)) return !protectedFromYes.has(h.category) && contains(g, h);
@@ -166,7 +178,7 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   }
 
   // Longest first, so the reason quotes the fullest phrase heard.
-  const hits = resolveOverlaps(raw).sort((a, b) => length(b) - length(a) || a.start - b.start);
+  const hits = resolveOverlaps(raw, words).sort((a, b) => length(b) - length(a) || a.start - b.start);
   const of = (category: Category): Found[] => hits.filter((h) => h.category === category);
   // A negator inside a phrase whose meaning already includes it ("no problem", "pas de souci",
   // "nicht volljährig") negates nothing else. Inside a no phrase it still does: in "ich will nicht
@@ -179,10 +191,18 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const pureNegators = negators.filter((n) => !noHits.some((h) => h.start === n.start && h.end === n.end));
 
   // "ja, wenn ich das später widerrufen kann": a deletion or withdrawal after a yes and a condition
-  // is the condition, not a request.
+  // is the condition, not a request. Only after a yes that was the answer, though: in "ich hab ja
+  // gesagt, aber ich nehme es zurück" or "evet demiştim ama vazgeçtim" the yes is reported, the
+  // words before the "aber" are no whole yes, and what follows takes it back. A Turkish verb may be
+  // both ("evet silerseniz": yes, if you delete it).
   const conditional = (hit: Found): boolean =>
     of('condition').some(
-      (cond) => cond.end <= hit.start && hits.some((y) => isYes(y) && y.end <= cond.start),
+      (cond) =>
+        (cond.end <= hit.start || overlaps(cond, hit)) &&
+        wholeYes(
+          raw.filter((h) => h.end <= cond.start),
+          cond.start,
+        ).granted,
     );
   for (const intent of ['agent', 'withdraw', 'minor', 'info'] as const) {
     for (const hit of of(intent)) {
@@ -193,11 +213,16 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
       });
       // Negation after the phrase is only trusted when it is a whole refusal ("temsilci
       // istemiyorum"); a bare "nicht"/"not" after it usually contrasts ("einen Menschen, nicht die
-      // Maschine") and must not cancel a request for a person.
-      const after = noHits.find((n) => {
-        const g = gap(hit, n);
-        return g >= 0 && g <= 1;
-      });
+      // Maschine") and must not cancel a request for a person. After a withdrawal a refusal repeats
+      // it ("vazgeçtim kaydetmeyin", "fikrimi değiştirdim istemiyorum"); a refused withdrawal
+      // ("geri çekmek istemiyorum") is a no phrase of its own, longer than the withdrawal it holds.
+      const after =
+        intent === 'withdraw'
+          ? undefined
+          : noHits.find((n) => {
+              const g = gap(hit, n);
+              return g >= 0 && g <= 1;
+            });
       if (!before && !after) return speechResult(intent, `${intent} phrase: ${says(hit)}`);
     }
     if (intent === 'minor') {

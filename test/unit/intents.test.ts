@@ -216,6 +216,24 @@ describe('classification details', () => {
     expect(speak(de, 'ja, aber was heißt das')).toBe('info');
     expect(speak(de, 'nein, mehr Informationen bitte')).toBe('info');
   });
+
+  test('a withdrawal after a reported yes takes it back; after a yes given with a condition it is the condition', () => {
+    expect(speak(de, 'ich hab ja gesagt aber ich nehme es zurück')).toBe('withdraw');
+    expect(speak(tr, 'evet demiştim ama vazgeçtim')).toBe('withdraw');
+    expect(speak(tr, 'az önce evet dedim ama geri alıyorum')).toBe('withdraw');
+    expect(speak(de, 'passt aber bitte löschen sie es danach')).toBe('unclear');
+    expect(speak(tr, 'evet ama sonra silin')).toBe('unclear');
+    // One Turkish word can be the deletion and the condition: "if you delete it".
+    expect(speak(tr, 'evet silerseniz')).toBe('unclear');
+  });
+
+  test('a refusal after a withdrawal repeats it; a refused withdrawal is a no', () => {
+    expect(speak(tr, 'vazgeçtim kaydetmeyin')).toBe('withdraw');
+    expect(speak(tr, 'fikrimi değiştirdim istemiyorum')).toBe('withdraw');
+    expect(speak(tr, 'onayımı geri çekmek istemiyorum')).toBe('no');
+    // The stem 'vazgeç*' also matches the negated verb, which the no list names as said.
+    expect(speak(tr, 'vazgeçmiyorum')).toBe('no');
+  });
 });
 
 describe('spoken key numbers', () => {
