@@ -1,6 +1,7 @@
 import type { Db, RunResult, Statement, Transaction } from '../driver';
 import { bind, translate, type Translated } from './dialect';
 import { PG_MIGRATIONS } from './migrations';
+import { cursorPages } from './cursor';
 import { SyncPgClient, type Deferred, type QueryResult } from './sync-client';
 
 /**
@@ -18,6 +19,9 @@ export class PgDb implements Db {
   readonly engine = 'postgres' as const;
   readonly sqlite = null;
   private depth = 0;
+  /** Iterations under way (each a cursor), and how many were ever opened (their names). */
+  private iterating = 0;
+  private cursors = 0;
 
   constructor(readonly client: SyncPgClient) {}
 
@@ -40,6 +44,9 @@ export class PgDb implements Db {
 
   private inTx<R>(fn: () => R): R {
     if (this.depth > 0) return this.savepoint(fn);
+    // As SQLite's "connection is busy": the iteration's read-only transaction holds the connection.
+    if (this.iterating > 0)
+      throw new Error('a transaction cannot begin while this connection iterates a query');
     // Sent with the transaction's first statement: the lock is taken before its first read.
     const begin = this.client.defer(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
     this.client.pin();
@@ -93,6 +100,34 @@ export class PgDb implements Db {
     }
   }
 
+  /** The rows of a query a page at a time (see cursorPages); outside a transaction, in a read-only one. */
+  *pages(text: string, values: unknown[]): Generator<QueryResult, void, undefined> {
+    const client = this.client;
+    const own = this.depth === 0 && this.iterating === 0;
+    const readOnly = {
+      begin: () => {
+        client.pin();
+        client.exec('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      },
+      end: (failed: boolean) => {
+        try {
+          client.exec('COMMIT');
+        } catch (error) {
+          // A failure before already ended it (or the connection): that failure is the one to see.
+          if (!failed) throw error;
+        } finally {
+          client.unpin();
+        }
+      },
+    };
+    this.iterating += 1;
+    try {
+      yield* cursorPages(client, `iterate_${++this.cursors}`, text, values, own ? readOnly : null);
+    } finally {
+      this.iterating -= 1;
+    }
+  }
+
   close(): void {
     this.client.close();
   }
@@ -140,8 +175,9 @@ class PgStatement implements Statement {
     return r.rows.map((row) => this.shape(r.fields, row));
   }
 
-  iterate(...params: unknown[]): IterableIterator<unknown> {
-    return this.all(...params)[Symbol.iterator]();
+  *iterate(...params: unknown[]): IterableIterator<unknown> {
+    for (const page of this.db.pages(this.sql.text, bind(this.sql.order, params)))
+      for (const row of page.rows) yield this.shape(page.fields, row);
   }
 
   pluck(toggle = true): this {
