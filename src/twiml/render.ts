@@ -9,10 +9,12 @@ import {
   stopRecording,
   type Container,
   type RenderSettings,
+  type SpeechLanguage,
   type VoiceResponse,
 } from './speaker';
 
 export type { RenderSettings } from './speaker';
+type RecordingAttributes = NonNullable<Parameters<ReturnType<VoiceResponse['start']>['recording']>[0]>;
 
 /** Per-call values substituted into cached templates. */
 export interface Dynamic {
@@ -84,7 +86,7 @@ export class TwimlRenderer {
       ...(dtmfOnly
         ? {}
         : {
-            language: this.catalog.t(lng, 'language.speech') as never,
+            language: this.catalog.t(lng, 'language.speech') as SpeechLanguage,
             speechTimeout: 'auto',
             hints: lexicon.hints.join(', '),
           }),
@@ -181,13 +183,15 @@ export class TwimlRenderer {
     const r = new twilio.twiml.VoiceResponse();
     if (step.withDisclosure) this.speak(r, lng, 'disclosure', vars);
     if (step.startRecording) {
-      r.start().recording({
+      // Twilio documents `name` (what <Stop><Recording name> stops); the library's type lacks it.
+      const recording: RecordingAttributes & { name: string } = {
         name: RECORDING_NAME,
         channels: 'mono',
         recordingStatusCallback: this.url('/voice/recording'),
         recordingStatusCallbackMethod: 'POST',
         recordingStatusCallbackEvent: ['in-progress', 'completed', 'absent'],
-      } as never);
+      };
+      r.start().recording(recording);
     }
     const g = this.gather(r, lng, `/voice/answer?s=${STATE}`);
     this.leads(g, lng, step.lead, vars);

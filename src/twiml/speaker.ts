@@ -13,6 +13,11 @@ import {
 
 export type VoiceResponse = twilio.twiml.VoiceResponse;
 export type Container = VoiceResponse | ReturnType<VoiceResponse['gather']>;
+type SayAttributes = Parameters<VoiceResponse['say']>[0];
+/** The library types these as unions of the codes Twilio knows; ours come from the locale files. */
+export type SpeechLanguage = NonNullable<NonNullable<Parameters<VoiceResponse['gather']>[0]>['language']>;
+type SayLanguage = NonNullable<SayAttributes['language']>;
+type SayVoice = NonNullable<SayAttributes['voice']>;
 
 export interface RenderSettings {
   baseUrl: string;
@@ -158,8 +163,8 @@ export class Speaker {
     const said = this.sentence(lng, key, vars);
     const voice = this.catalog.template(said.lng, 'language.voice');
     const attributes = {
-      language: this.catalog.t(said.lng, 'language.speech') as never,
-      ...(voice ? { voice: voice as never } : {}),
+      language: this.catalog.t(said.lng, 'language.speech') as SayLanguage,
+      ...(voice ? { voice: voice as SayVoice } : {}),
     };
     // Slower speech (simple language) is SSML, which Twilio applies to Polly and Google voices only.
     const rate = opts.plain ? undefined : this.catalog.template(said.lng, 'language.rate');
