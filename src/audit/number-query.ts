@@ -7,6 +7,7 @@ import {
 import examples from 'libphonenumber-js/examples.mobile.json';
 import { isCountryCode } from '../config-portal';
 import { normalizeNumber } from '../ledger/identifiers';
+import { plainNumberText } from './typed-characters';
 
 /**
  * A number as an auditor types it ("030 555111222", "+49 30 555-111-222", "0049 30 …"), read the
@@ -71,7 +72,7 @@ export function numberReadings(
   defaultCountry: CountryCode,
   calledCountries: readonly CountryCode[],
 ): NumberReading[] {
-  const trimmed = typed.trim();
+  const trimmed = plainNumberText(typed).trim();
   if (/^(sip:|client:)/i.test(trimmed)) return [{ e164: normalizeNumber(trimmed), country: null }];
   const digits = compact(trimmed);
   if (digits.startsWith('+')) {
@@ -103,7 +104,7 @@ export function countryOfNumber(number: string): CountryCode | null {
 
 /** Whether what was typed can be a phone number at all (digits, or a sip:/client: address). */
 export function looksLikeNumber(typed: string): boolean {
-  const t = typed.trim();
+  const t = plainNumberText(typed).trim();
   return /^(sip:|client:)/i.test(t) || (/^[\d\s+()./-]+$/.test(t) && /\d{3,}/.test(t.replace(/\D/g, '')));
 }
 

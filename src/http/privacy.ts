@@ -12,6 +12,7 @@ import { art13Items, regionFor } from '../privacy/art13';
 import { PrivacyCodes } from '../privacy/codes';
 import { RateLimiter } from '../privacy/rate-limit';
 import { typedNumber } from '../privacy/typed-number';
+import { plainNumberText } from '../audit/typed-characters';
 import type { PrivacyTexts } from '../privacy/texts';
 import * as views from '../privacy/views';
 import { basePathOf } from './base-path';
@@ -137,7 +138,7 @@ export function mountPrivacyRoutes(app: Express, d: PrivacyDeps): void {
       return send(res, 403, views.messagePage(v, 'withdrawTitle', v.texts.t(v.lng, 'badRequest'), true));
     if (!limiter.hit('phone', client(req), LIMITS.phonePerClient.limit, LIMITS.phonePerClient.windowMs))
       return tooMany(req, res, v);
-    const typed = str(req.body?.phone).trim().slice(0, 40);
+    const typed = plainNumberText(str(req.body?.phone)).trim().slice(0, 40);
     if (!/^\+?[\d\s().\-/]{6,30}$/.test(typed) || !/\d{6,}/.test(typed.replace(/\D/g, '')))
       return send(res, 400, views.phoneForm(v, csrfToken(), v.texts.t(v.lng, 'phoneHint')));
     const phone = typedNumber(d.ledger, d.config, typed);

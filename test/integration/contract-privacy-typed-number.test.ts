@@ -45,6 +45,11 @@ test.each([
   ['with the national 0 in brackets after the country code', '+49 (0)151 12399003', '+4915112399003'],
   ['with the country code but no + or 00', '4915112399004', '+4915112399004'],
   ['with the country code, no + and spaces', '49 151 12399005', '+4915112399005'],
+  ['copied from a contacts app, wrapped in bidi marks', '\u202D+49 151 12399006\u202C', '+4915112399006'],
+  ['with fullwidth digits', '０１５１ １２３９ ９００７', '+4915112399007'],
+  ['with Arabic-Indic digits', '٠١٥١١٢٣٩٩٠٠٨', '+4915112399008'],
+  ['with a non-breaking hyphen and an en dash', '0151\u20111239\u20139009', '+4915112399009'],
+  ['as a tel: link', 'tel:+49-151-12399010', '+4915112399010'],
 ])(
   'a caller who types their number %s gets the code by SMS and withdraws with it',
   async (_how, typed, e164) => {
