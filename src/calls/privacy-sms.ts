@@ -1,4 +1,5 @@
 import type { CallRow, Ledger } from '../ledger';
+import { isSmsNumber } from '../outbound/sms-address';
 
 /**
  * The privacy page by SMS goes to a caller ID anyone can spoof, and every message costs money:
@@ -10,7 +11,11 @@ export const PRIVACY_SMS_PER_NUMBER_PER_DAY = 3;
 const DAY_MS = 24 * 60 * 60_000;
 
 export type SmsDecision =
-  { queued: true } | { queued: false; reason: 'one_per_call' | 'daily_limit' | 'withheld_number' };
+  | { queued: true }
+  | {
+      queued: false;
+      reason: 'one_per_call' | 'daily_limit' | 'withheld_number' | 'caller_not_a_phone_number';
+    };
 
 export function queuePrivacySms(ledger: Ledger, call: CallRow, locale: string, at: Date): SmsDecision {
   const inCall = ledger
@@ -19,6 +24,9 @@ export function queuePrivacySms(ledger: Ledger, call: CallRow, locale: string, a
   let decision: SmsDecision = { queued: true };
   if (inCall) decision = { queued: false, reason: 'one_per_call' };
   else if (!call.caller_hash) decision = { queued: false, reason: 'withheld_number' };
+  // A SIP or Client caller has no phone for the SMS: say so now rather than promise one.
+  else if (!isSmsNumber(ledger.callerNumber(call)))
+    decision = { queued: false, reason: 'caller_not_a_phone_number' };
   else {
     const today = ledger
       .sql(

@@ -9,6 +9,7 @@ import type { ConsentRow, Ledger } from '../ledger';
 import { cutClip } from '../recording/ffmpeg';
 import type { ClipStore } from '../storage/clip-store';
 import type { TwilioApi } from '../twilio/rest';
+import { isSmsNumber } from '../outbound/sms-address';
 import { PermanentJobError, type GiveUpHandler, type JobHandler } from './queue';
 import { makeClipWorkDir } from './temp-files';
 
@@ -228,16 +229,16 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     const call = ledger.getCall(String(payload.callSid));
     if (!call || !d.privacyUrl) return;
     const to = ledger.callerNumber(call);
-    if (!to || !call.called) {
-      // Nothing to retry (a withheld number, or no number we may read): the ledger says so.
+    if (!isSmsNumber(to) || !isSmsNumber(call.called)) {
+      // Nothing to retry (a withheld number, a SIP caller or line, no number we may read): the ledger says so.
+      const reason = !to
+        ? 'no_caller_number'
+        : !isSmsNumber(to)
+          ? 'caller_not_a_phone_number'
+          : 'no_sender_number';
       await write(() =>
         ledger.append([
-          {
-            type: 'sms_not_sent',
-            callSid: call.call_sid,
-            at: now(),
-            data: { kind: 'privacy_link', reason: to ? 'no_sender_number' : 'no_caller_number' },
-          },
+          { type: 'sms_not_sent', callSid: call.call_sid, at: now(), data: { kind: 'privacy_link', reason } },
         ]),
       );
       return;

@@ -3,6 +3,7 @@ import { PermanentJobError } from '../jobs/queue';
 import type { Ledger } from '../ledger';
 import type { PrivacyTexts } from '../privacy/texts';
 import type { TwilioApi } from '../twilio/rest';
+import { isSmsNumber } from './sms-address';
 
 export const RECEIPT_JOB = 'send_receipt';
 /** The receipt names every purpose answered, so it waits for the purpose questions to end. */
@@ -60,7 +61,8 @@ export function createReceiptJob(d: ReceiptDeps): JobHandler {
     if (consent.status !== 'active') return notSent(consent.status);
     const to = ledger.openFor(consent.caller_hash, consent.caller_enc);
     if (!to) return notSent('no_caller_number');
-    if (!call?.called) return notSent('no_sender_number');
+    if (!isSmsNumber(to)) return notSent('caller_not_a_phone_number');
+    if (!isSmsNumber(call?.called)) return notSent('no_sender_number');
     const lng = consent.locale;
     const agreed = Object.entries(JSON.parse(consent.purposes) as Record<string, boolean>)
       .filter(([, v]) => v)

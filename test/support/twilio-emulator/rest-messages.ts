@@ -13,6 +13,11 @@ export function createMessage(
   if (!body.To) return twilioError(res, 400, 21604, "A 'To' phone number is required.");
   if (!body.From && !body.MessagingServiceSid)
     return twilioError(res, 400, 21603, "A 'From' phone number is required.");
+  // Twilio sends SMS to phone numbers only (a sip: or client: address is refused), from a
+  // number, a short code or an alphanumeric sender ID.
+  if (!/^\+[1-9]\d{1,14}$/.test(body.To)) return twilioError(res, 400, 21211, "Invalid 'To' Phone Number");
+  if (body.From && !/^(\+[1-9]\d{1,14}|\d{3,8}|[A-Za-z0-9 ]{1,11})$/.test(body.From))
+    return twilioError(res, 400, 21212, 'Invalid From Number (caller ID)');
   if (!body.Body && !body.MediaUrl) return twilioError(res, 400, 21602, 'Message body is required.');
   const msg: SentMessage = { sid: newSid('SM'), to: body.To, from: body.From ?? '', body: body.Body ?? '' };
   emulator.messages.push(msg);
