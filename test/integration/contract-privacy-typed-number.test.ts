@@ -78,3 +78,30 @@ test('a number typed in national format that has no consents gets the same page 
   expect(res.html).toMatch(/name="code"/);
   expect(gw.emulator.messages.length).toBe(before);
 });
+
+const ARABIC_INDIC = (digits: string): string =>
+  digits.replace(/\d/g, (d) => String.fromCodePoint(0x660 + Number(d)));
+const FULLWIDTH = (digits: string): string =>
+  digits.replace(/\d/g, (d) => String.fromCodePoint(0xff10 + Number(d)));
+
+test.each([
+  ['in two groups, as the form allows', (c: string) => `${c.slice(0, 3)} ${c.slice(3)}`, '+4915112399101'],
+  ['with a dash between the groups', (c: string) => `${c.slice(0, 3)}-${c.slice(3)}`, '+4915112399102'],
+  ['in Arabic-Indic digits', ARABIC_INDIC, '+4915112399103'],
+  ['in fullwidth digits', FULLWIDTH, '+4915112399104'],
+])('a code typed %s is the code: the caller withdraws with it', async (_how, write, e164) => {
+  const callSid = await consentingCall(e164);
+  const form = await page('/privacy/withdraw?lng=en');
+  const codeForm = await page('/privacy/withdraw', { ...form.hidden, phone: e164 }, '198.51.100.30');
+  await gw.runJobs();
+  const code = /\b(\d{6})\b/.exec(gw.emulator.messages.filter((m) => m.to === e164)[0]!.body)![1]!;
+  const done = await page(
+    '/privacy/withdraw/confirm',
+    { ...codeForm.hidden, code: write(code) },
+    '198.51.100.30',
+  );
+  expect(done.status).toBe(200);
+  expect(done.html).toMatch(/WDR-\d{8}-[0-9A-F]{8}/);
+  await gw.runJobs();
+  expect(gw.report(callSid).events.map((e) => e.type)).toContain('withdrawn');
+});
