@@ -178,7 +178,10 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   }
 
   // Longest first, so the reason quotes the fullest phrase heard.
-  const hits = resolveOverlaps(raw, words).sort((a, b) => length(b) - length(a) || a.start - b.start);
+  const hits = resolveOverlaps(
+    raw.filter((h) => h.category !== 'object'),
+    words,
+  ).sort((a, b) => length(b) - length(a) || a.start - b.start);
   const of = (category: Category): Found[] => hits.filter((h) => h.category === category);
   // A negator inside a phrase whose meaning already includes it ("no problem", "pas de souci",
   // "nicht volljährig") negates nothing else. Inside a no phrase it still does: in "ich will nicht

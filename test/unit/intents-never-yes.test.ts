@@ -69,12 +69,34 @@ describe.each(LANGUAGES)('no answer in %s that is more than a yes grants consent
     },
   );
 
+  test('a consent object grants only said right before a yes phrase: never alone, after a yes or before a blocker', () => {
+    const granted: string[] = [];
+    const yes = lex.yes[0] ?? '';
+    const clauses = [...lex.conditions, ...lex.questionMarkers, ...lex.negators, ...lex.uncertain].map(
+      spoken,
+    );
+    for (const object of lex.yesObjects) {
+      for (const text of [object, `${object} ${object}`, `${yes} ${object}`, `${object} ${lex.courtesy[0]}`])
+        if (said(lex, text) === 'yes') granted.push(text);
+      for (const clause of clauses)
+        for (const text of [`${object} ${clause} ${yes}`, `${object} ${yes} ${clause}`])
+          if (said(lex, text) === 'yes') granted.push(text);
+    }
+    expect(granted).toEqual([]);
+  });
+
   test('every yes phrase asked with a question mark is not a yes', () => {
     expect(yesPhrases.filter((yes) => said(lex, `${yes}?`) === 'yes')).toEqual([]);
   });
 
   test('property: a negator, condition or question word inserted anywhere into a yes never grants', () => {
-    const granting = [...yesPhrases, ...lex.courtesy, ...lex.fillers, ...(lex.keys['1'] ?? [])];
+    const granting = [
+      ...yesPhrases,
+      ...lex.courtesy,
+      ...lex.fillers,
+      ...lex.yesObjects,
+      ...(lex.keys['1'] ?? []),
+    ];
     const inserted = [...lex.negators, ...lex.conditions, ...lex.questionWords, ...lex.questionMarkers].map(
       spoken,
     );

@@ -50,6 +50,16 @@ describe('consent locales check refuses a lexicon that could grant consent to so
       /"yesIdioms": 'no problem if'/,
     ],
     ['a courtesy word that is a condition', { courtesy: [...en.courtesy, 'but'] }, /"courtesy": 'but'/],
+    [
+      'a consent object that negates',
+      { yesObjects: ['the recording', 'not the recording'] },
+      /"yesObjects": 'not the recording' contains 'not'/,
+    ],
+    [
+      'a consent object written as a stem',
+      { yesObjects: ['record*'] },
+      /"yesObjects": 'record\*' holds a wildcard/,
+    ],
     ['a key word that negates', { keyWords: [...en.keyWords, 'not'] }, /"keyWords": 'not'/],
     [
       'a respelling that makes a yes',

@@ -6,7 +6,7 @@ import { words as toWords } from '../normalize';
 
 /** Lists none of whose phrases may occur inside a yes phrase. */
 const NEVER_IN_YES: readonly Category[] = CATEGORIES.filter(
-  (c) => !['yes', 'idiom', 'courtesy', 'topic'].includes(c),
+  (c) => !['yes', 'idiom', 'courtesy', 'object', 'topic'].includes(c),
 );
 /**
  * An idiom exists to hold a negator, a no word or a question word ("kein problem", "why not");
@@ -52,6 +52,12 @@ export function lexiconProblems(lexicon: Lexicon): string[] {
   inside('yes', c.lists.yes, NEVER_IN_YES);
   inside('yesIdioms', c.lists.idiom, NEVER_IN_IDIOM, idiomMayHold);
   inside('courtesy', c.lists.courtesy, NEVER_IN_COURTESY);
+  inside('yesObjects', c.lists.object, NEVER_IN_YES);
+  // A stem would also match the object's negated forms ("kaydedilmemesine", that it not be
+  // recorded), and an object said before a yes phrase becomes part of the consent.
+  for (const text of lexicon.yesObjects ?? [])
+    if (/\*|\.\.\./.test(text))
+      problems.push(`"yesObjects": '${text}' holds a wildcard or a gap; list each object as it is said`);
   inside('keyWords', c.keyWords, NEVER_IN_COURTESY);
   for (const { digit, numbers } of c.keys) inside(`keys.${digit}`, numbers, NEVER_IN_COURTESY);
   // A filler is dropped before anything is matched, so a filler that is a negator or a condition

@@ -13,6 +13,12 @@ export interface Lexicon {
   yesIdioms: string[];
   /** Words that may stand next to a yes without changing it ("bitte", "danke", "please", "lütfen"). */
   courtesy: string[];
+  /**
+   * What a caller consents to, said right before the yes phrase that takes it, as a verb-final
+   * language puts its object: "sesimin" + "kaydedilmesine izin veriyorum". Only before a yes phrase
+   * do they count; alone, after a yes or before anything else they are words no list knows.
+   */
+  yesObjects: string[];
   no: string[];
   info: string[];
   withdraw: string[];
@@ -64,6 +70,7 @@ const lexiconSchema = z
     yes: required,
     yesIdioms: optional,
     courtesy: optional,
+    yesObjects: optional,
     no: required,
     info: list,
     withdraw: list,

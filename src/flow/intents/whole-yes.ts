@@ -30,7 +30,8 @@ export type WholeYes =
  * caller adds (a condition, a question, a name, half a sentence) may change what the yes means, so
  * it is not a yes.
  */
-export function wholeYes(hits: Array<Hit<Category>>, wordCount: number): WholeYes {
+export function wholeYes(found: Array<Hit<Category>>, wordCount: number): WholeYes {
+  const hits = withObjects(found);
   const granting = hits.filter((h) => GRANTING.has(h.category));
   const tiling = tile(granting, wordCount);
   const covered = new Set<number>();
@@ -45,6 +46,33 @@ export function wholeYes(hits: Array<Hit<Category>>, wordCount: number): WholeYe
   const phrases = (tiling ?? []).filter((h) => h.category !== 'courtesy');
   if (!tiling || blockers.length > 0 || phrases.length === 0) return { granted: false, blockers, uncovered };
   return { granted: true, phrases, courtesy: tiling.filter((h) => h.category === 'courtesy') };
+}
+
+/**
+ * Each yes phrase once more with the consent objects said right before it, as one yes phrase:
+ * "kaydedilmesine izin veriyorum", "sesimin kaydedilmesine izin veriyorum". An object on its own
+ * grants nothing: it is not among the granting lists, so a tiling can only use it through a yes.
+ */
+function withObjects(hits: Array<Hit<Category>>): Array<Hit<Category>> {
+  const objects = hits.filter((h) => h.category === 'object');
+  if (objects.length === 0) return hits;
+  const all = [...hits];
+  // Each round moves the start left by at least one word, so this ends within the utterance.
+  let taking = hits.filter((h) => h.category === 'yes');
+  while (taking.length > 0) {
+    taking = taking.flatMap((y) =>
+      objects
+        .filter((o) => o.end === y.start)
+        .map((o) => ({
+          category: y.category,
+          phrase: `${o.phrase} ${y.phrase}`,
+          start: o.start,
+          end: y.end,
+        })),
+    );
+    all.push(...taking);
+  }
+  return all;
 }
 
 /**
