@@ -41,7 +41,10 @@ export interface Transaction<A extends unknown[], R> {
   (...args: A): R;
   /** Takes the write lock before the first statement (SQLite BEGIN IMMEDIATE; PostgreSQL the append lock). */
   immediate(...args: A): R;
-  /** SQLite: takes the lock at the first write (reads see one snapshot); PostgreSQL: as immediate. */
+  /**
+   * For reading one state of the ledger without holding writers up. SQLite: takes the lock at the
+   * first write (reads see one snapshot); PostgreSQL: a read-only snapshot (a write in it fails).
+   */
   deferred(...args: A): R;
 }
 

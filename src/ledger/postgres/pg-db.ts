@@ -13,6 +13,9 @@ import { SyncPgClient, type Deferred, type QueryResult } from './sync-client';
 export const WRITE_LOCK = 0x636f6e73656e74; // "consent"
 /** Held (per session) while one instance migrates; the others wait, then find nothing left to do. */
 export const MIGRATION_LOCK = WRITE_LOCK + 1;
+const WRITE_BEGIN = `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`;
+/** One snapshot of every table for the whole transaction; writing in it fails (it holds no lock). */
+const SNAPSHOT_BEGIN = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
 /** The shared engine's adapter: the storage interface over one PostgreSQL connection. */
 export class PgDb implements Db {
@@ -38,17 +41,20 @@ export class PgDb implements Db {
   }
 
   transaction<A extends unknown[], R>(fn: (...args: A) => R): Transaction<A, R> {
-    const run = (...args: A): R => this.inTx(() => fn(...args));
-    return Object.assign(run, { immediate: run, deferred: run, exclusive: run });
+    const run = (...args: A): R => this.inTx(() => fn(...args), WRITE_BEGIN);
+    // Deferred is for reading one state of the whole ledger (consent verify): a snapshot without
+    // the write lock, so the webhooks' writes go on meanwhile, however long the reading takes.
+    const snapshot = (...args: A): R => this.inTx(() => fn(...args), SNAPSHOT_BEGIN);
+    return Object.assign(run, { immediate: run, deferred: snapshot, exclusive: run });
   }
 
-  private inTx<R>(fn: () => R): R {
+  private inTx<R>(fn: () => R, beginWith: string): R {
     if (this.depth > 0) return this.savepoint(fn);
     // As SQLite's "connection is busy": the iteration's read-only transaction holds the connection.
     if (this.iterating > 0)
       throw new Error('a transaction cannot begin while this connection iterates a query');
     // Sent with the transaction's first statement: the lock is taken before its first read.
-    const begin = this.client.defer(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+    const begin = this.client.defer(beginWith);
     this.client.pin();
     this.depth = 1;
     try {
