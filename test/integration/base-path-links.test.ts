@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { UserStore, type Role } from '../../src/audit/users';
+import type { Role } from '../../src/audit/roles';
+import { UserStore } from '../../src/audit/users';
 import { Client, type TestUser } from './audit-support';
 import { startGateway, type Gateway } from '../support/gateway';
 import { startPathProxy, type PathProxy } from '../support/path-proxy';
