@@ -207,9 +207,30 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
           cond.start,
         ).granted,
     );
+  // "kayıtları siliyor musunuz" (do you delete the recordings): an information phrase that runs on
+  // past the end of a deletion verb into a question particle asks about deleting, not for it.
+  const askedAbout = (hit: Found): boolean =>
+    of('info').some(
+      (q) =>
+        overlaps(q, hit) &&
+        q.start > hit.start &&
+        q.end > hit.end &&
+        raw.some((m) => m.category === 'questionMarker' && m.start >= hit.end && m.end <= q.end),
+    );
+  // "kayıtları bir insan dinleyecek mi", "will a human listen to it": a person named in a question
+  // about the data, with the seeing or hearing said after them, is who would do it, not someone
+  // asked for ("can i get the receptionist" asks). Only words outside every person phrase count:
+  // "biriyle görüşebilir miyim" holds 'gör' inside its request.
+  const agents = of('agent');
+  const outsideAgent = (h: Found): boolean => !agents.some((a) => overlaps(a, h));
+  const firstAgent = Math.min(...agents.map((a) => a.start));
+  const aboutData =
+    hits.some((h) => (h.category === 'questionWord' || h.category === 'questionMarker') && outsideAgent(h)) &&
+    of('topic').some((t) => outsideAgent(t) && t.start > firstAgent);
   for (const intent of ['agent', 'withdraw', 'minor', 'info'] as const) {
+    if (intent === 'agent' && aboutData) continue;
     for (const hit of of(intent)) {
-      if (intent === 'withdraw' && conditional(hit)) continue;
+      if (intent === 'withdraw' && (conditional(hit) || askedAbout(hit))) continue;
       const before = pureNegators.find((n) => {
         const g = gap(n, hit);
         return g >= 0 && g <= (intent === 'minor' ? NEGATION_BEFORE_AGE : NEGATION_BEFORE_REQUEST);

@@ -227,6 +227,16 @@ describe('classification details', () => {
     expect(speak(tr, 'evet silerseniz')).toBe('unclear');
   });
 
+  test('a person or a deletion asked about in a question about the data is information, asked for it is a request', () => {
+    expect(speak(tr, 'kayıtları bir insan dinleyecek mi')).toBe('info');
+    expect(speak(tr, 'çalışanlarınız dinleyecek mi')).toBe('info');
+    expect(speak(tr, 'doktorla görüşebilir miyim')).toBe('agent');
+    expect(speak(tr, 'yetkiliyi verir misiniz')).toBe('agent');
+    expect(speak(tr, 'kayıtları siliyor musunuz')).toBe('info');
+    expect(speak(tr, 'kaydımı siler misiniz')).toBe('withdraw');
+    expect(speak(en, 'can i get the receptionist')).toBe('agent');
+  });
+
   test('a refusal after a withdrawal repeats it; a refused withdrawal is a no', () => {
     expect(speak(tr, 'vazgeçtim kaydetmeyin')).toBe('withdraw');
     expect(speak(tr, 'fikrimi değiştirdim istemiyorum')).toBe('withdraw');
