@@ -329,11 +329,10 @@ function callEnded(
     data: { callStatus: a.callStatus, duration: a.duration },
   });
   ledger.append(events);
-  ledger.updateCall(
-    a.callSid,
-    { state: 'ended', ended_at: a.at.toISOString(), ...(call.outcome ? {} : { outcome: 'abandoned' }) },
-    a.at,
-  );
+  // Hung up at a later purpose's question: the consent already given holds, as when such a caller
+  // asks for a person or stays silent (flow/machine), so the call's outcome is that consent.
+  const outcome = call.outcome ?? (call.consent_id ? 'granted' : 'abandoned');
+  ledger.updateCall(a.callSid, { state: 'ended', ended_at: a.at.toISOString(), outcome }, a.at);
   // The recording job may be waiting for the call to end before it can decide what to keep.
   ledger
     .sql(
