@@ -14,6 +14,7 @@ import {
   type HandoverTokenRequest,
 } from './handover-token';
 import { queuePrivacySms } from './privacy-sms';
+import { withLateGrant } from './late-grant';
 import { withdrawInCall, type CallWithdrawal, type WithdrawScope } from './withdrawal';
 
 /**
@@ -254,7 +255,8 @@ function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
     });
   ledger.append(events);
   const sms = a.sendPrivacySms ? queuePrivacySms(ledger, call, a.locale, a.at) : null;
-  ledger.updateCall(a.callSid, a.decision ? { ...a.call, consent_id: consentId } : a.call, a.at);
+  const fields = a.decision ? { ...a.call, consent_id: consentId } : a.call;
+  ledger.updateCall(a.callSid, withLateGrant(call, a.decision?.decision, fields), a.at);
   return { consentId, smsQueued: sms ? sms.queued : null, consentToken };
 }
 
@@ -329,8 +331,7 @@ function callEnded(
     data: { callStatus: a.callStatus, duration: a.duration },
   });
   ledger.append(events);
-  // Hung up at a later purpose's question: the consent already given holds, as when such a caller
-  // asks for a person or stays silent (flow/machine), so the call's outcome is that consent.
+  // Hung up at a later purpose's question: the consent given holds (as in flow/machine).
   const outcome = call.outcome ?? (call.consent_id ? 'granted' : 'abandoned');
   ledger.updateCall(a.callSid, { state: 'ended', ended_at: a.at.toISOString(), outcome }, a.at);
   // The recording job may be waiting for the call to end before it can decide what to keep.

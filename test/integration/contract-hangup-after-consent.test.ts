@@ -46,3 +46,25 @@ test('a caller who hangs up before answering anything is abandoned, with no cons
   await gw.runJobs();
   expect(gw.report(call.callSid)).toMatchObject({ outcome: 'abandoned', consentId: null, purposes: {} });
 });
+
+test('a key 1 whose request arrives after the hang-up ended the call still consents, and the call is granted', async () => {
+  const call = gw.emulator.placeCall({ from: '+4915112388004', to: '+4930123456', fromCountry: 'DE' });
+  await call.start();
+  const action = call.lastGather?.action ?? '';
+  // Twilio sent the key's request first; the status callback overtook it on the way in.
+  const ended = await gw.emulator.signedPost('/voice/status', {
+    ...call.params,
+    CallStatus: 'completed',
+    CallDuration: '9',
+  });
+  expect(ended.status).toBeLessThan(300);
+  const answered = await gw.emulator.signedPost(action.slice(gw.url.length), {
+    ...call.params,
+    CallStatus: 'completed',
+    Digits: '1',
+  });
+  expect(answered.status).toBe(200);
+  const report = gw.report(call.callSid);
+  expect(report).toMatchObject({ outcome: 'granted', purposes: { call: true } });
+  expect(report.consentId).toMatch(/^CNS-/);
+});
