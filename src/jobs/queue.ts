@@ -11,13 +11,15 @@ import {
   settleJob,
   type JobOutcome,
 } from '../ledger/jobs-repo';
+import { writeThroughOutage } from './outage-retry';
 
 /** What a handler gets besides its payload: the one safe way to write from a job. */
 export interface JobContext {
   /**
    * Runs fn in a write transaction that first checks this worker still holds the job (a lapsed
    * lease means another worker took it over: nothing is written), without blocking the event loop
-   * while another connection holds the lock.
+   * while another connection holds the lock. While the ledger is unreachable it waits for it (see
+   * writeThroughOutage) rather than fail the job and repeat what the job did outside the ledger.
    */
   write<T>(fn: () => T): Promise<T>;
 }
@@ -176,8 +178,15 @@ export class JobRunner {
       await Promise.all(Array.from({ length: this.options.concurrency ?? 2 }, () => worker()));
     } finally {
       this.running = false;
-      const next = nextDueAt(this.ledger.db);
       const poll = this.options.pollMs ?? 5_000;
+      // A ledger that cannot be read now (a database outage) is asked again at the next poll:
+      // the runner must never stop polling, whatever failed in this pass.
+      let next: number | null;
+      try {
+        next = nextDueAt(this.ledger.db);
+      } catch {
+        next = null;
+      }
       this.schedule(next === null ? poll : Math.max(0, Math.min(poll, next - this.now())));
     }
     return ran;
@@ -185,10 +194,22 @@ export class JobRunner {
 
   private async settle(job: JobRow, outcome: JobOutcome, also?: () => void): Promise<boolean> {
     const at = new Date(this.now());
-    return this.write(() => {
+    // Unrecorded, a finished job would stay claimed until its lease lapsed, then run again.
+    return this.writeForJob(job, () => {
       const held = settleJob(this.ledger.db, job.id, this.owner, outcome, at);
       if (held) also?.();
       return held;
+    });
+  }
+
+  /** A write for a claimed job: it waits for a ledger that is gone for a while (writeThroughOutage). */
+  private writeForJob<T>(job: JobRow, fn: () => T): Promise<T> {
+    return writeThroughOutage(() => this.write(fn), {
+      onWait: (error) =>
+        this.log.warn(
+          { job: job.id, kind: job.kind, err: error },
+          'ledger unreachable; the job waits for it',
+        ),
     });
   }
 
@@ -198,7 +219,7 @@ export class JobRunner {
     const handler = this.handlers[job.kind];
     const context: JobContext = {
       write: (fn) =>
-        this.write(() => {
+        this.writeForJob(job, () => {
           if (!holdsLease(db, job.id, owner)) throw new LeaseLost(`job ${job.id} was taken over`);
           return fn();
         }),

@@ -1,4 +1,5 @@
 import { Webhook } from 'standardwebhooks';
+import { writeThroughOutage } from '../jobs/outage-retry';
 import type { JobHandler } from '../jobs/queue';
 import { PermanentJobError, RetryJobError } from '../jobs/queue';
 import type { JobRow, Ledger } from '../ledger';
@@ -75,7 +76,8 @@ export function createCrmDelivery(d: CrmDeliveryDeps): JobHandler {
     }
     if (status < 200 || status > 299)
       throw new RetryJobError(`HTTP ${status}`, crmRetryDelayMs(job.attempts), giveUp(job, now()));
-    acknowledged(d.ledger, job, payload, content, status, now());
+    // The CRM has it: a ledger gone for a moment must not make this a failed attempt, sent again.
+    await writeThroughOutage(async () => acknowledged(d.ledger, job, payload, content, status, now()));
   };
 }
 
