@@ -46,6 +46,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** Called after a webhook queued background work, so it starts now rather than at the next poll. */
   onJob?: () => void;
+  /** Called when a Twilio callback could not be written (answered 503); see jobs/lost-callbacks. */
+  onCallbackLost?: () => void;
   /** Signed ledger checkpoints, served at /ledger/checkpoint. */
   checkpoints?: CheckpointSource;
   /** Extra routers (the auditor portal) mounted by main. */
@@ -120,6 +122,7 @@ export function createService(deps: AppDeps): { app: Express; listener: RequestL
     publicBaseUrl: deps.config.publicBaseUrl,
     defaultLocale: deps.config.defaultLocale,
     log: deps.log,
+    onCallbackLost: deps.onCallbackLost,
   });
   // Webhooks first: they are the traffic, and every route layer before them costs each call.
   mountVoiceRoutes(app, voice);

@@ -7,6 +7,7 @@ import { createLogger } from './logger';
 import { scheduleRetention } from './lifecycle/retention-job';
 import { sweepTempFiles } from './jobs/temp-files';
 import { scheduleSweep } from './jobs/twilio-sweep';
+import { LostCallbackSweep } from './jobs/lost-callbacks';
 import { openRuntime } from './runtime';
 import { tickMsFor } from './ledger/checkpoints-runtime';
 
@@ -58,6 +59,12 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {
     notices.reload();
   });
+  const lostCallbacks = new LostCallbackSweep({
+    ledger: runtime.ledger,
+    graceMs: config.sweepGraceSeconds * 1000,
+    log: log.child({ module: 'sweep' }),
+    onQueued: () => runtime.jobs.poke(),
+  });
   const { listener } = createService({
     config,
     ledger: runtime.ledger,
@@ -69,6 +76,7 @@ async function main(): Promise<void> {
     health: withNoticeHealth(runtime.health, notices),
     checkpoints: runtime.checkpoints,
     onJob: () => runtime.jobs.poke(),
+    onCallbackLost: () => lostCallbacks.noteLost(),
     mount: (app) =>
       app.use(
         '/audit',
@@ -97,6 +105,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     server.close(() => {
       notices.stop();
+      lostCallbacks.stop();
       void runtime.close().then(() => process.exit(0));
     });
     setTimeout(() => process.exit(1), 10_000).unref();

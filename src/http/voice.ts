@@ -14,6 +14,8 @@ export interface VoiceRouteDeps {
   publicBaseUrl: string;
   defaultLocale: string;
   log: Logger;
+  /** A callback answered 503: Twilio does not send it again, so a sweep must find what it carried. */
+  onCallbackLost?: () => void;
 }
 
 export interface FailSafeAnswers {
@@ -185,7 +187,10 @@ export function voiceWebhooks(
         const problem =
           error instanceof BadRequest || error instanceof Unservable ? error.message : 'internal error';
         await failSafe(res, route.failSafe, name, params, query, problem);
-      } else text(res, 503, 'temporarily unavailable');
+      } else {
+        text(res, 503, 'temporarily unavailable');
+        d.onCallbackLost?.();
+      }
     }
   };
   return (req, res) =>
