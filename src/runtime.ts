@@ -130,14 +130,17 @@ export async function openRuntime(
       }
       checks.ffmpeg = ffmpeg() ? 'ok' : 'missing: clip jobs wait until ffmpeg is installed (FFMPEG_PATH)';
       // Deletions that keep failing or are overdue leave personal data out there: not "ok".
-      const jobs = jobHealth(ledger.db, Date.now());
-      checks.jobs = `${jobs.pending + jobs.running} pending, ${jobs.failed} failed; deletions ${jobs.status}`;
+      // A ledger that cannot be read has no job counts to give: the answer still names why.
+      const jobs = ok ? jobHealth(ledger.db, Date.now()) : undefined;
+      checks.jobs = jobs
+        ? `${jobs.pending + jobs.running} pending, ${jobs.failed} failed; deletions ${jobs.status}`
+        : 'unknown: the ledger is unavailable';
       checks.clipStore = config.s3 ? 's3' : 'embedded';
       // Development only (production refuses to start without it): callers who refuse get no person.
       checks.humanAgent = config.humanAgent
         ? 'ok'
         : 'missing: callers who refuse or ask for a person are apologised to and hung up on (HUMAN_AGENT_NUMBER)';
-      return { ok, checks, jobs, degraded: jobs.status !== 'ok' };
+      return { ok, checks, jobs, degraded: jobs?.status !== 'ok' };
     },
   };
   return {

@@ -236,7 +236,11 @@ export class NoticeSet implements SpeechSource {
 export function withNoticeHealth(health: HealthSource, notices: NoticeSet): HealthSource {
   return {
     async check() {
-      notices.refresh();
+      try {
+        notices.refresh();
+      } catch {
+        // The ledger is unreadable: its own check below says so; the version playing stays.
+      }
       const result = await health.check();
       const closed = notices.status().mode === 'closed';
       return {
