@@ -17,6 +17,8 @@ export type ReceiverMode = { status: number } | 'hang';
 export class WebhookReceiver {
   received: ReceivedWebhook[] = [];
   mode: ReceiverMode = { status: 204 };
+  /** Awaited before a request is answered: what else happens while the CRM holds it. */
+  beforeAnswer: ((w: ReceivedWebhook) => Promise<void>) | null = null;
   private server: http.Server | null = null;
   private readonly sockets = new Set<import('node:net').Socket>();
 
@@ -40,8 +42,12 @@ export class WebhookReceiver {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
         const mode = this.mode;
-        this.received.push({ headers, body, answered: mode === 'hang' ? 'hung' : mode.status });
-        if (mode !== 'hang') res.writeHead(mode.status).end();
+        const received: ReceivedWebhook = { headers, body, answered: mode === 'hang' ? 'hung' : mode.status };
+        this.received.push(received);
+        if (mode === 'hang') return;
+        void (this.beforeAnswer?.(received) ?? Promise.resolve()).finally(() =>
+          res.writeHead(mode.status).end(),
+        );
       });
     });
     server.on('connection', (s) => {

@@ -105,12 +105,14 @@ export class TwilioEmulator {
     params: Record<string, string>,
     opts: SignatureFault = {},
   ): Promise<HttpResult> {
+    const sentAt = Date.now();
     const {
       method: sent,
       url: target,
       ...result
     } = await sendWebhook(this.options.authToken, method, url, params, opts);
-    this.webhooks.push({ kind, callSid, method: sent, url: target, params, ...result });
+    const ms = Date.now() - sentAt;
+    this.webhooks.push({ kind, callSid, method: sent, url: target, params, ...result, sentAt, ms });
     return result;
   }
 

@@ -89,6 +89,9 @@ export interface WebhookExchange {
   status: number;
   body: string;
   contentType: string;
+  /** When the request was sent (ms since the epoch) and how long the answer took (ms). */
+  sentAt: number;
+  ms: number;
 }
 
 export interface SentMessage {
