@@ -14,9 +14,10 @@ export interface Lexicon {
   /** Words that may stand next to a yes without changing it ("bitte", "danke", "please", "lütfen"). */
   courtesy: string[];
   /**
-   * What a caller consents to, said right before the yes phrase that takes it, as a verb-final
-   * language puts its object: "sesimin" + "kaydedilmesine izin veriyorum". Only before a yes phrase
-   * do they count; alone, after a yes or before anything else they are words no list knows.
+   * What a caller consents to (or who does), said right before the yes phrase that takes it, as a
+   * verb-final language puts its object and subject: "sesimin" + "kaydedilmesine izin veriyorum",
+   * "ben de" + "kabul ediyorum". Only before a yes phrase do they count; alone, after a yes ("evet
+   * ben de", cut off) or before anything else they are words no list knows.
    */
   yesObjects: string[];
   no: string[];
