@@ -22,6 +22,7 @@ import type { ClipStore } from './storage/clip-store';
 import { startEmbeddedS3 } from './storage/embedded-s3';
 import { createS3ClipStore, type S3Options } from './storage/s3-clip-store';
 import { createS3CheckpointStore } from './storage/checkpoint-store';
+import { storeReachability } from './storage/store-reachability';
 import { openCheckpoints } from './ledger/checkpoints-runtime';
 import type { Checkpoints } from './ledger/checkpoints';
 import { createTwilioApi, type TwilioApi } from './twilio/rest';
@@ -116,6 +117,7 @@ export async function openRuntime(
     onGiveUp: giveUpHandlers,
     leaseMs: config.jobLeaseSeconds * 1000,
   });
+  const storeReachable = storeReachability(() => store.ping());
   const health: HealthSource = {
     async check() {
       const checks: Record<string, string> = {};
@@ -135,12 +137,14 @@ export async function openRuntime(
       checks.jobs = jobs
         ? `${jobs.pending + jobs.running} pending, ${jobs.failed} failed; deletions ${jobs.status}`
         : 'unknown: the ledger is unavailable';
-      checks.clipStore = config.s3 ? 's3' : 'embedded';
+      // Clips and deletions wait in the outbox while the store is gone: calls go on, "degraded".
+      const store = await storeReachable();
+      checks.clipStore = `${config.s3 ? 's3' : 'embedded'}${store === 'ok' ? '' : `, ${store}`}`;
       // Development only (production refuses to start without it): callers who refuse get no person.
       checks.humanAgent = config.humanAgent
         ? 'ok'
         : 'missing: callers who refuse or ask for a person are apologised to and hung up on (HUMAN_AGENT_NUMBER)';
-      return { ok, checks, jobs, degraded: jobs?.status !== 'ok' };
+      return { ok, checks, jobs, degraded: jobs?.status !== 'ok' || store !== 'ok' };
     },
   };
   return {
