@@ -17,31 +17,48 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** s3rver in this process, counting every object written and removed (by key). */
+/**
+ * s3rver in this process, counting every object written and removed (by key). `down()` stops it
+ * (the port refuses connections, as during an outage) and `up()` starts it again at the same
+ * address on the same directory, its objects kept.
+ */
 export async function startCountingS3(directory: string, bucket: string) {
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    directory,
-    silent: true,
-    configureBuckets: [{ name: bucket }],
-  });
   const puts = new Map<string, number>();
   const deletes = new Map<string, number>();
-  server.on('event', (event) => {
-    for (const r of event.Records) {
-      const key = decodeURIComponent(r.s3.object.key);
-      const counts = r.eventName.startsWith('ObjectCreated') ? puts : deletes;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-  });
-  const address = await server.run();
+  let port = 0;
+  let server: S3rver | null = null;
+  const up = async (): Promise<void> => {
+    const s = new S3rver({
+      address: '127.0.0.1',
+      port,
+      directory,
+      silent: true,
+      configureBuckets: [{ name: bucket }],
+    });
+    s.on('event', (event) => {
+      for (const r of event.Records) {
+        const key = decodeURIComponent(r.s3.object.key);
+        const counts = r.eventName.startsWith('ObjectCreated') ? puts : deletes;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    });
+    port = (await s.run()).port;
+    server = s;
+  };
+  const down = async (): Promise<void> => {
+    const s = server;
+    server = null;
+    await s?.close();
+  };
+  await up();
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     puts,
     deletes,
-    close: () => server.close(),
+    up,
+    down,
+    close: down,
   };
 }
 
