@@ -113,7 +113,7 @@ export class ThreadWriter<C extends CommandTable> implements LedgerWriter<C> {
     if (this.queued.length > 0) this.flush();
     const checkpointer = this.checkpointer;
     this.checkpointer = null;
-    await checkpointer?.terminate();
+    if (checkpointer) await stopCheckpointer(checkpointer);
     const worker = this.worker;
     if (!worker) return;
     while (this.inflight.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -214,7 +214,11 @@ export function serveLedgerWriter(commands: CommandTable): void {
   const data = workerData as WriterThreadData | undefined;
   if (isMainThread || !port || !data) return;
   if (data.role === 'ledger-checkpointer') {
-    checkpointForever(data.databasePath, data.walSignal);
+    const stop = checkpointForever(data.databasePath, data.walSignal);
+    port.once('message', () => {
+      stop();
+      port.close();
+    });
     return;
   }
   if (data.role !== 'ledger-writer') return;
@@ -248,6 +252,33 @@ export function serveLedgerWriter(commands: CommandTable): void {
     if (pending.length === 0) setImmediate(drain);
     pending.push(request);
   });
+}
+
+/**
+ * How long a checkpointer may take to stop by itself. A thread still starting reads the stop only
+ * once it has loaded SQLite and opened its connection.
+ */
+const CHECKPOINTER_STOP_MS = 10_000;
+
+/**
+ * Asks the checkpointer to stop rather than terminating it: a thread terminated while it loads
+ * better-sqlite3's native module aborts the whole process on Node 24 ("FATAL ERROR: Error::New
+ * napi_get_last_error_info", seen when a test closed a writer it had just started). Terminated
+ * only if it does not end in time.
+ */
+async function stopCheckpointer(checkpointer: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => checkpointer.once('exit', () => resolve()));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), CHECKPOINTER_STOP_MS);
+  });
+  try {
+    checkpointer.postMessage('stop');
+  } catch {
+    // Already gone.
+  }
+  if ((await Promise.race([exited, late])) === 'late') await checkpointer.terminate();
+  clearTimeout(timer);
 }
 
 function toWire(outcome: BatchOutcome): WireOutcome {

@@ -128,6 +128,24 @@ describe('the writer thread', () => {
     }
   });
 
+  test('a writer closed right after its first write stops its checkpointer cleanly, every time', async () => {
+    // Terminating a checkpointer that is still loading SQLite's native module aborted the whole
+    // process on Node 24; now close() asks it to stop and it ends once it has started.
+    for (let round = 0; round < 12; round += 1) {
+      const writer = new ThreadWriter<typeof fixtureCommands>(
+        entry,
+        testDatabase(path.join(dir, 'ledger.db')),
+        keys,
+      );
+      const written = writer.run('note', { type: `round ${round}` });
+      // Closed at once: the checkpointer is still starting (at nice 19, slow on a busy machine).
+      await writer.close();
+      expect(await written).toBe(round + 1);
+    }
+    expect(types()).toHaveLength(12);
+    expect(ledger.verifyChain().ok).toBe(true);
+  });
+
   test('after close, a write is refused instead of being lost', async () => {
     const writer = new ThreadWriter<typeof fixtureCommands>(
       entry,

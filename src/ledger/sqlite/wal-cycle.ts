@@ -99,15 +99,16 @@ export class WriterWal {
 
 /**
  * The checkpointer thread's loop. PASSIVE never waits for or blocks the writer or readers; it
- * copies what is committed, then raises the flag for the writer (see WriterWal).
+ * copies what is committed, then raises the flag for the writer (see WriterWal). Returns how to
+ * stop it: the thread then closes its connection and ends by itself (see ThreadWriter.close).
  */
-export function checkpointForever(databasePath: string, signal: SharedArrayBuffer | undefined): void {
+export function checkpointForever(databasePath: string, signal: SharedArrayBuffer | undefined): () => void {
   lowerThreadPriority();
   const db = openSqlite(databasePath).sqlite;
-  if (!db) return;
+  if (!db) return () => undefined;
   db.pragma('wal_autocheckpoint = 0');
   const flag = signal ? new Int32Array(signal) : null;
-  setInterval(() => {
+  const timer = setInterval(() => {
     try {
       db.pragma('wal_checkpoint(PASSIVE)');
       if (flag) Atomics.store(flag, 0, 1);
@@ -115,6 +116,10 @@ export function checkpointForever(databasePath: string, signal: SharedArrayBuffe
       // Busy or briefly unavailable: the next round copies the same pages.
     }
   }, CHECKPOINT_MS);
+  return () => {
+    clearInterval(timer);
+    db.close();
+  };
 }
 
 /**
