@@ -149,12 +149,6 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
     );
   }
 
-  const key = spokenKey(words, c, (digit) => DIGITS[digit] === 'yes');
-  if (key) {
-    const intent = DIGITS[key.digit] ?? 'unclear';
-    return speechResult(intent, `spoken key: '${key.number}' names key ${key.digit}, which means ${intent}`);
-  }
-
   const raw = findHits(words, c.lists);
   // "Ja?" on the phone means "yes, what?"; a recogniser that does punctuate is believed.
   const asked = /[?¿]/.test(speech);
@@ -167,6 +161,14 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const cutOff = c.trailing.find((f) =>
     occurrences(spoken, f.words).some(([start, end]) => end === spoken.length && !endsInYes(start)),
   );
+  const key = spokenKey(words, c, (digit) => DIGITS[digit] === 'yes');
+  // "1 so" or "eins also" may be the start of "one, so what ...": cut off, it is no yes key either.
+  if (key && DIGITS[key.digit] === 'yes' && cutOff)
+    return speechResult('unclear', `not a whole key: unfinished sentence ending in '${cutOff.text}'`);
+  if (key) {
+    const intent = DIGITS[key.digit] ?? 'unclear';
+    return speechResult(intent, `spoken key: '${key.number}' names key ${key.digit}, which means ${intent}`);
+  }
   if (whole.granted && cutOff)
     return speechResult('unclear', `not a whole yes: unfinished sentence ending in '${cutOff.text}'`);
   if (whole.granted && !asked) {

@@ -71,6 +71,20 @@ describe.each(LOCALES)('a caller in %s', (lng) => {
     said1(c.heard, lng, 'granted');
   });
 
+  test('the key number as a recogniser writes it ("1") is asked again once below the confidence threshold, then consents as key 1', async () => {
+    const c = await call(lng);
+    await c.say('1', 0.3);
+    const report = gw.report(c.callSid);
+    expect(report).toMatchObject({ outcome: null, consentId: null, consentStatus: null });
+    expect(report.events.filter((e) => e.type === 'reprompted')).toHaveLength(1);
+    expect(report.events.map((e) => e.type)).not.toContain('granted');
+    said1(c.heard, lng, 'reprompt');
+    await c.say('1', 0.93);
+    expect(gw.report(c.callSid)).toMatchObject({ outcome: null, method: 'speech', consentStatus: 'active' });
+    expect(gw.report(c.callSid).purposes.call).toBe(true);
+    said1(c.heard, lng, 'granted');
+  });
+
   test('hanging up during the question leaves the call abandoned with nothing consented', async () => {
     const c = await call(lng);
     await c.hangup();

@@ -120,6 +120,40 @@ describe.each(LANGUAGES)('no answer in %s that is more than a yes grants consent
     );
   });
 
+  test('property: a numeral among key words is a yes only as the bare key 1: another number, 1 inside a longer number, or 1 beside a negator, condition, question, hedge or addressee never grants', () => {
+    const around = [...lex.keyWords, ...lex.courtesy].map(spoken);
+    // A filler that is also an unfinished opening ("so", "alors") may lead a key as it leads a yes.
+    const fillers = new Set(lex.fillers.map(normalize));
+    const stoppers = Object.values(kinds)
+      .flat()
+      .filter((word) => !fillers.has(normalize(word)))
+      .map(spoken);
+    const numeral = fc.oneof(
+      fc
+        .integer({ min: 0, max: 999_999 })
+        .filter((n) => n !== 1)
+        .map(String),
+      fc.tuple(fc.nat(99_999), fc.boolean()).map(([n, first]) => (first ? `1 ${n}` : `${n} 1`)),
+      fc.constantFrom(...stoppers).chain((word) => fc.constantFrom(`${word} 1`, `1 ${word}`)),
+    );
+    const utterance = fc
+      .record({
+        parts: fc.array(fc.constantFrom(...around), { maxLength: 4 }),
+        number: numeral,
+        at: fc.nat(),
+      })
+      .map(({ parts, number, at }) => {
+        const words = [...parts];
+        words.splice(at % (words.length + 1), 0, number);
+        return words.join(' ');
+      });
+    expect(said(lex, '1')).toBe('yes');
+    fc.assert(
+      fc.property(utterance, (text) => said(lex, text) !== 'yes'),
+      { numRuns: 400 },
+    );
+  });
+
   test('property: fillers and courtesy words around a yes, in any number, casing and punctuation, keep it a yes', () => {
     // A filler that is also an unfinished opening ("so", "yani", "alors") may only lead: trailing,
     // it cuts the yes off.

@@ -19,6 +19,7 @@ export function spokenKey(
     for (const number of numbers) {
       for (const [start, end] of occurrences(words, number.words)) {
         const rest = [...words.slice(0, start), ...words.slice(end)];
+        if (blocked(rest, c)) continue;
         if (onlyKeyWords(rest, c) || (isYesKey(digit) && yesAndKeyWords(rest, c)))
           return { digit, number: number.text };
       }
@@ -26,6 +27,25 @@ export function spokenKey(
   }
   return undefined;
 }
+
+/**
+ * A key word pattern may hold the verb a condition, negation or question is made of (Turkish
+ * 'bas*' matches 'basarsam', if I press, and 'basmıyorum', I don't press): whatever else the rest
+ * says, a word that keeps a yes from being a yes keeps a number from being a key. Another numeral
+ * beside it ("1 1", "0 1 7 6") makes it part of a longer number, a phone number or a count.
+ */
+const BLOCKING = new Set([
+  'condition',
+  'negator',
+  'questionWord',
+  'questionMarker',
+  'uncertain',
+  'addressee',
+  'fragment',
+  'no',
+]);
+const blocked = (rest: string[], c: Compiled): boolean =>
+  rest.some((w) => /\p{N}/u.test(w)) || findHits(rest, c.lists).some((h) => BLOCKING.has(h.category));
 
 const covers = (rest: string[], allowed: Array<{ words: Pattern }>): Set<number> => {
   const covered = new Set<number>();
