@@ -21,6 +21,9 @@ let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
 let granted: { callSid: string; consentId: string };
 let declinedSid: string;
 
+// Each test starts several `consent` processes; on a loaded CI machine one start takes seconds
+// (a run beside other jobs went past 30 s on Node 24 where a quiet one takes 4).
+jest.setTimeout(90_000);
 const consent = (...args: string[]) => runConsentCli(args, env);
 
 beforeAll(async () => {
