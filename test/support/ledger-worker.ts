@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { KeyRing } from '../../src/crypto/keyring';
 import { Ledger } from '../../src/ledger/ledger';
@@ -10,7 +11,11 @@ import { typeScriptBootstrap } from '../../src/ledger/writer';
  * a shared start line, so their work really overlaps.
  */
 export type LedgerTask =
-  { kind: 'open' } | { kind: 'append'; count: number; label: string } | { kind: 'claim'; owner: string };
+  | { kind: 'open' }
+  /** Opens and closes each file in turn, every round started with the other `parties` at once. */
+  | { kind: 'open-each'; files: string[]; parties: number }
+  | { kind: 'append'; count: number; label: string }
+  | { kind: 'claim'; owner: string };
 
 interface Data {
   role: 'ledger-test-worker';
@@ -26,7 +31,8 @@ export function ledgerThreads(
   key: Buffer,
   tasks: LedgerTask[],
 ): { go: () => Promise<unknown[]> } {
-  const start = new SharedArrayBuffer(4);
+  // [0]: the start line; [1]: rounds finished, summed over the threads (open-each).
+  const start = new SharedArrayBuffer(8);
   const ready: Array<Promise<void>> = [];
   const results = tasks.map((task) => {
     const data: Data = { role: 'ledger-test-worker', location, key: key.toString('base64'), task, start };
@@ -64,6 +70,11 @@ function serve(data: Data, port: NonNullable<typeof parentPort>): void {
   };
   let ledger: Ledger | null = null;
   try {
+    if (data.task.kind === 'open-each') {
+      waitForStart();
+      port.postMessage({ result: openEach(data.task, ring, new Int32Array(data.start)) });
+      return;
+    }
     if (data.task.kind === 'open') {
       waitForStart();
       ledger = new Ledger(data.location, ring);
@@ -93,6 +104,27 @@ function serve(data: Data, port: NonNullable<typeof parentPort>): void {
   } finally {
     ledger?.close();
   }
+}
+
+/** The errors of opening each file, the threads meeting at a barrier before every next file. */
+function openEach(task: { files: string[]; parties: number }, ring: KeyRing, shared: Int32Array): string[] {
+  const errors: string[] = [];
+  task.files.forEach((file, round) => {
+    try {
+      new Ledger(file, ring).close();
+    } catch (error) {
+      errors.push(`${path.basename(file)}: ${(error as Error).message}`);
+    }
+    Atomics.add(shared, 1, 1);
+    Atomics.notify(shared, 1);
+    for (
+      let seen = Atomics.load(shared, 1);
+      seen < task.parties * (round + 1);
+      seen = Atomics.load(shared, 1)
+    )
+      Atomics.wait(shared, 1, seen, 1000);
+  });
+  return errors;
 }
 
 if (!isMainThread && parentPort && (workerData as Data | undefined)?.role === 'ledger-test-worker')
