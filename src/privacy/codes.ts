@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { normalizeNumber, type Ledger } from '../ledger';
-import { plainNumberText } from '../audit/typed-characters';
 import { sealForOutbox } from '../outbound/crm-events';
+import { typedCode } from './typed-code';
 
 export const CODE_TTL_MS = 10 * 60_000;
 export const MAX_FAILURES = 5;
@@ -86,8 +86,7 @@ export class PrivacyCodes {
       const row = this.ledger.sql('SELECT * FROM privacy_codes WHERE id = ?').get(id) as CodeRow | undefined;
       const now = this.now();
       if (!row || row.expires_at <= now || row.failures >= MAX_FAILURES) return { ok: false, reason: 'void' };
-      // As people type a code they read: in groups ("123 456", "123-456"), in their keyboard's digits.
-      const typed = plainNumberText(code).replace(/[\s-]+/g, '');
+      const typed = typedCode(code);
       const given = Buffer.from(this.codeHash(id, typed));
       const right = /^\d{6}$/.test(typed) && crypto.timingSafeEqual(given, Buffer.from(row.code_hash));
       // A number without consents was sent no code: no code is right for it.

@@ -113,7 +113,7 @@ ${f.error ? `<p class="error" role="alert">${esc(f.error)}</p>` : ''}
 <form method="post" action="/privacy/withdraw/confirm">
 ${hidden('csrf', f.csrf)}${hidden('lng', v.lng)}${hidden('request', f.request)}
 <label for="code">${esc(t('codeLabel'))}</label>
-<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,8}" maxlength="8" required>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>
 <fieldset><legend>${esc(t('purposesLegend'))}</legend>
 <p class="hint">${esc(t('purposesHint'))}</p>
 ${boxes}

@@ -91,3 +91,42 @@ test('A caller asks for a code on their phone, withdraws one purpose, sees the c
   expect(Date.parse(data.consents[0].plannedDeletion)).toBeGreaterThan(Date.now());
   await context.close();
 }, 60_000);
+
+test.each([
+  ['with a dash', (c: string) => `${c.slice(0, 3)}-${c.slice(3)}`],
+  [
+    'in a phone keyboard\u2019s fullwidth digits, grouped with spaces around',
+    (c: string) =>
+      ` ${c.slice(0, 3)} ${c.slice(3)} `.replace(/\d/g, (d) => String.fromCodePoint(0xff10 + Number(d))),
+  ],
+  ['in groups with a dot', (c: string) => `${c.slice(0, 3)}.${c.slice(3)}`],
+  [
+    'as the whole SMS pasted in',
+    (c: string) => `${c} is your code for the privacy page. It is valid for 10 minutes.`,
+  ],
+])(
+  'A caller enters the code from the SMS %s: the browser submits it and it withdraws',
+  async (_how, written) => {
+    const from = `+49151${crypto.randomInt(1e6, 1e7)}`;
+    const call = gw.emulator.placeCall({ from, to: '+4930123456', fromCountry: 'DE', recordingSeconds: 20 });
+    await call.start();
+    for (const k of ['1', '1', '1']) await call.press(k);
+    await gw.emulator.settle();
+    await gw.runJobs();
+    const consentId = gw.report(call.callSid).consentId!;
+
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await page.goto(`${gw.url}/privacy/withdraw`);
+    await page.getByLabel('Your phone number').fill(from);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await page.getByLabel('Code from the SMS').waitFor();
+    await gw.runJobs();
+    await page.getByLabel('Code from the SMS').fill(written(await lastCodeSentTo(from)));
+    await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+    await page.locator('#reference').waitFor({ timeout: 5_000 });
+    expect(gw.runtime.ledger.getConsent(consentId)?.status).toBe('withdrawn');
+    await context.close();
+  },
+  60_000,
+);
