@@ -6,7 +6,7 @@ import { callChanges } from '../lifecycle/call-changes';
 import { NO_OUTBOUND, type Outbound } from '../outbound/crm-events';
 import { withoutQuotes } from './caller-words';
 import { dialEnded } from './dial-writes';
-import { isRepeatedRecordingStatus } from './recording-repeat';
+import { recording } from './recording-writes';
 import {
   enqueueHandoverEvent,
   mintHandoverToken,
@@ -256,7 +256,8 @@ function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
   ledger.append(events);
   const sms = a.sendPrivacySms ? queuePrivacySms(ledger, call, a.locale, a.at) : null;
   const fields = a.decision ? { ...a.call, consent_id: consentId } : a.call;
-  ledger.updateCall(a.callSid, withLateGrant(call, a.decision?.decision, fields), a.at);
+  const late = withLateGrant(ledger, call, a.decision?.decision, consentId, fields, a.at);
+  ledger.updateCall(a.callSid, late, a.at);
   return { consentId, smsQueued: sms ? sms.queued : null, consentToken };
 }
 
@@ -343,58 +344,6 @@ function callEnded(
   return true;
 }
 
-/** Recording status callback: a completed recording becomes a durable job; repeats are ignored. */
-function recording(
-  ledger: Ledger,
-  a: {
-    callSid: string;
-    recordingSid: string;
-    status: string;
-    duration: number | null;
-    url: string | null;
-    at: Date;
-  },
-): boolean {
-  if (!ledger.getCall(a.callSid)) return false;
-  // Twilio repeats callbacks, also late and out of order: a repeat writes nothing.
-  const before = ledger
-    .sql('SELECT status FROM recordings WHERE recording_sid = ?')
-    .pluck()
-    .get(a.recordingSid);
-  if (isRepeatedRecordingStatus(before, a.status)) return true;
-  ledger
-    .sql(
-      `INSERT INTO recordings (recording_sid, call_sid, status, duration_sec, media_url, received_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT(recording_sid) DO UPDATE SET status = excluded.status, duration_sec = COALESCE(excluded.duration_sec, recordings.duration_sec), media_url = COALESCE(excluded.media_url, recordings.media_url)`,
-    )
-    .run(a.recordingSid, a.callSid, a.status, a.duration, a.url, a.at.toISOString());
-  if (a.status === 'completed') {
-    ledger.append([
-      {
-        type: 'recording_completed',
-        callSid: a.callSid,
-        at: a.at,
-        data: { recordingSid: a.recordingSid, duration: a.duration ?? 0 },
-      },
-    ]);
-    ledger.enqueue(
-      'process_recording',
-      { callSid: a.callSid, recordingSid: a.recordingSid },
-      { dedupeKey: `process_recording:${a.recordingSid}` },
-    );
-  } else if (a.status === 'absent' || a.status === 'failed') {
-    ledger.append([
-      {
-        type: 'recording_absent',
-        callSid: a.callSid,
-        at: a.at,
-        data: { recordingSid: a.recordingSid, status: a.status },
-      },
-    ]);
-  }
-  return true;
-}
-
-const writes = { startCall, disclosed, answer, callEvents, failSafe, callEnded, recording };
-export const callWrites = { ...writes, dialEnded };
+const writes = { startCall, disclosed, answer, callEvents, failSafe, callEnded };
+export const callWrites = { ...writes, dialEnded, recording };
 export type CallWrites = typeof callWrites;

@@ -19,6 +19,8 @@ export interface CallReport {
     sha256?: string;
     storedAt?: string;
     deletedAt?: string;
+    /** Why no clip was kept (status `none`), as its `clip_not_kept` event says. */
+    reason?: string;
   };
   consentStatus: ConsentRow['status'] | null;
   notice: string | null;
@@ -48,6 +50,10 @@ export function callReport(ledger: Ledger, callSid: string): CallReport | null {
     clip = { status: 'none' };
   }
   const events = ledger.eventsForCall(callSid);
+  if (clip.status === 'none' && consent) {
+    const reason = notKeptReason(events, consent.id);
+    if (reason) clip.reason = reason;
+  }
   return {
     callSid,
     locale: call.locale,
@@ -62,6 +68,13 @@ export function callReport(ledger: Ledger, callSid: string): CallReport | null {
     handover: handoverOf(events),
     events: events.map((e) => ({ type: e.type, at: e.at })),
   };
+}
+
+/** The reason the consent's last `clip_not_kept` event gives. */
+function notKeptReason(events: Array<{ type: string; consent_id: string | null; data: string }>, id: string) {
+  const last = [...events].reverse().find((e) => e.type === 'clip_not_kept' && e.consent_id === id);
+  const reason = last ? (JSON.parse(last.data) as { reason?: unknown }).reason : undefined;
+  return typeof reason === 'string' ? reason : undefined;
 }
 
 /** Without a decision, the notice the caller last heard (disclosure, or the call's first prompt). */

@@ -72,7 +72,9 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
     }
     if (!consent || consent.status !== 'active') {
       // Refused, abandoned, unanswered or already withdrawn: no audio is kept, Twilio's copy goes.
-      await write(() => {
+      const given = await write(() => {
+        // A key 1 that came in after the hang-up may have made a consent since the read above.
+        if (!consent && grantedConsent(callSid)) return 'a consent arrived meanwhile';
         if (consent)
           ledger.upsertClip({
             consent_id: consent.id,
@@ -94,8 +96,9 @@ export function createJobHandlers(d: ClipDeps): Record<string, JobHandler> {
           { recordingSid, callSid },
           { dedupeKey: `delete_recording:${recordingSid}` },
         );
+        return null;
       });
-      return;
+      return given ? { retryInMs: 0, reason: given } : undefined;
     }
     const ffmpeg = d.ffmpeg();
     if (!ffmpeg) return { retryInMs: 60_000, reason: 'ffmpeg is not installed (set FFMPEG_PATH)' };

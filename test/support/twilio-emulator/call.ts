@@ -9,7 +9,7 @@ import { inboundCallParams, withCallStatus } from './call-params';
 import type { TwilioEmulator } from './emulator';
 import { activeRecordings } from './recordings';
 import type { Doc, Step } from './twiml-document';
-import type { CallbackOrder, DialOutcome, Heard, PlaceCallParams } from './types';
+import type { CallbackOrder, DialOutcome, Heard, HttpResult, PlaceCallParams } from './types';
 import { executeVerb, type VerbHost } from './verbs';
 import { appUrl } from './app-url';
 import { newSid, rfc2822 } from './wire-format';
@@ -139,6 +139,23 @@ export class EmulatedCall {
       this.gather = undefined;
       await this.finish('caller-hangup');
     });
+  }
+
+  /**
+   * The caller presses a key and hangs up at once. Twilio sends the <Gather> action and ends the
+   * call, but the action's request can be overtaken on the way in: here the call ends first (its
+   * status and recording callbacks delivered, in the call's callbackOrder), and the key's request
+   * waits until the test calls `deliver` (after running jobs, say). Its TwiML goes unheard.
+   */
+  async pressWhileHangingUp(digits: string): Promise<{ deliver: () => Promise<HttpResult> }> {
+    let request: { url: string; method: string } | undefined;
+    await this.act(async () => {
+      request = this.gatherAction(this.takeGather('dtmf'));
+      await this.finish('caller-hangup');
+    });
+    const { url, method } = request ?? { url: '', method: 'POST' };
+    const params = { ...this.webhookParams(), Digits: digits };
+    return { deliver: () => this.emulator.webhook('twiml', this.callSid, method, url, params) };
   }
 
   /** @internal Recording callbacks are delivered when the current call action reaches a resting point. */
