@@ -14,23 +14,36 @@ export class BodyError extends Error {
 
 const FORM = 'application/x-www-form-urlencoded';
 
+/** What a webhook body held, and whether it was bigger than a webhook is served with. */
+export interface WebhookForm {
+  params: FormParams;
+  /** Over the size or field limit: read only so that its signature can be checked. */
+  oversized: boolean;
+}
+
+/** Bodies up to this size are read (and their signature checked) even when oversized; beyond, 413. */
+const MOST_READ_BYTES = 1024 * 1024;
+const MOST_READ_FIELDS = 1000;
+
 /**
  * Reads a Twilio webhook body: form-encoded, small, a bounded number of fields. A generic body
  * parser costs more than the rest of a webhook's work; this reads what Twilio sends and nothing else.
- * A request without a form body has no parameters.
+ * A request without a form body has no parameters. A body over the limits (up to 1 MiB) is still
+ * read and marked `oversized`, so that the route can tell a stranger (403) from a signed request
+ * of a call (which must still get TwiML, never an error Twilio reads out as "application error").
  */
 export function readForm(
   req: IncomingMessage,
   limits: { bytes: number; fields: number } = { bytes: 32 * 1024, fields: 200 },
-): Promise<FormParams> {
+): Promise<WebhookForm> {
   const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limits.bytes) return Promise.reject(new BodyError(413, 'request body too large'));
+  if (declared > MOST_READ_BYTES) return Promise.reject(new BodyError(413, 'request body too large'));
   if (type !== FORM) {
     // Not a form: no parameters. The signature check that follows then decides (403 for a
     // stranger, as for any unsigned request; a signed one lacks CallSid and gets a 400).
     req.resume();
-    return Promise.resolve({});
+    return Promise.resolve({ params: {}, oversized: false });
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -38,7 +51,7 @@ export function readForm(
     let failed = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limits.bytes && !failed) {
+      if (size > MOST_READ_BYTES && !failed) {
         failed = true;
         reject(new BodyError(413, 'request body too large'));
       }
@@ -52,15 +65,11 @@ export function readForm(
       if (failed) return;
       const raw =
         chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
-      const parsed = querystring.parse(raw, '&', '=', { maxKeys: limits.fields + 1 });
-      if (Object.keys(parsed).length > limits.fields) {
-        reject(new BodyError(413, 'too many parameters'));
-        return;
-      }
+      const parsed = querystring.parse(raw, '&', '=', { maxKeys: MOST_READ_FIELDS });
       // No prototype: a field named __proto__ is a field like any other (and is signed like one).
       const params: FormParams = Object.create(null) as FormParams;
       for (const [k, v] of Object.entries(parsed)) if (v !== undefined) params[k] = v;
-      resolve(params);
+      resolve({ params, oversized: size > limits.bytes || Object.keys(params).length > limits.fields });
     });
   });
 }

@@ -56,6 +56,13 @@ const text = (res: ServerResponse, status: number, body: string): void => {
   res.end(body);
 };
 
+/** A signed body over the webhook limits: a call's voice webhook still gets its fail-safe TwiML. */
+class TooLarge extends Error {
+  constructor() {
+    super('request body too large');
+  }
+}
+
 /** `/voice/<route>?<query>` of a request line: the route's name and its query parameters. */
 function target(url: string): { name: string; query: Params } {
   const q = url.indexOf('?');
@@ -137,28 +144,29 @@ export function voiceWebhooks(
       text(res, 404, 'not found');
       return;
     }
+    const signature = req.headers['x-twilio-signature'];
+    if (typeof signature !== 'string' || signature === '') {
+      // Unsigned: refused whatever the body holds, without reading it.
+      req.resume();
+      text(res, 403, 'invalid Twilio signature');
+      return;
+    }
     let form: FormParams;
+    let oversized: boolean;
     try {
-      form = await readForm(req);
+      ({ params: form, oversized } = await readForm(req));
     } catch (error) {
       const status = error instanceof BodyError ? error.status : 400;
       text(res, status, error instanceof BodyError ? error.message : 'unreadable request body');
       return;
     }
-    const signature = req.headers['x-twilio-signature'];
-    if (
-      !validTwilioSignature(
-        d.authToken,
-        typeof signature === 'string' ? signature : undefined,
-        `${d.publicBaseUrl}${url}`,
-        form,
-      )
-    ) {
+    if (!validTwilioSignature(d.authToken, signature, `${d.publicBaseUrl}${url}`, form)) {
       text(res, 403, 'invalid Twilio signature');
       return;
     }
     const params = singleValues(form);
     try {
+      if (oversized) throw new TooLarge();
       if (route.kind === 'voice') xml(res, await route.handle(params, query));
       else {
         await route.handle(params);
@@ -167,6 +175,10 @@ export function voiceWebhooks(
     } catch (error) {
       // Twilio never sends a voice webhook without a CallSid: such a request is nobody's call.
       const noCall = !params.CallSid;
+      if (error instanceof TooLarge && (route.kind === 'callback' || noCall)) {
+        text(res, 413, error.message);
+        return;
+      }
       if (error instanceof BadRequest && (route.kind === 'callback' || noCall)) {
         text(res, 400, error.message);
         return;
@@ -185,7 +197,9 @@ export function voiceWebhooks(
       );
       if (route.kind === 'voice') {
         const problem =
-          error instanceof BadRequest || error instanceof Unservable ? error.message : 'internal error';
+          error instanceof BadRequest || error instanceof Unservable || error instanceof TooLarge
+            ? error.message
+            : 'internal error';
         await failSafe(res, route.failSafe, name, params, query, problem);
       } else {
         text(res, 503, 'temporarily unavailable');
@@ -202,7 +216,19 @@ export function voiceWebhooks(
     });
 }
 
-/** The same handler as an Express route, for apps served without createService's server. */
+/** Every route name Twilio is sent to under /voice (see voiceWebhooks). */
+const VOICE_ROUTES = new Set(['incoming', 'consent', 'answer', 'whisper', 'dial', 'status', 'recording']);
+
+/**
+ * The same handler as an Express route, for apps served without createService's server. Twilio is
+ * told to POST to every one of them; another method there is answered 405 (Allow: POST) and
+ * reads or writes nothing.
+ */
 export function mountVoiceRoutes(app: Express, handler: ReturnType<typeof voiceWebhooks>): void {
   app.post('/voice/:route', (req, res) => handler(req, res));
+  app.all('/voice/:route', (req, res, next) => {
+    if (!VOICE_ROUTES.has(String(req.params.route))) return next();
+    res.setHeader('Allow', 'POST');
+    res.status(405).type('text/plain').send('method not allowed: Twilio POSTs to this URL');
+  });
 }

@@ -31,10 +31,18 @@ describe('Twilio-facing routes', () => {
       body: JSON.stringify(incoming(SID)),
     });
     expect(json.status).toBe(403);
-    const huge = await fetch(`${gw.url}/voice/incoming`, {
+    // Unsigned: 403 (the contract's answer to a missing signature), whatever the size.
+    const unsigned = await fetch(`${gw.url}/voice/incoming`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ ...incoming(SID), Padding: 'x'.repeat(64 * 1024) }).toString(),
+    });
+    expect(unsigned.status).toBe(403);
+    // Beyond what is read to check a signature at all (1 MiB): 413.
+    const huge = await fetch(`${gw.url}/voice/incoming`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' },
+      body: new URLSearchParams({ ...incoming(SID), Padding: 'x'.repeat(2 * 1024 * 1024) }).toString(),
     });
     expect(huge.status).toBe(413);
     expect([callCount(), eventCount()]).toEqual(before);
