@@ -161,7 +161,7 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const cutOff = c.trailing.find((f) =>
     occurrences(spoken, f.words).some(([start, end]) => end === spoken.length && !endsInYes(start)),
   );
-  const key = spokenKey(words, c, (digit) => DIGITS[digit] === 'yes');
+  const key = spokenKey(words, spoken, c, (digit) => DIGITS[digit] === 'yes');
   // "1 so" or "eins also" may be the start of "one, so what ...": cut off, it is no yes key either.
   if (key && DIGITS[key.digit] === 'yes' && cutOff)
     return speechResult('unclear', `not a whole key: unfinished sentence ending in '${cutOff.text}'`);
@@ -229,10 +229,33 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const aboutData =
     hits.some((h) => (h.category === 'questionWord' || h.category === 'questionMarker') && outsideAgent(h)) &&
     of('topic').some((t) => outsideAgent(t) && t.start > firstAgent);
+  // "silinmesini istersem ne olur", "iptal edersem ne olur" (what happens if I have it deleted): a
+  // withdrawal verb that runs into a condition asking what would follow is asked about. The
+  // condition must ask: "silerseniz sevinirim" (I'd be glad if you deleted it) still asks for it.
+  // Taken from all hits: the longer question phrase shadows the condition it starts with.
+  const supposed = (hit: Found): boolean =>
+    raw.some(
+      (cond) =>
+        cond.category === 'condition' &&
+        cond.start >= hit.end - 1 &&
+        cond.start <= hit.end &&
+        raw.some(
+          (q) =>
+            q.category === 'info' &&
+            q.start <= cond.start &&
+            q.end > cond.end &&
+            raw.some(
+              (m) =>
+                (m.category === 'questionWord' || m.category === 'questionMarker') &&
+                m.start >= cond.end &&
+                m.end <= q.end,
+            ),
+        ),
+    );
   for (const intent of ['agent', 'withdraw', 'minor', 'info'] as const) {
     if (intent === 'agent' && aboutData) continue;
     for (const hit of of(intent)) {
-      if (intent === 'withdraw' && (conditional(hit) || askedAbout(hit))) continue;
+      if (intent === 'withdraw' && (conditional(hit) || askedAbout(hit) || supposed(hit))) continue;
       const before = pureNegators.find((n) => {
         const g = gap(n, hit);
         return g >= 0 && g <= (intent === 'minor' ? NEGATION_BEFORE_AGE : NEGATION_BEFORE_REQUEST);

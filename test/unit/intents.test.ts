@@ -237,6 +237,38 @@ describe('classification details', () => {
     expect(speak(en, 'can i get the receptionist')).toBe('agent');
   });
 
+  test('a withdrawal verb in a question about what would follow, or about being able to, is information', () => {
+    // "what happens if I want it deleted / if I cancel": the verb runs into a condition that asks.
+    expect(speak(tr, 'silinmesini istersem ne olur')).toBe('info');
+    expect(speak(tr, 'iptal edersem ne olur')).toBe('info');
+    expect(speak(tr, 'kayıtları silebiliyor muyum')).toBe('info');
+    expect(speak(tr, 'ne zaman imha edilecek')).toBe('info');
+    // Asked for, it is still a request, however politely conditional.
+    expect(speak(tr, 'kaydımı silerseniz sevinirim')).toBe('withdraw');
+    expect(speak(tr, 'kaydı imha edin')).toBe('withdraw');
+  });
+
+  test('tr: the consent verbs in the future, an emphatic ya, a courtesy address and "of course" are a yes', () => {
+    for (const yes of [
+      'kabul edeceğim',
+      'onay vericem',
+      'kabul ediyorum ya',
+      'evet beyefendi',
+      'of course evet',
+    ])
+      expect([yes, speak(tr, yes)]).toEqual([yes, 'yes']);
+    // Said to someone who may be in the room, a name or kin word is not a courtesy word.
+    for (const unclear of ['tamam hocam', 'evet abla', 'of course ama', 'kabul edebilirim'])
+      expect([unclear, speak(tr, unclear)]).toEqual([unclear, 'unclear']);
+    expect(speak(tr, 'onay vermem')).toBe('no');
+    expect(speak(tr, 'vermiyorum')).toBe('no');
+  });
+
+  test("tr: an age in digits keeps its suffix ('15'im'), which a filler 'ım' no longer swallows", () => {
+    expect(speak(tr, "daha 15'im")).toBe('minor');
+    expect(speak(tr, '15 gün')).toBe('unclear');
+  });
+
   test('a refusal after a withdrawal repeats it; a refused withdrawal is a no', () => {
     expect(speak(tr, 'vazgeçtim kaydetmeyin')).toBe('withdraw');
     expect(speak(tr, 'fikrimi değiştirdim istemiyorum')).toBe('withdraw');
@@ -269,6 +301,14 @@ describe('spoken key numbers', () => {
       intent,
       reason: expect.stringMatching(/^spoken key: /),
     });
+  });
+
+  test('a number before a filler word starts a phrase: "bir şey diyeceğim" (I will say something) is no key 1', () => {
+    expect(speak(lexicon('tr'), 'bir şey diyeceğim')).toBe('unclear');
+    expect(speak(lexicon('tr'), 'bir diyeceğim')).toBe('yes');
+    // A case ending written apart is a key word even where it is also a filler ("e" from "eee").
+    expect(speak(lexicon('tr'), 'bir e basıyorum')).toBe('yes');
+    expect(speak(lexicon('tr'), '1 e basıyorum')).toBe('yes');
   });
 
   test('a number inside a sentence is no key, and a spoken one is still held to the confidence', () => {

@@ -84,6 +84,17 @@ describe('consent locales check refuses a lexicon that could grant consent to so
     expect(lexiconProblems({ ...en, yesIdioms: ['no problem', 'why not', "i don't mind"] })).toEqual([]);
   });
 
+  test('an idiom may hold a word a conditional suffix matches inside ("of course"), never a condition word', () => {
+    const tr = shipped('tr');
+    expect(lexiconProblems({ ...tr, yesIdioms: [...tr.yesIdioms, 'of course'] })).toEqual([]);
+    expect(lexiconProblems({ ...tr, yesIdioms: [...tr.yesIdioms, 'sorun yok ama'] }).join('\n')).toMatch(
+      /"yesIdioms": 'sorun yok ama' contains 'ama' from "conditions"/,
+    );
+    expect(lexiconProblems({ ...tr, yes: [...tr.yes, 'of course'] }).join('\n')).toMatch(
+      /"yes": 'of course' contains 'rse' from "conditions"/,
+    );
+  });
+
   test('an idiom may hold a verb-first marker after its first word (verb-second order), never opening it', () => {
     const de = shipped('de');
     expect(lexiconProblems({ ...de, yesIdioms: [...de.yesIdioms, 'damit bin ich einverstanden'] })).toEqual(

@@ -20,7 +20,15 @@ const NEVER_IN_IDIOM: readonly Category[] = NEVER_IN_YES.filter(
  * verb-second language ("damit bin ich einverstanden", "dem stimme ich zu"), not a question; the
  * same marker opening it ("bin ich einverstanden") still is one and is refused.
  */
-const idiomMayHold = (h: Hit<Category>): boolean => h.category === 'questionMarker' && h.start > 0;
+const idiomMayHold = (h: Hit<Category>, words: string[]): boolean =>
+  (h.category === 'questionMarker' && h.start > 0) || suffixInsideWord(h, words);
+/**
+ * A condition matched by a suffix pattern inside a word of a fixed idiom is that word, not the
+ * suffix: Turkish "-rse" (if) ends English "of course", which Turkish callers say for yes. A
+ * condition written as a word ("if", "ama") in an idiom is still refused.
+ */
+const suffixInsideWord = (h: Hit<Category>, words: string[]): boolean =>
+  h.category === 'condition' && h.end - h.start === 1 && words[h.start] !== h.phrase;
 
 /** Words allowed around a yes must not be anything that changes it. */
 const NEVER_IN_COURTESY: readonly Category[] = NEVER_IN_YES;
@@ -38,11 +46,13 @@ export function lexiconProblems(lexicon: Lexicon): string[] {
     listName: string,
     list: Array<{ text: string; words: string[] }>,
     forbidden: readonly Category[],
-    excused: (h: Hit<Category>) => boolean = () => false,
+    excused: (h: Hit<Category>, words: string[]) => boolean = () => false,
   ): void => {
     for (const phrase of list) {
       const words = phrase.words.filter((w) => w !== '...');
-      const found = findHits(words, c.lists).filter((h) => forbidden.includes(h.category) && !excused(h));
+      const found = findHits(words, c.lists).filter(
+        (h) => forbidden.includes(h.category) && !excused(h, words),
+      );
       for (const h of found)
         problems.push(
           `"${listName}": '${phrase.text}' contains '${h.phrase}' from "${LEXICON_KEY[h.category]}", so it could grant consent to an answer that is not a yes`,

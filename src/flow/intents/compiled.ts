@@ -91,7 +91,9 @@ export function compiled(lexicon: Lexicon): Compiled {
         digit,
         numbers: compile(numbers, fillers, respellings),
       })),
-      keyWords: compile(lexicon.keyWords ?? [], fillers, respellings),
+      // As written: a case ending said apart from the number ("1 e", "bir e") may also be a filler
+      // ("e", from "eee"), and is kept as the key word it is right after a number.
+      keyWords: compile(lexicon.keyWords ?? [], [], respellings),
       trailing: compile(lexicon.fragments ?? [], [], respellings),
       writtenYes: compile([...lexicon.yes, ...lexicon.yesIdioms], [], respellings),
     };

@@ -72,11 +72,16 @@ export function occurrences(words: string[], pattern: Pattern): Array<[number, n
   return found;
 }
 
-/** Drops filler words and filler phrases ("äh", "you know") so they cannot sit between a negator and a yes. */
+/**
+ * Drops filler words and filler phrases ("äh", "you know") so they cannot sit between a negator and
+ * a yes. Not right after a number written in digits, though: there the apostrophe the folding
+ * split off left a suffix ("15'im", I am 15, is "15 im"), which is no Turkish "ım" (um).
+ */
 export function withoutFillers(words: string[], fillers: Pattern[]): string[] {
   const drop = new Set<number>();
   for (const filler of fillers) {
     for (const [start, end] of occurrences(words, filler)) {
+      if (start > 0 && /\p{N}/u.test(words[start - 1] as string)) continue;
       for (let i = start; i < end; i += 1) drop.add(i);
     }
   }

@@ -11,12 +11,14 @@ import { findHits, occurrences, type Pattern } from './match';
  */
 export function spokenKey(
   words: string[],
+  spoken: string[],
   c: Compiled,
   isYesKey: (digit: string) => boolean,
 ): { digit: string; number: string } | undefined {
   if (words.length === 0) return undefined;
   for (const { digit, numbers } of c.keys) {
     for (const number of numbers) {
+      if (beforeFiller(spoken, number.words, c)) continue;
       for (const [start, end] of occurrences(words, number.words)) {
         const rest = [...words.slice(0, start), ...words.slice(end)];
         if (blocked(rest, c)) continue;
@@ -27,6 +29,20 @@ export function spokenKey(
   }
   return undefined;
 }
+
+/**
+ * A number said right before a filler word is the start of a phrase the filler belongs to: Turkish
+ * "bir şey" (something) loses its "şey" (um) as a filler, and "bir şey diyeceğim" (I'll say
+ * something) must not become "bir diyeceğim" (I say one). Asked again, a caller who hesitated
+ * after the number ("bir ııı") can say or press it once more.
+ */
+const beforeFiller = (spoken: string[], number: Pattern, c: Compiled): boolean =>
+  occurrences(spoken, number).some(([, end]) => {
+    const next = spoken.slice(end);
+    const startsWith = (p: Pattern): boolean => occurrences(next, p)[0]?.[0] === 0;
+    // A filler that is also a key word is the number's case ending written apart ("bir e", "1 e").
+    return c.fillers.some(startsWith) && !c.keyWords.some((k) => startsWith(k.words));
+  });
 
 /**
  * A key word pattern may hold the verb a condition, negation or question is made of (Turkish
