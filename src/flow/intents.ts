@@ -252,10 +252,15 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
             ),
         ),
     );
+  // "nasıl silebilirim", "kaydımı ne zaman silersiniz", "how do i delete it": an interrogative
+  // right before the withdrawal verb asks how or when, and the information layer answers it.
+  const inQuestion = (hit: Found): boolean => of('questionWord').some((q) => gap(q, hit) === 0);
+  const askedOnly = (hit: Found): boolean =>
+    conditional(hit) || askedAbout(hit) || supposed(hit) || inQuestion(hit);
   for (const intent of ['agent', 'withdraw', 'minor', 'info'] as const) {
     if (intent === 'agent' && aboutData) continue;
     for (const hit of of(intent)) {
-      if (intent === 'withdraw' && (conditional(hit) || askedAbout(hit) || supposed(hit))) continue;
+      if (intent === 'withdraw' && askedOnly(hit)) continue;
       const before = pureNegators.find((n) => {
         const g = gap(n, hit);
         return g >= 0 && g <= (intent === 'minor' ? NEGATION_BEFORE_AGE : NEGATION_BEFORE_REQUEST);
@@ -281,6 +286,9 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
       const topic = of('topic')[0];
       if (question && topic)
         return speechResult('info', `question about the data: ${says(question)} and ${says(topic)}`);
+      const howTo = of('withdraw').find(inQuestion);
+      if (question && howTo)
+        return speechResult('info', `question about withdrawing: ${says(question)} before ${says(howTo)}`);
     }
   }
 

@@ -243,8 +243,14 @@ describe('classification details', () => {
     expect(speak(tr, 'iptal edersem ne olur')).toBe('info');
     expect(speak(tr, 'kayıtları silebiliyor muyum')).toBe('info');
     expect(speak(tr, 'ne zaman imha edilecek')).toBe('info');
+    // How, when or whether later: the interrogative before the verb, or the time word, asks.
+    expect(speak(tr, 'nasıl vazgeçebilirim')).toBe('info');
+    expect(speak(tr, 'kaydımı ne zaman silersiniz')).toBe('info');
+    expect(speak(tr, 'daha sonra silebilir miyim')).toBe('info');
     // Asked for, it is still a request, however politely conditional.
     expect(speak(tr, 'kaydımı silerseniz sevinirim')).toBe('withdraw');
+    expect(speak(tr, 'kaydımı silebilir misiniz')).toBe('withdraw');
+    expect(speak(tr, 'onay falan vermiyorum artık')).toBe('withdraw');
     expect(speak(tr, 'kaydı imha edin')).toBe('withdraw');
   });
 
@@ -261,6 +267,9 @@ describe('classification details', () => {
     for (const unclear of ['tamam hocam', 'evet abla', 'of course ama', 'kabul edebilirim'])
       expect([unclear, speak(tr, unclear)]).toEqual([unclear, 'unclear']);
     expect(speak(tr, 'onay vermem')).toBe('no');
+    // Negated in any tense and person, a consent verb refuses.
+    for (const no of ['kabul etmedik', 'onaylamadım', 'izin vermeyeceğiz', 'kabul etmiycem', 'onay vermeyiz'])
+      expect([no, speak(tr, no)]).toEqual([no, 'no']);
     expect(speak(tr, 'vermiyorum')).toBe('no');
   });
 
