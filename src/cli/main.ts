@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { generateKeyRingEntry } from '../crypto/keyring';
+import { KEY_ID } from '../crypto/key-ring-env';
+import { ArgumentError, checkCallerArgument, isArgumentError, readArgumentFile } from './arguments';
+import { typedNumber } from '../privacy/typed-number';
 import { formatPublicKeys } from '../crypto/signing-keys';
 import { Catalog, readLocales } from '../i18n/catalog';
 import { operatorTextProblems } from '../i18n/operator-texts';
@@ -152,7 +155,10 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       }
       case 'verify': {
         const { values } = parseArgs({ args: rest, options: { checkpoint: { type: 'string' } } });
-        return await withRuntime(io, (rt) => verifyLedger(rt, io, values.checkpoint));
+        const given = values.checkpoint;
+        const note =
+          given === undefined ? undefined : { file: given, text: readArgumentFile('--checkpoint', given) };
+        return await withRuntime(io, (rt) => verifyLedger(rt, io, note));
       }
       case 'jobs': {
         const { values } = parseArgs({
@@ -165,9 +171,9 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         const [sub, ...args] = rest;
         if (sub === 'generate') {
           const { values } = parseArgs({ args, options: { id: { type: 'string' } } });
-          io.out(
-            `${generateKeyRingEntry(values.id ?? `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`)}\n`,
-          );
+          const id = values.id ?? `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`;
+          if (!KEY_ID.test(id)) throw new ArgumentError(`--id "${id}" must be 1-32 letters, digits, _ . -`);
+          io.out(`${generateKeyRingEntry(id)}\n`);
           return EXIT.ok;
         }
         if (sub === 'public')
@@ -238,14 +244,18 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         const channel = values.channel as Channel;
         if (!CHANNELS.includes(channel)) return usage(io);
         if (command === 'erase' ? !values.caller : !values.caller && !positionals[0]) return usage(io);
+        checkCallerArgument(values.caller);
         return await withRuntime(io, async (rt) => {
           const now = new Date();
+          // As staff have it from a letter or a call: national (in PORTAL_DEFAULT_COUNTRY) or E.164.
+          const caller =
+            values.caller === undefined ? undefined : typedNumber(rt.ledger, rt.config, values.caller);
           const ids =
             command === 'erase'
-              ? erase(rt.ledger, values.caller as string, channel, now, outboundOf(rt.config)).withdrawn
+              ? erase(rt.ledger, caller as string, channel, now, outboundOf(rt.config)).withdrawn
               : withdraw(
                   rt.ledger,
-                  { caller: values.caller, consentId: positionals[0] },
+                  { caller, consentId: positionals[0] },
                   channel,
                   now,
                   outboundOf(rt.config),
@@ -291,6 +301,10 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         return usage(io);
     }
   } catch (error) {
+    if (isArgumentError(error)) {
+      io.err(`consent ${command}: ${(error as Error).message}\n(consent help lists every command)\n`);
+      return EXIT.usage;
+    }
     if (error instanceof ConfigError) {
       io.err(`${error.message}\n`);
       return EXIT.usage;

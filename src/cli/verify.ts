@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { MemoryTree } from '../crypto/merkle';
 import type { CheckpointBody } from '../crypto/signed-note';
 import { checkpointPublicKeys, openWithAny } from '../ledger/checkpoints';
@@ -14,7 +13,11 @@ type Io = { out: (s: string) => void; err: (s: string) => void };
  * stored subtrees), the rows an auditor reads against the entries that bind them, and the rebuilt
  * tree against the latest checkpoint in the bucket and the one given. Exit 0 when all hold.
  */
-export async function verifyLedger(rt: Runtime, io: Io, checkpointFile?: string): Promise<number> {
+export async function verifyLedger(
+  rt: Runtime,
+  io: Io,
+  given?: { file: string; text: string },
+): Promise<number> {
   const problems: string[] = [];
   // One read transaction: the server may append while we read, and every check must see one state.
   const { audit, records } = rt.ledger.db
@@ -35,10 +38,10 @@ export async function verifyLedger(rt: Runtime, io: Io, checkpointFile?: string)
     return false;
   };
 
-  if (checkpointFile) {
-    const cp = openWithAny(fs.readFileSync(checkpointFile, 'utf8'), keys);
-    if (!cp) problems.push(`${checkpointFile} is not a checkpoint signed by this log's key`);
-    else against(cp, `checkpoint ${cp.size} from ${checkpointFile}`);
+  if (given) {
+    const cp = openWithAny(given.text, keys);
+    if (!cp) problems.push(`${given.file} is not a checkpoint signed by this log's key`);
+    else against(cp, `checkpoint ${cp.size} from ${given.file}`);
   }
 
   try {

@@ -1,6 +1,9 @@
 /** A development ring is derived from a fixed label so restarts can still read their own data. */
 export const DEV_KEY = { id: 'dev', key: Buffer.from('consent-gateway-development-key!', 'utf8') };
 
+/** What a key id may be: it stands in stored ciphertexts and in CONSENT_KEYS between `,` and `:`. */
+export const KEY_ID = /^[A-Za-z0-9_.-]{1,32}$/;
+
 export function parseKeyRing(value: string): Array<{ id: string; key: Buffer }> {
   const entries = value
     .split(',')
@@ -12,8 +15,7 @@ export function parseKeyRing(value: string): Array<{ id: string; key: Buffer }> 
     const colon = entry.indexOf(':');
     if (colon <= 0) throw new Error(`entry "${entry.slice(0, 12)}…" is not id:base64`);
     const id = entry.slice(0, colon);
-    if (!/^[A-Za-z0-9_.-]{1,32}$/.test(id))
-      throw new Error(`key id "${id}" must be 1-32 letters, digits, _ . -`);
+    if (!KEY_ID.test(id)) throw new Error(`key id "${id}" must be 1-32 letters, digits, _ . -`);
     if (seen.has(id)) throw new Error(`key id "${id}" appears twice`);
     seen.add(id);
     const key = Buffer.from(entry.slice(colon + 1), 'base64');
