@@ -6,13 +6,14 @@ import { replayCrmDelivery } from '../../outbound/crm-delivery';
 import { CRM_JOB, type CrmJobPayload } from '../../outbound/crm-events';
 import { outboundOf } from '../../outbound/outbound';
 import { str, type PortalKit } from './kit';
+import { typedNumber } from '../../privacy/typed-number';
 
 const TEXT = {
   en: {
     withdrawTitle: 'Record a withdrawal',
     withdrawIntro:
       'A withdrawal that reached us by e-mail, phone or letter. It is the same operation as key 0 in a call: the consents end, their recordings are deleted, the CRM is told, and a deletion certificate follows.',
-    caller: 'Caller number (E.164)',
+    caller: 'Caller number (as written: +49 151 …, 0151 …)',
     or: 'or consent ID',
     channel: 'Received by',
     channels: { email: 'e-mail', phone: 'phone', letter: 'letter' },
@@ -31,7 +32,7 @@ const TEXT = {
     withdrawTitle: 'Widerruf erfassen',
     withdrawIntro:
       'Ein Widerruf, der per E-Mail, Telefon oder Brief kam. Es ist derselbe Vorgang wie die Taste 0 im Anruf: Die Einwilligungen enden, ihre Aufnahmen werden gelöscht, das CRM erfährt es, ein Löschzertifikat folgt.',
-    caller: 'Rufnummer (E.164)',
+    caller: 'Rufnummer (wie angegeben: +49 151 …, 0151 …)',
     or: 'oder Einwilligungs-ID',
     channel: 'Eingegangen per',
     channels: { email: 'E-Mail', phone: 'Telefon', letter: 'Brief' },
@@ -105,7 +106,8 @@ export function mountLifecycleRoutes(kit: PortalKit): void {
       return kit.page(res, c, 400, t.withdrawTitle, form(c.p.session?.csrf ?? '', t, t.missing));
     }
     const result = withdrawConsents(ledger, {
-      ...(caller ? { caller } : { consentId }),
+      // As the search reads it: a national number (`0151 …`) in PORTAL_DEFAULT_COUNTRY and the served ones.
+      ...(caller ? { caller: typedNumber(ledger, config, caller) } : { consentId }),
       channel,
       ticket,
       note: note || undefined,
