@@ -323,7 +323,9 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
     return speechResult('unclear', `not a whole yes: ${notWhole(yes, hits, words, whole)}`);
   }
 
-  const no = noHits[0];
+  // A refusal whose own words a hedge spans is a double negative: "kabul etmiyor değilim" (it is
+  // not that I don't accept) and "hayır demiyorum" (I'm not saying no) are neither yes nor no.
+  const no = noHits.find((n) => !uncertain.some((u) => overlaps(u, n)));
   if (no) return speechResult('no', `no phrase: ${says(no)}`);
   const doubt = uncertain[0];
   if (doubt) return speechResult('unclear', `hedge: ${says(doubt)}`);

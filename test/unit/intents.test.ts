@@ -273,6 +273,16 @@ describe('classification details', () => {
     expect(speak(tr, 'vermiyorum')).toBe('no');
   });
 
+  test('tr: greetings and closing formulas are courtesy; a double negative hedges; "no longer" after a refusal withdraws', () => {
+    for (const yes of ['tamam kolay gelsin', 'evet kabul ediyorum iyi günler', 'merhaba evet'])
+      expect([yes, speak(tr, yes)]).toEqual([yes, 'yes']);
+    expect(speak(tr, 'iyi günler')).toBe('unclear');
+    expect(speak(tr, 'kabul etmiyor değilim')).toBe('unclear');
+    expect(speak(tr, 'hayır demiyorum')).toBe('unclear');
+    expect(speak(tr, 'istemiyorum galiba')).toBe('no');
+    expect(speak(tr, 'rızam yok artık')).toBe('withdraw');
+  });
+
   test("tr: an age in digits keeps its suffix ('15'im'), which a filler 'ım' no longer swallows", () => {
     expect(speak(tr, "daha 15'im")).toBe('minor');
     expect(speak(tr, '15 gün')).toBe('unclear');
