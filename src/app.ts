@@ -11,6 +11,7 @@ import type { Ledger } from './ledger';
 import type { LedgerWriter } from './ledger/writer';
 import { mountPrivacyRoutes } from './http/privacy';
 import { isVoiceWebhook, mountVoiceRoutes, voiceWebhooks } from './http/voice';
+import { lastErrorHandler } from './http/last-error';
 import { mountLedgerRoutes, type CheckpointSource } from './http/ledger-routes';
 import { PrivacyTexts } from './privacy/texts';
 import { TwimlRenderer, type RenderSettings } from './twiml/render';
@@ -163,6 +164,7 @@ export function createService(deps: AppDeps): { app: Express; listener: RequestL
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');
   });
+  app.use(lastErrorHandler(deps.log));
   return {
     app,
     listener: (req, res) => {

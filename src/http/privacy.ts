@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Catalog } from '../i18n/catalog';
@@ -16,6 +16,7 @@ import { plainNumberText } from '../audit/typed-characters';
 import type { PrivacyTexts } from '../privacy/texts';
 import * as views from '../privacy/views';
 import { basePathOf } from './base-path';
+import { httpStatusOf } from './last-error';
 import { underBasePath } from './public-links';
 
 export interface PrivacyDeps {
@@ -256,6 +257,17 @@ export function mountPrivacyRoutes(app: Express, d: PrivacyDeps): void {
       return void res.json(cert);
     }
     send(res, cert ? 200 : 404, views.certificatePage(view(req, res), cert, id));
+  });
+
+  // A body over the limit or one that does not parse gets the page's own answer, never Express's
+  // default error page (which shows a stack trace).
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = httpStatusOf(error);
+    if (status === 500) d.log.error({ err: error, path: req.path }, 'privacy page error');
+    const v = view(req, res);
+    const message = v.texts.t(v.lng, status === 413 ? 'tooLong' : 'badRequest');
+    send(res, status, views.messagePage(v, 'withdrawTitle', message, true));
   });
 
   app.use('/privacy', router);
