@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { looksLikeNumber } from '../audit/number-query';
 import { isWithheldNumber } from '../ledger';
 
@@ -35,4 +36,18 @@ export function checkCallerArgument(caller: string | undefined): void {
   if (caller === undefined) return;
   if (!looksLikeNumber(caller) || isWithheldNumber(caller))
     throw new ArgumentError('--caller is not a phone number (write it as +49 151 …, 0151 … or sip:…)');
+}
+
+/**
+ * `--out` of `consent clip`: a file that can be written, checked before anything else happens, so
+ * that a typo in the path never spends a four-eyes approval (or logs an export) for nothing.
+ */
+export function checkOutFile(file: string): string {
+  try {
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new Error('it is a directory');
+    fs.accessSync(fs.existsSync(file) ? file : path.dirname(path.resolve(file)), fs.constants.W_OK);
+  } catch (error) {
+    throw new ArgumentError(`cannot write the --out file ${file}: ${(error as Error).message}`);
+  }
+  return file;
 }

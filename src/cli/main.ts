@@ -3,7 +3,13 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { generateKeyRingEntry } from '../crypto/keyring';
 import { KEY_ID } from '../crypto/key-ring-env';
-import { ArgumentError, checkCallerArgument, isArgumentError, readArgumentFile } from './arguments';
+import {
+  ArgumentError,
+  checkCallerArgument,
+  checkOutFile,
+  isArgumentError,
+  readArgumentFile,
+} from './arguments';
 import { typedNumber } from '../privacy/typed-number';
 import { formatPublicKeys } from '../crypto/signing-keys';
 import { Catalog, readLocales } from '../i18n/catalog';
@@ -119,7 +125,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         });
         const id = positionals[0];
         if (!id || !values.out) return usage(io);
-        const outFile = values.out;
+        const outFile = checkOutFile(values.out);
         return await withRuntime(io, async (rt, config) => {
           if (rt.ledger.getClip(id)?.status !== 'stored') {
             io.err(`no stored clip for consent ${id}\n`);

@@ -43,10 +43,16 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
   };
   gw = await startGateway(s3env, { dir });
-  const call = gw.emulator.placeCall({ from: '+4915112377001', to: '+4930123456', fromCountry: 'DE' });
+  const call = gw.emulator.placeCall({
+    from: '+4915112377001',
+    to: '+4930123456',
+    fromCountry: 'DE',
+    recordingSeconds: 20,
+  });
   await call.start();
   for (const k of ['1', '1', '1']) await call.press(k);
   await gw.emulator.settle();
+  await gw.runJobs();
   callSid = call.callSid;
   consentId = gw.report(callSid).consentId ?? '';
 });
@@ -85,6 +91,21 @@ test.each([
   });
   expect(r.stdout).toBe('');
   expect(snapshot()).toEqual(before);
+});
+
+test('consent clip to a path that cannot be written exits 2 before anything is read or logged', async () => {
+  expect(gw.report(callSid).clip.status).toBe('stored');
+  const accessLog = () =>
+    Number(gw.runtime.ledger.db.prepare('SELECT COUNT(*) FROM access_log').pluck().get());
+  const [before, logged] = [snapshot(), accessLog()];
+  for (const out of [path.join(dir, 'no-such-folder', 'clip.mp3'), dir]) {
+    const r = await consent('clip', consentId, '--out', out);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 2,
+      stderr: expect.stringContaining(`cannot write the --out file ${out}`),
+    });
+  }
+  expect([snapshot(), accessLog()]).toEqual([before, logged]);
 });
 
 test('consent withdraw --caller with the number as written in a letter (national format) withdraws its consent', async () => {
