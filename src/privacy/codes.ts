@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { normalizeNumber, type Ledger } from '../ledger';
 import { sealForOutbox } from '../outbound/crm-events';
+import { isSmsNumber } from '../outbound/sms-address';
 import { typedCode } from './typed-code';
 
 export const CODE_TTL_MS = 10 * 60_000;
@@ -54,13 +55,16 @@ export class PrivacyCodes {
     this.ledger.transaction(() => {
       const number = normalizeNumber(phone);
       const hash = this.ledger.callerHash(number);
-      // The sender is the number the caller called us on: the one they know.
-      const latest = this.ledger
+      // The sender is the number the caller called us on: the one they know. A line reached by
+      // SIP (`sip:…`) sends no SMS (Twilio refuses it), so the latest call to a phone number.
+      const called = this.ledger
         .sql(
           `SELECT calls.called FROM consents JOIN calls ON calls.call_sid = consents.call_sid
-           WHERE consents.caller_hash = ? ORDER BY consents.created_at DESC LIMIT 1`,
+           WHERE consents.caller_hash = ? ORDER BY consents.created_at DESC LIMIT 50`,
         )
-        .get(hash) as { called: string | null } | undefined;
+        .pluck()
+        .all(hash) as Array<string | null>;
+      const latest = called.length > 0 ? { called: called.find(isSmsNumber) ?? null } : undefined;
       const known = latest !== undefined && this.ledger.subjectKey(hash, false) !== null;
       this.ledger
         .sql(

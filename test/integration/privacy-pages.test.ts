@@ -205,3 +205,17 @@ test('a caller who chose simple language on the phone reads the page in simple l
     /ist Ihr Code für die Datenschutz-Seite .* Sie wollten keinen Code\?/,
   );
 });
+
+test('a caller whose latest consent came through a SIP line gets the code from the phone number they called before', async () => {
+  const from = number();
+  await consentingCall(from);
+  const viaSip = gw.emulator.placeCall({ from, to: 'sip:ivr@pbx.example.com', fromCountry: 'DE' });
+  await viaSip.start();
+  for (const k of ['1', '1', '1']) await viaSip.press(k);
+  await gw.emulator.settle();
+  expect(gw.report(viaSip.callSid).consentId).toMatch(/^CNS-/);
+  expect((await requestCode(from, '198.51.100.41')).status).toBe(200);
+  await gw.runJobs();
+  expect(smsTo(from).map((m) => m.from)).toEqual(['+4930123456']);
+  expect(smsTo(from)[0]!.body).toMatch(/\b\d{6}\b/);
+});
