@@ -201,6 +201,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
   if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(publicBaseUrl))
     problems.push('PUBLIC_BASE_URL: must be an http(s) URL');
+  // Every TwiML URL is this plus a path: a query, fragment or login in it breaks each of them.
+  else if (!URL.canParse(publicBaseUrl) || /[?#@]/.test(publicBaseUrl))
+    problems.push('PUBLIC_BASE_URL: must be scheme, host and path only (no ?query, #fragment or user@)');
   else if (production && !publicBaseUrl.startsWith('https://'))
     problems.push('PUBLIC_BASE_URL: must be https:// in production');
 

@@ -107,6 +107,10 @@ describe('configuration', () => {
   test.each([
     [{ PORT: 'abc' }, 'PORT'],
     [{ PUBLIC_BASE_URL: 'ftp://x' }, 'PUBLIC_BASE_URL'],
+    [{ PUBLIC_BASE_URL: 'https://ivr.example.com/?tenant=1' }, 'PUBLIC_BASE_URL'],
+    [{ PUBLIC_BASE_URL: 'https://ivr.example.com?tenant=1' }, 'PUBLIC_BASE_URL'],
+    [{ PUBLIC_BASE_URL: 'https://ivr.example.com/ivr#top' }, 'PUBLIC_BASE_URL'],
+    [{ PUBLIC_BASE_URL: 'https://twilio:secret@ivr.example.com' }, 'PUBLIC_BASE_URL'],
     [{ HUMAN_AGENT_NUMBER: '0301234' }, 'HUMAN_AGENT_NUMBER'],
     [{ ASSISTANT_URL: 'ftp://a' }, 'ASSISTANT_URL'],
     [{ DEFAULT_LOCALE: 'xx' }, 'DEFAULT_LOCALE'],
