@@ -277,6 +277,7 @@ describe('classification details', () => {
     for (const yes of ['tamam kolay gelsin', 'evet kabul ediyorum iyi günler', 'merhaba evet'])
       expect([yes, speak(tr, yes)]).toEqual([yes, 'yes']);
     expect(speak(tr, 'iyi günler')).toBe('unclear');
+    expect(speak(tr, 'of course not istemiyorum')).toBe('no');
     expect(speak(tr, 'kabul etmiyor değilim')).toBe('unclear');
     expect(speak(tr, 'hayır demiyorum')).toBe('unclear');
     expect(speak(tr, 'istemiyorum galiba')).toBe('no');
@@ -328,6 +329,9 @@ describe('spoken key numbers', () => {
     // A case ending written apart is a key word even where it is also a filler ("e" from "eee").
     expect(speak(lexicon('tr'), 'bir e basıyorum')).toBe('yes');
     expect(speak(lexicon('tr'), '1 e basıyorum')).toBe('yes');
+    // The yes word "iyi" inside the courtesy "iyi günler" is that courtesy, not a yes beside a key.
+    expect(speak(lexicon('tr'), 'iyi günler bir')).toBe('yes');
+    expect(speak(lexicon('tr'), 'iyi bir')).toBe('unclear');
   });
 
   test('a number inside a sentence is no key, and a spoken one is still held to the confidence', () => {

@@ -71,11 +71,15 @@ const covers = (rest: string[], allowed: Array<{ words: Pattern }>): Set<number>
   return covered;
 };
 
-/** Nothing but key words and courtesy; a yes phrase a key-word pattern also matches is no key word. */
+/**
+ * Nothing but key words and courtesy; a yes phrase a key-word pattern also matches is no key word,
+ * while a yes word inside a courtesy phrase is that courtesy ("iyi" in "iyi günler bir").
+ */
 const onlyKeyWords = (rest: string[], c: Compiled): boolean => {
   const inYes = covers(rest, c.lists.yes);
-  const covered = [...covers(rest, [...c.keyWords, ...c.lists.courtesy])].filter((i) => !inYes.has(i));
-  return covered.length === rest.length;
+  const inCourtesy = covers(rest, c.lists.courtesy);
+  const covered = [...covers(rest, c.keyWords)].filter((i) => !inYes.has(i));
+  return new Set([...covered, ...inCourtesy]).size === rest.length;
 };
 
 /**
