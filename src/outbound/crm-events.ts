@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { openField, sealField } from '../crypto/keyring';
 import type { ConsentRow, Ledger } from '../ledger';
+import { isSmsNumber } from './sms-address';
 
 /** The event types of the contract (*Events to other systems*). */
 export type CrmEventType =
@@ -129,7 +130,9 @@ export function crmBody(content: CrmEventContent, webhookId: string): string {
     eventId: webhookId,
     consentId: content.consentId,
     callSid: content.callSid,
-    caller: content.caller,
+    // E.164 or nothing, as integrators match on it; a SIP or Client caller's address apart.
+    caller: isSmsNumber(content.caller) ? content.caller : null,
+    ...(content.caller && /^(sip|client):/.test(content.caller) ? { callerAddress: content.caller } : {}),
     purposes: content.purposes,
     status: content.status,
     channel: content.channel,

@@ -26,8 +26,16 @@ export const crmEventSchema = z
         callSid: z.string().describe('the Twilio call in which the consent was asked'),
         caller: z
           .string()
+          .regex(/^\+[1-9]\d{1,14}$/)
           .nullable()
-          .describe('caller number in E.164; null when it cannot be read any more (after an erasure)'),
+          .describe(
+            'caller number in E.164; null when the caller has none (a SIP or Twilio Client caller, a withheld number) or it cannot be read any more (after an erasure)',
+          ),
+        callerAddress: z
+          .string()
+          .regex(/^(sip|client):/)
+          .optional()
+          .describe('a caller without a phone number: their SIP or Twilio Client address (sip:…, client:…)'),
         purposes: z
           .record(z.string(), z.boolean())
           .describe('purpose id -> granted, after this change; withdrawn purposes are false'),

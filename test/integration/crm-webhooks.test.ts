@@ -164,3 +164,14 @@ test('events written while the CRM is down are delivered once after the service 
   expect(events.every((e) => e.data.caller === from)).toBe(true);
   expect(crmJobs().every((j) => j.status === 'done')).toBe(true);
 });
+
+test('a caller on SIP or Twilio Client reaches the CRM with caller null (no E.164 to match on) and their address as callerAddress', async () => {
+  for (const from of ['sip:Bob@example.sip.twilio.com', 'client:alice']) await call(from, ['1', '1', '1']);
+  await gw.runJobs();
+  const events = receiver.received.map(verified);
+  expect(events).toHaveLength(6);
+  expect(new Set(events.map((e) => e.data.caller))).toEqual(new Set([null]));
+  expect(new Set(events.map((e) => (e.data as { callerAddress?: string }).callerAddress))).toEqual(
+    new Set(['sip:bob@example.sip.twilio.com', 'client:alice']),
+  );
+});
