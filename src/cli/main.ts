@@ -35,7 +35,8 @@ import { verifyLedger } from './verify';
 import { simulate } from './simulate';
 import { CHANNELS, erase, withdraw, type Channel } from './withdraw';
 import { outboundOf } from '../outbound/outbound';
-import { readStdin, usersCommand } from './users';
+import { usersCommand } from './users';
+import { readPassword } from './password-prompt';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 4 } as const;
 
@@ -297,7 +298,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       case 'migrate-to-postgres':
         return migrateToPostgres(rest, io);
       case 'users':
-        return await withRuntime(io, (rt) => usersCommand(rest, io, rt.ledger, readStdin));
+        return await withRuntime(io, (rt) => usersCommand(rest, io, rt.ledger, readPassword));
       case undefined:
       case 'help':
       case '--help':

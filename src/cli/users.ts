@@ -69,12 +69,3 @@ export async function usersCommand(
 }
 
 /** Reads the password from piped stdin, so it never appears in the process list or shell history. */
-export function readStdin(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (chunk: string) => (data += chunk));
-    process.stdin.on('end', () => resolve(data));
-    process.stdin.on('error', reject);
-  });
-}
