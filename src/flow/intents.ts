@@ -11,9 +11,10 @@ import {
   withoutFillers,
   type Hit,
 } from './intents/match';
+import { repair } from './intents/repair';
 import { respell } from './intents/respell';
 import { spokenKey } from './intents/spoken-keys';
-import { wholeYes } from './intents/whole-yes';
+import { namesTheAssistant, wholeYes } from './intents/whole-yes';
 import { words as toWords } from './normalize';
 
 export { normalize } from './normalize';
@@ -130,7 +131,7 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const speech = input.speech?.trim() ?? '';
   if (speech === '') return { intent: 'unclear', via: 'none', reason: 'no key and no speech (silence)' };
   const c = compiled(lexicon);
-  const spoken = respell(toWords(speech), c.respellings);
+  const spoken = repair(respell(toWords(speech), c.respellings), c.vocabulary);
   const words = withoutFillers(spoken, c.fillers);
   if (words.length === 0) return speechResult('unclear', 'only filler words');
   // An answer is a few words; a recogniser that returns a speech runs into the hundreds of words is
@@ -181,7 +182,7 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
 
   // Longest first, so the reason quotes the fullest phrase heard.
   const hits = resolveOverlaps(
-    raw.filter((h) => h.category !== 'object'),
+    raw.filter((h) => h.category !== 'object' && !namesTheAssistant(h, raw)),
     words,
   ).sort((a, b) => length(b) - length(a) || a.start - b.start);
   const of = (category: Category): Found[] => hits.filter((h) => h.category === category);

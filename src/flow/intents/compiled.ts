@@ -1,5 +1,6 @@
 import { compile, fillerPatterns, type Pattern, type Phrase } from './match';
 import type { Lexicon } from './lexicon';
+import { vocabularyOf, type Vocabulary } from './repair';
 import { compileRespellings, type Respellings } from './respell';
 
 /** Every list of a lexicon that is matched as phrases, under the name reasons use for it. */
@@ -34,6 +35,8 @@ export interface Compiled {
   trailing: Phrase[];
   /** Yes phrases as written, fillers kept: a yes that ends in a filler word ("grand so") ends there. */
   writtenYes: Phrase[];
+  /** Every word the lexicon knows, to undo recogniser damage to words it does not. */
+  vocabulary: Vocabulary;
 }
 
 /** Which lexicon key each category is read from, for messages that point an operator at the file. */
@@ -83,19 +86,30 @@ export function compiled(lexicon: Lexicon): Compiled {
         respellings,
       );
     }
+    const keys = Object.entries(lexicon.keys ?? {}).map(([digit, numbers]) => ({
+      digit,
+      numbers: compile(numbers, fillers, respellings),
+    }));
+    // As written: a case ending said apart from the number ("1 e", "bir e") may also be a filler
+    // ("e", from "eee"), and is kept as the key word it is right after a number.
+    const keyWords = compile(lexicon.keyWords ?? [], [], respellings);
+    const trailing = compile(lexicon.fragments ?? [], [], respellings);
+    const written = compile(lexicon.fillers, [], respellings);
     c = {
       respellings,
       fillers,
       lists,
-      keys: Object.entries(lexicon.keys ?? {}).map(([digit, numbers]) => ({
-        digit,
-        numbers: compile(numbers, fillers, respellings),
-      })),
-      // As written: a case ending said apart from the number ("1 e", "bir e") may also be a filler
-      // ("e", from "eee"), and is kept as the key word it is right after a number.
-      keyWords: compile(lexicon.keyWords ?? [], [], respellings),
-      trailing: compile(lexicon.fragments ?? [], [], respellings),
+      keys,
+      keyWords,
+      trailing,
       writtenYes: compile([...lexicon.yes, ...lexicon.yesIdioms], [], respellings),
+      vocabulary: vocabularyOf([
+        ...Object.values(lists),
+        ...keys.map((k) => k.numbers),
+        keyWords,
+        trailing,
+        written,
+      ]),
     };
     cache.set(lexicon, c);
   }

@@ -22,7 +22,7 @@ export interface Hit<C extends string = string> {
  * accord"), and four words hold any object a caller says in one breath.
  */
 const GAP = 4;
-const ELLIPSIS = '...';
+export const ELLIPSIS = '...';
 
 /** The words of a lexicon phrase; `...` survives folding as its own word. */
 function patternWords(text: string, respellings: Respellings): Pattern {

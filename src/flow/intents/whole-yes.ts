@@ -41,12 +41,27 @@ export function wholeYes(found: Array<Hit<Category>>, wordCount: number): WholeY
   const idioms = (tiling ?? []).filter((h) => h.category === 'idiom');
   const blockers = hits.filter(
     (h) =>
-      BLOCKING.has(h.category) && !idioms.some((i) => contains(i, h)) && !startsInsideTile(h, tiling ?? []),
+      BLOCKING.has(h.category) &&
+      !idioms.some((i) => contains(i, h)) &&
+      !startsInsideTile(h, tiling ?? []) &&
+      !namesTheAssistant(h, found),
   );
   const phrases = (tiling ?? []).filter((h) => h.category !== 'courtesy');
   if (!tiling || blockers.length > 0 || phrases.length === 0) return { granted: false, blockers, uncovered };
   return { granted: true, phrases, courtesy: tiling.filter((h) => h.category === 'courtesy') };
 }
+
+/**
+ * "yapay zeka ile görüşmeyi kabul ediyorum", "asistanla görüşmeye razıyım" (I agree to talk with
+ * the AI): the talking-with that asks for a person elsewhere ("yetkiliyle görüşmek") starts inside a
+ * consent object here, the assistant named as what is agreed to. A person named ('insan*',
+ * 'temsilci*') is a phrase of its own and still asks, and so does a refused talking-with
+ * ("robotla konuşmak istemiyorum").
+ */
+export const namesTheAssistant = (h: Hit<Category>, found: Array<Hit<Category>>): boolean =>
+  h.category === 'agent' &&
+  found.some((o) => o.category === 'object' && o.start <= h.start && h.start < o.end && h.end > o.end) &&
+  !found.some((n) => (n.category === 'no' || n.category === 'negator') && n.start < h.end && h.start < n.end);
 
 /**
  * Each yes phrase once more with the consent objects said right before it, as one yes phrase:
