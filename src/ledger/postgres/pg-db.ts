@@ -262,6 +262,9 @@ export function openPostgres(url: string): PgDb {
 }
 
 function migrate(client: SyncPgClient): void {
+  // A migration may rewrite a large table, and waits while another instance migrates.
+  const ordinary = client.answerLimitMs;
+  client.answerLimitMs = 600_000;
   client.exec(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
   try {
     client.exec(
@@ -288,5 +291,6 @@ function migrate(client: SyncPgClient): void {
     }
   } finally {
     client.exec(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
+    client.answerLimitMs = ordinary;
   }
 }

@@ -11,6 +11,13 @@
  * Each answer names the connection it ran on; a message that names one (the rest of a transaction)
  * is refused unless that connection is still the live one, so a lost connection never lets the
  * rest of a transaction, or its COMMIT, run on a fresh one without the work before it.
+ *
+ * A database that does not answer at all (a network that stops moving bytes, a hung host: nothing
+ * refused, nothing reset) must not hold the caller, whose thread may be serving webhooks: a
+ * message not answered within its limit is answered with an error and its connection dropped, a
+ * connection not made within CONNECT_MS fails, and after either the thread answers every message
+ * at once with an error (SQLSTATE 08006) while it reconnects in the background (every 250 ms). A
+ * connection refused at once (a server stopped or restarting) is tried again by the next message.
  */
 export const THREAD_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -22,6 +29,10 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 const flag = new Int32Array(workerData.flag);
 const port = workerData.port;
 let client = null;
+const CONNECT_MS = 5000;
+// Set while the server is unreachable (why); cleared once a background connection succeeds.
+let down = null;
+let probing = false;
 // Counts connections made: a transaction begun on one must never go on (or commit) on another.
 let generation = 0;
 let current = 0;
@@ -32,15 +43,46 @@ function answer(id, reply) {
   Atomics.notify(flag, 0);
 }
 process.on('exit', () => { Atomics.store(flag, 1, 1); Atomics.notify(flag, 0); });
-async function connection() {
-  if (client) return client;
-  const c = new pg.Client({ connectionString: workerData.url, application_name: 'consent-gateway', pipeline: true });
+async function open() {
+  const c = new pg.Client({ connectionString: workerData.url, application_name: 'consent-gateway', pipeline: true, connectionTimeoutMillis: CONNECT_MS });
   // A lost connection fails the statements in flight; the next message connects again.
   c.on('error', () => { if (client === c) { client = null; names.clear(); } });
   await c.connect();
   client = c;
   generation += 1;
   return c;
+}
+function unreachable() {
+  return Object.assign(new Error('PostgreSQL is unreachable (' + down + '); reconnecting'), { code: '08006' });
+}
+function markDown(reason) {
+  const c = client;
+  client = null;
+  names.clear();
+  if (c) { try { c.connection.stream.destroy(); } catch (e) { /* already gone */ } }
+  if (!down) down = reason;
+  if (probing) return;
+  probing = true;
+  (async () => {
+    while (down) {
+      await new Promise((r) => setTimeout(r, 250));
+      try { await open(); down = null; } catch (e) { /* still unreachable */ }
+    }
+    probing = false;
+  })();
+}
+async function connection() {
+  if (client) return client;
+  if (down) throw unreachable();
+  const started = Date.now();
+  try {
+    return await open();
+  } catch (error) {
+    // Refused at once (stopped, restarting): the next message simply tries again. A connection
+    // that hangs is what the next callers must not wait for.
+    if (Date.now() - started >= 1000) markDown(String((error && error.message) || error));
+    throw error;
+  }
 }
 // Nothing may leave the caller waiting: whatever breaks here is its answer.
 process.on('uncaughtException', (error) => answer(current, { ok: false, error: wire(error), index: 0 }));
@@ -67,11 +109,19 @@ function shape(r) {
 port.on('message', async (m) => {
   const id = m.id;
   current = id;
+  let answered = false;
+  const once = (reply) => { if (!answered) { answered = true; answer(id, reply); } };
+  // The limit of this message: past it, the caller has its answer and the connection is dropped.
+  const watchdog = m.limitMs ? setTimeout(() => {
+    const message = 'PostgreSQL did not answer within ' + m.limitMs / 1000 + ' s';
+    markDown(message);
+    once({ ok: false, error: { message, code: '08006' }, index: 0, generation });
+  }, m.limitMs) : null;
   try {
-    if (m.close) { if (client) await client.end(); answer(id, { ok: true, results: [] }); port.close(); return; }
+    if (m.close) { if (client) await client.end().catch(() => undefined); once({ ok: true, results: [] }); port.close(); return; }
     if (m.generation !== undefined && (client === null || m.generation !== generation)) {
       const message = 'the PostgreSQL connection was lost inside a transaction: nothing of it was committed';
-      answer(id, { ok: false, error: { message, code: '08003' }, index: 0, generation });
+      once({ ok: false, error: { message, code: '08003' }, index: 0, generation });
       return;
     }
     const c = await connection();
@@ -86,10 +136,12 @@ port.on('message', async (m) => {
     }
     const settled = await Promise.allSettled(pending);
     const index = settled.findIndex((s) => s.status === 'rejected');
-    if (index >= 0) answer(id, { ok: false, error: wire(settled[index].reason), index, generation });
-    else answer(id, { ok: true, results: settled.map((s) => shape(s.value)), generation });
+    if (index >= 0) once({ ok: false, error: wire(settled[index].reason), index, generation });
+    else once({ ok: true, results: settled.map((s) => shape(s.value)), generation });
   } catch (error) {
-    answer(id, { ok: false, error: wire(error), index: 0 });
+    once({ ok: false, error: wire(error), index: 0 });
+  } finally {
+    if (watchdog) clearTimeout(watchdog);
   }
 });
 answer(0, { ok: true, results: [] });

@@ -53,8 +53,14 @@ function joinedRowsMissing(results: QueryResult[], rows: number[]): Error | null
   return short < 0 ? null : new Error(`a joined insert of ${rows[short]} rows stored fewer`);
 }
 
-/** How long one statement may take before the caller gives up on the connection (a lock wait included). */
+/** How long one message may take before the caller gives up on the connection (a lock wait included). */
 const ANSWER_WAIT_MS = 120_000;
+/**
+ * The limit of an ordinary message: a database that has not answered a webhook's statements in
+ * this time will not answer them within Twilio's 15 s, and the thread waiting on it may be the one
+ * serving webhooks. Past it the helper thread answers with an error and reconnects (pg-thread.ts).
+ */
+export const ORDINARY_ANSWER_MS = 8_000;
 
 /** A statement sent later, with the next one that is waited for; its outcome lands here then. */
 export class Deferred {
@@ -75,6 +81,8 @@ export class SyncPgClient {
   private queued: Array<{ statement: WireStatement; slot: Deferred }> = [];
   /** Messages answered by the thread so far: each one is a round trip, to the thread and to the server. */
   roundTrips = 0;
+  /** Each message's limit; long work (migrations) raises it for its own statements. */
+  answerLimitMs = ORDINARY_ANSWER_MS;
   /** Inside a transaction: the connection it began on ('next': the next message's), else null. */
   private pinned: number | 'next' | null = null;
 
@@ -194,7 +202,7 @@ export class SyncPgClient {
   private roundTrip(message: object, what: string): Reply {
     if (this.closed) throw new Error('the PostgreSQL connection is closed');
     const id = ++this.sent;
-    this.port.postMessage({ ...message, id });
+    this.port.postMessage({ ...message, id, limitMs: this.answerLimitMs });
     this.roundTrips += 1;
     return this.await(id, what);
   }
@@ -204,7 +212,9 @@ export class SyncPgClient {
    * read from the port, and one that belongs to an earlier request (given up on) is dropped.
    */
   private await(id: number, what: string): Reply {
-    const deadline = Date.now() + ANSWER_WAIT_MS;
+    // The thread answers at the message's limit; this is the backstop should the thread itself hang.
+    const wait = id === 0 ? ANSWER_WAIT_MS : Math.min(ANSWER_WAIT_MS, this.answerLimitMs + 5_000);
+    const deadline = Date.now() + wait;
     for (;;) {
       const seen = Atomics.load(this.flag, 0);
       const received = receiveMessageOnPort(this.port) as { message: Reply } | undefined;
@@ -216,7 +226,7 @@ export class SyncPgClient {
       if (Atomics.load(this.flag, 1) === 1) throw new Error('the PostgreSQL thread stopped');
       const left = deadline - Date.now();
       if (left <= 0)
-        throw new Error(`PostgreSQL did not answer within ${ANSWER_WAIT_MS / 1000} s: ${what.slice(0, 80)}`);
+        throw new Error(`PostgreSQL did not answer within ${wait / 1000} s: ${what.slice(0, 80)}`);
       // Returns at once if an answer came since `seen` was read (its message is then on the port).
       Atomics.wait(this.flag, 0, seen, Math.min(left, 1000));
     }
