@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { startFreezableProxy, type FreezableProxy } from '../support/freezable-proxy';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { parseTwiml } from '../../src/twiml/parse';
 import { TwilioEmulator, type EmulatedCall, type WebhookExchange } from '../support/twilio-emulator';
@@ -43,6 +44,8 @@ const APPLICATION = 'consent-gateway';
 
 let dir: string;
 let pg: PrivatePostgres;
+/** Between the service and PostgreSQL: a network that can stop moving bytes. */
+let network: FreezableProxy;
 let s3: Awaited<ReturnType<typeof startCountingS3>>;
 let assistant: Awaited<ReturnType<typeof startAssistant>>;
 let crm: WebhookReceiver;
@@ -55,6 +58,7 @@ let numbers = 0;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-outage-'));
   pg = await startPrivatePostgres(await freePort());
+  network = await startFreezableProxy(pg.port);
   s3 = await startCountingS3(path.join(dir, 's3'), BUCKET);
   assistant = await startAssistant();
   crm = await WebhookReceiver.start();
@@ -73,7 +77,7 @@ beforeAll(async () => {
     TWILIO_ACCOUNT_SID: ACCOUNT_SID,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     TWILIO_API_BASE: emulator.apiBase,
-    DATABASE_URL: pg.url,
+    DATABASE_URL: pg.url.replace(`:${pg.port}/`, `:${network.port}/`),
     DATABASE_PATH: path.join(dir, 'unused.db'),
     CONSENT_KEYS: KEYS,
     S3_BUCKET: BUCKET,
@@ -103,6 +107,7 @@ afterAll(async () => {
   await crm?.down();
   await assistant?.close();
   await s3?.close();
+  await network?.close();
   await pg?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }, 60_000);
@@ -375,3 +380,34 @@ test('the CRM answers 2xx while PostgreSQL is stopped: the delivery is recorded 
     crm.beforeAnswer = null;
   }
 }, 120_000);
+
+test("the network to PostgreSQL stops moving bytes for 20 s (nothing refused, nothing reset): webhooks still answer within Twilio's 15 s, fail-safe, and calls are served again once it moves", async () => {
+  const inFlight: Array<Promise<EmulatedCall>> = [];
+  for (let i = 0; i < 3; i++) inFlight.push(sleep(i * 200).then(consentingCall));
+  await sleep(500);
+  network.freeze();
+  const frozenAt = Date.now();
+  const during = await Promise.all([1, 2].map(() => consentingCall()));
+  const healthDuring = await health().catch((error: Error) => ({ status: 0, body: error.message }));
+  await sleep(Math.max(0, 20_000 - (Date.now() - frozenAt)));
+  network.thaw();
+  const firstIn = await Promise.all(inFlight);
+  expectServed([...firstIn, ...during]);
+  for (const call of during)
+    expect(voiceWebhooks([call]).map((w) => w.body.includes(FAIL_SAFE_TEXT))).toEqual([true]);
+  expect(healthDuring.status).toBe(503);
+  await until('/healthz 200 after the network moves again', async () =>
+    (await health()).status === 200 ? true : undefined,
+  );
+  const after = await Promise.all([1, 2].map(() => consentingCall()));
+  expectServed(after);
+  expect(
+    voiceWebhooks(after)
+      .filter((w) => w.body.includes(FAIL_SAFE_TEXT))
+      .map(shown),
+  ).toEqual([]);
+  const outcome = await expectNothingLost([...firstIn, ...during, ...after]);
+  console.log(
+    `freeze: during ${JSON.stringify(voiceWebhooks(during).map((w) => w.ms))} ms; ${JSON.stringify(outcome)}`,
+  );
+}, 180_000);
