@@ -23,8 +23,9 @@ module.exports = {
       displayName: 'multiprocess',
       roots: ['<rootDir>/test'],
       testMatch: ['<rootDir>/test/multiprocess/**/*.test.ts'],
-      // The PostgreSQL outage test makes and breaks a cluster of its own: it runs once per engine
-      // pair of CI, in the PostgreSQL runs (TEST_DATABASE_URL set), and fails there without the binaries.
+      // The PostgreSQL outage tests (postgres-outage*) make and break a cluster (or a network) of
+      // their own: they run in the PostgreSQL runs of CI (TEST_DATABASE_URL set), and fail there
+      // without the binaries.
       testPathIgnorePatterns: process.env.TEST_DATABASE_URL
         ? []
         : ['<rootDir>/test/multiprocess/postgres-outage'],

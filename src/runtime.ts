@@ -25,6 +25,7 @@ import { createS3CheckpointStore } from './storage/checkpoint-store';
 import { storeReachability } from './storage/store-reachability';
 import { openCheckpoints } from './ledger/checkpoints-runtime';
 import type { Checkpoints } from './ledger/checkpoints';
+import { limitPostgresRoundTrips, SERVING_ANSWER_MS } from './ledger/postgres/sync-client';
 import { createTwilioApi, type TwilioApi } from './twilio/rest';
 
 export interface Runtime {
@@ -57,6 +58,9 @@ export async function openRuntime(
   if (untranslated.length > 0 && config.production) throw new ConfigError(untranslated);
   for (const problem of untranslated)
     log.warn(`${problem}: callers in that locale hear the sentence in ${config.defaultLocale}`);
+  // Serving webhooks (the writer thread does the same): a PostgreSQL that stops answering is given
+  // up on in seconds, not minutes, so that callers get their fail-safe answer before Twilio gives up.
+  if (options.writerThread) limitPostgresRoundTrips(SERVING_ANSWER_MS);
   const ledger = new Ledger(config.database, new KeyRing(config.keyRing.entries));
   // With the writer thread, its checkpointer alone moves the WAL into the file (see ThreadWriter).
   if (options.writerThread) ledger.db.sqlite?.pragma('wal_autocheckpoint = 0');

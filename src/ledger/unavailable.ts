@@ -20,7 +20,7 @@ const CONNECTION_CODES = new Set([
   'SQLITE_BUSY',
 ]);
 const CONNECTION_MESSAGES =
-  /Connection terminated|connection was lost|PostgreSQL did not answer|PostgreSQL thread stopped|server closed the connection/i;
+  /Connection terminated|connection was lost|PostgreSQL did not answer|PostgreSQL is unreachable|PostgreSQL thread stopped|server closed the connection/i;
 
 export function isLedgerUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

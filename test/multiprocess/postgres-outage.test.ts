@@ -176,6 +176,18 @@ function expectServed(calls: EmulatedCall[]): void {
 
 const shown = (w: WebhookExchange): string => `${new URL(w.url).pathname} ${w.status} ${w.ms} ms`;
 
+/** Two new calls once the database is back: served as meant, none of their answers fail-safe. */
+async function servedAgain(): Promise<EmulatedCall[]> {
+  const after = await Promise.all([1, 2].map(() => consentingCall()));
+  expectServed(after);
+  expect(
+    voiceWebhooks(after)
+      .filter((w) => w.body.includes(FAIL_SAFE_TEXT))
+      .map(shown),
+  ).toEqual([]);
+  return after;
+}
+
 /** Jobs all done, Twilio holding no recording: what "nothing lost" is checked against. */
 async function quiet(): Promise<void> {
   let last = '';
@@ -280,13 +292,7 @@ test('pg_ctl restart -m fast while 10 calls are in flight: no webhook fails or h
   for (const w of voiceWebhooks(done).filter((x) => x.body.includes(FAIL_SAFE_TEXT)))
     expect(failSafeShape(w)).toEqual(['Stop Recording', `Dial ${HUMAN}`]);
   // Without a restart of the service, the next calls are served as meant.
-  const after = await Promise.all([1, 2].map(() => consentingCall()));
-  expectServed(after);
-  expect(
-    voiceWebhooks(after)
-      .filter((w) => w.body.includes(FAIL_SAFE_TEXT))
-      .map(shown),
-  ).toEqual([]);
+  const after = await servedAgain();
   const outcome = await expectNothingLost([...done, ...after]);
   expect(outcome.granted).toBeGreaterThanOrEqual(2);
   console.log(`restart: ${restartMs} ms, ${JSON.stringify(outcome)}`);
@@ -317,13 +323,7 @@ test('PostgreSQL stopped for several seconds: every webhook meanwhile answers fa
   expect(healthDuring.status).toBe(503);
   expect(JSON.parse(healthDuring.body)).toMatchObject({ status: 'degraded' });
   expect(JSON.parse(healthDuring.body).ledger).toMatch(/^unavailable: /);
-  const after = await Promise.all([1, 2].map(() => consentingCall()));
-  expectServed(after);
-  expect(
-    voiceWebhooks(after)
-      .filter((w) => w.body.includes(FAIL_SAFE_TEXT))
-      .map(shown),
-  ).toEqual([]);
+  const after = await servedAgain();
   const outcome = await expectNothingLost([...firstIn, ...during, ...after]);
   console.log(
     `stop: healthz 200 ${healthy - startedAt} ms after the start; during: ${JSON.stringify(voiceWebhooks(during).map((w) => w.ms))} ms; ${JSON.stringify(outcome)}`,
@@ -348,13 +348,7 @@ test("pg_terminate_backend on the service's sessions, again and again while call
   expectServed(done);
   for (const w of voiceWebhooks(done).filter((x) => x.body.includes(FAIL_SAFE_TEXT)))
     expect(failSafeShape(w)).toEqual(['Stop Recording', `Dial ${HUMAN}`]);
-  const after = await Promise.all([1, 2].map(() => consentingCall()));
-  expectServed(after);
-  expect(
-    voiceWebhooks(after)
-      .filter((w) => w.body.includes(FAIL_SAFE_TEXT))
-      .map(shown),
-  ).toEqual([]);
+  const after = await servedAgain();
   const outcome = await expectNothingLost([...done, ...after]);
   console.log(`terminate: ${ended} sessions ended; ${JSON.stringify(outcome)}`);
 }, 180_000);
@@ -399,15 +393,8 @@ test("the network to PostgreSQL stops moving bytes for 20 s (nothing refused, no
   await until('/healthz 200 after the network moves again', async () =>
     (await health()).status === 200 ? true : undefined,
   );
-  const after = await Promise.all([1, 2].map(() => consentingCall()));
-  expectServed(after);
-  expect(
-    voiceWebhooks(after)
-      .filter((w) => w.body.includes(FAIL_SAFE_TEXT))
-      .map(shown),
-  ).toEqual([]);
+  const after = await servedAgain();
   const outcome = await expectNothingLost([...firstIn, ...during, ...after]);
-  console.log(
-    `freeze: during ${JSON.stringify(voiceWebhooks(during).map((w) => w.ms))} ms; ${JSON.stringify(outcome)}`,
-  );
+  const ms = voiceWebhooks(during).map((w) => w.ms);
+  console.log(`freeze: during ${JSON.stringify(ms)} ms; ${JSON.stringify(outcome)}`);
 }, 180_000);

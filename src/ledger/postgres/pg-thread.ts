@@ -33,40 +33,60 @@ const CONNECT_MS = 5000;
 // Set while the server is unreachable (why); cleared once a background connection succeeds.
 let down = null;
 let probing = false;
+let closing = false;
 // Counts connections made: a transaction begun on one must never go on (or commit) on another.
 let generation = 0;
 let current = 0;
-const names = new Map();
+// Per connection: its generation, and the names of the statements prepared on it.
+const generationOf = new WeakMap();
+const namesOf = new WeakMap();
+// One connection attempt at a time (messages and the background probe share it); an attempt that
+// began before the connection was given up on is ended, not used: nothing may run on a connection
+// the caller was already told is gone (an orphan left in a transaction would hold the write lock).
+let connecting = null;
+let epoch = 0;
 function answer(id, reply) {
   port.postMessage({ id, ...reply });
   Atomics.add(flag, 0, 1);
   Atomics.notify(flag, 0);
 }
 process.on('exit', () => { Atomics.store(flag, 1, 1); Atomics.notify(flag, 0); });
-async function open() {
-  const c = new pg.Client({ connectionString: workerData.url, application_name: 'consent-gateway', pipeline: true, connectionTimeoutMillis: CONNECT_MS });
-  // A lost connection fails the statements in flight; the next message connects again.
-  c.on('error', () => { if (client === c) { client = null; names.clear(); } });
-  await c.connect();
-  client = c;
-  generation += 1;
-  return c;
+function open() {
+  if (connecting) return connecting;
+  const at = epoch;
+  connecting = (async () => {
+    const c = new pg.Client({ connectionString: workerData.url, application_name: 'consent-gateway', pipeline: true, connectionTimeoutMillis: CONNECT_MS });
+    // A lost connection fails the statements in flight; the next message connects again.
+    c.on('error', () => { if (client === c) client = null; });
+    await c.connect();
+    if (at !== epoch || closing) {
+      c.end().catch(() => undefined);
+      throw unreachable();
+    }
+    generation += 1;
+    generationOf.set(c, generation);
+    namesOf.set(c, new Map());
+    client = c;
+    down = null;
+    return c;
+  })().finally(() => { connecting = null; });
+  return connecting;
 }
 function unreachable() {
-  return Object.assign(new Error('PostgreSQL is unreachable (' + down + '); reconnecting'), { code: '08006' });
+  return Object.assign(new Error('PostgreSQL is unreachable (' + (down || 'connection given up') + '); reconnecting'), { code: '08006' });
 }
 function markDown(reason) {
   const c = client;
   client = null;
-  names.clear();
+  epoch += 1;
   if (c) { try { c.connection.stream.destroy(); } catch (e) { /* already gone */ } }
   if (!down) down = reason;
   if (probing) return;
   probing = true;
   (async () => {
-    while (down) {
+    while (down && !closing) {
       await new Promise((r) => setTimeout(r, 250));
-      try { await open(); down = null; } catch (e) { /* still unreachable */ }
+      try { await open(); } catch (e) { /* still unreachable */ }
     }
     probing = false;
   })();
@@ -80,7 +100,10 @@ async function connection() {
   } catch (error) {
     // Refused at once (stopped, restarting): the next message simply tries again. A connection
     // that hangs is what the next callers must not wait for.
-    if (Date.now() - started >= 1000) markDown(String((error && error.message) || error));
+    const reason = String((error && error.message) || error);
+    if (!down && Date.now() - started >= 1000) markDown(reason);
+    // A connection timed out or cut without a SQLSTATE ('timeout expired'): say what it means.
+    if (!error || !error.code) throw Object.assign(new Error('PostgreSQL is unreachable (' + reason + ')'), { code: '08001' });
     throw error;
   }
 }
@@ -90,7 +113,8 @@ function wire(error) {
   const e = error || {};
   return { message: String(e.message || e), code: e.code, detail: e.detail, constraint: e.constraint };
 }
-function nameOf(text) {
+function nameOf(c, text) {
+  const names = namesOf.get(c);
   let name = names.get(text);
   if (!name) { name = 's' + names.size; names.set(text, name); }
   return name;
@@ -98,7 +122,7 @@ function nameOf(text) {
 function submit(c, s) {
   if (s.values === undefined) return c.query(s.text);
   const values = s.values.map((v) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
-  return c.query({ text: s.text, values, name: s.prepared ? nameOf(s.text) : undefined, rowMode: 'array' });
+  return c.query({ text: s.text, values, name: s.prepared ? nameOf(c, s.text) : undefined, rowMode: 'array' });
 }
 function shape(r) {
   // A simple query of several statements answers with one result each; only the last one counts.
@@ -115,16 +139,25 @@ port.on('message', async (m) => {
   const watchdog = m.limitMs ? setTimeout(() => {
     const message = 'PostgreSQL did not answer within ' + m.limitMs / 1000 + ' s';
     markDown(message);
-    once({ ok: false, error: { message, code: '08006' }, index: 0, generation });
+    once({ ok: false, error: { message, code: '08006' }, index: 0 });
   }, m.limitMs) : null;
   try {
-    if (m.close) { if (client) await client.end().catch(() => undefined); once({ ok: true, results: [] }); port.close(); return; }
-    if (m.generation !== undefined && (client === null || m.generation !== generation)) {
+    if (m.close) {
+      closing = true;
+      if (client) await client.end().catch(() => undefined);
+      once({ ok: true, results: [] });
+      port.close();
+      return;
+    }
+    if (m.generation !== undefined && (client === null || m.generation !== generationOf.get(client))) {
       const message = 'the PostgreSQL connection was lost inside a transaction: nothing of it was committed';
-      once({ ok: false, error: { message, code: '08003' }, index: 0, generation });
+      once({ ok: false, error: { message, code: '08003' }, index: 0 });
       return;
     }
     const c = await connection();
+    // Answered meanwhile (the limit passed while connecting): the caller has moved on.
+    if (answered) return;
+    const ran = generationOf.get(c);
     // One write for the whole list (pg corks each statement's messages; this joins the statements).
     const stream = c.connection && c.connection.stream;
     if (stream && stream.cork) stream.cork();
@@ -136,8 +169,8 @@ port.on('message', async (m) => {
     }
     const settled = await Promise.allSettled(pending);
     const index = settled.findIndex((s) => s.status === 'rejected');
-    if (index >= 0) once({ ok: false, error: wire(settled[index].reason), index, generation });
-    else once({ ok: true, results: settled.map((s) => shape(s.value)), generation });
+    if (index >= 0) once({ ok: false, error: wire(settled[index].reason), index, generation: ran });
+    else once({ ok: true, results: settled.map((s) => shape(s.value)), generation: ran });
   } catch (error) {
     once({ ok: false, error: wire(error), index: 0 });
   } finally {

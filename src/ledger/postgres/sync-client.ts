@@ -53,14 +53,24 @@ function joinedRowsMissing(results: QueryResult[], rows: number[]): Error | null
   return short < 0 ? null : new Error(`a joined insert of ${rows[short]} rows stored fewer`);
 }
 
-/** How long one message may take before the caller gives up on the connection (a lock wait included). */
+/** How long one message may take by default (a lock wait included): the CLI and tools. */
 const ANSWER_WAIT_MS = 120_000;
 /**
- * The limit of an ordinary message: a database that has not answered a webhook's statements in
- * this time will not answer them within Twilio's 15 s, and the thread waiting on it may be the one
- * serving webhooks. Past it the helper thread answers with an error and reconnects (pg-thread.ts).
+ * The limit of a message in a process that serves webhooks. A webhook may wait on two of them one
+ * after the other (the writer thread's write, then a read of the main thread for its fail-safe
+ * answer), and both must end well within Twilio's 15 s. Past it the helper thread answers with an
+ * error and reconnects (pg-thread.ts).
  */
-export const ORDINARY_ANSWER_MS = 8_000;
+export const SERVING_ANSWER_MS = 5_000;
+let defaultLimitMs = ANSWER_WAIT_MS;
+
+/**
+ * From now on, connections made on this thread give a message `ms` (the service's main and writer
+ * threads call it); long work such as migrations still raises the limit for its own statements.
+ */
+export function limitPostgresRoundTrips(ms: number): void {
+  defaultLimitMs = ms;
+}
 
 /** A statement sent later, with the next one that is waited for; its outcome lands here then. */
 export class Deferred {
@@ -82,7 +92,7 @@ export class SyncPgClient {
   /** Messages answered by the thread so far: each one is a round trip, to the thread and to the server. */
   roundTrips = 0;
   /** Each message's limit; long work (migrations) raises it for its own statements. */
-  answerLimitMs = ORDINARY_ANSWER_MS;
+  answerLimitMs = defaultLimitMs;
   /** Inside a transaction: the connection it began on ('next': the next message's), else null. */
   private pinned: number | 'next' | null = null;
 
@@ -213,7 +223,7 @@ export class SyncPgClient {
    */
   private await(id: number, what: string): Reply {
     // The thread answers at the message's limit; this is the backstop should the thread itself hang.
-    const wait = id === 0 ? ANSWER_WAIT_MS : Math.min(ANSWER_WAIT_MS, this.answerLimitMs + 5_000);
+    const wait = (id === 0 ? ANSWER_WAIT_MS : this.answerLimitMs) + 5_000;
     const deadline = Date.now() + wait;
     for (;;) {
       const seen = Atomics.load(this.flag, 0);
