@@ -215,6 +215,7 @@ type Mutation =
   | { kind: 'query'; key: string; value: string }
   | { kind: 'otherCall'; i: number }
   | { kind: 'otherState'; i: number }
+  | { kind: 'ownState'; i: number }
   | { kind: 'flipState'; at: number; to: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -223,6 +224,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('query' as const), key: queryKey, value }),
   fc.record({ kind: fc.constant('otherCall' as const), i: fc.nat() }),
   fc.record({ kind: fc.constant('otherState' as const), i: fc.nat() }),
+  fc.record({ kind: fc.constant('ownState' as const), i: fc.nat() }),
   fc.record({
     kind: fc.constant('flipState' as const),
     at: fc.nat(),
@@ -258,6 +260,14 @@ function build(gen: { seed: number; mutations: Mutation[] } | Req): Req {
     } else if (m.kind === 'otherState' && states.length > 0) {
       req.query = req.query.filter(([k]) => k !== 's');
       req.query.push(['s', states[m.i % states.length] as string]);
+    } else if (m.kind === 'ownState') {
+      // A state sealed for the request's own call: the mutations reach the flow's decisions (a yes
+      // on a question not answered yet) as often as its refusals, not once in a few thousand.
+      const own = states.filter((st) => issued.get(st) === req.params.CallSid);
+      if (own.length > 0) {
+        req.query = req.query.filter(([k]) => k !== 's');
+        req.query.push(['s', own[m.i % own.length] as string]);
+      }
     } else if (m.kind === 'flipState') {
       req.query = req.query.map(([k, v]) =>
         k === 's' && v.length > 0
