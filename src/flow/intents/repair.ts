@@ -40,8 +40,6 @@ export function vocabularyOf(lists: Iterable<Phrase[]>): Vocabulary {
   return { words, stems: [...stems], dropped };
 }
 
-const knows = (v: Vocabulary, word: string): boolean =>
-  v.words.has(word) || v.stems.some((s) => wordMatches(word, s));
 /** A repair keeps every stem the word matched: 'onay*' in "onaylıyorumm", '*miyor*' in a negation. */
 const keepsStems = (v: Vocabulary, from: string, to: string): boolean =>
   v.stems.every((s) => !wordMatches(from, s) || wordMatches(to, s));
@@ -54,14 +52,15 @@ const held = (word: string): string => word.replace(/(\p{L})\1+/gu, '$1');
  * a word split in two ("kabul edi yorum", "onay lıyorum", "izin vermi yorum") is joined when the
  * joined word is known and a half is not; a word with a letter held ("tamamm") or one letter
  * dropped ("onaylyorum", "ediyrum") becomes the one known word it can be. Only words the lexicon
- * does not know are touched, so nothing it matches changes meaning; a repair may as well yield a
- * negation ("kabul etmi yorum" is "kabul etmiyorum"), which then refuses as said.
+ * does not list as they are are touched, and a repair keeps every stem the word matched, so nothing
+ * it matches changes meaning; a repair may as well yield a negation ("kabul etmi yorum" is "kabul
+ * etmiyorum"), which then refuses as said.
  */
 export function repair(words: string[], v: Vocabulary): string[] {
   const out: string[] = [];
   for (const word of words) {
     const prev = out[out.length - 1];
-    if (prev !== undefined && (!knows(v, word) || !knows(v, prev)) && v.words.has(prev + word)) {
+    if (prev !== undefined && (!v.words.has(word) || !v.words.has(prev)) && v.words.has(prev + word)) {
       out[out.length - 1] = prev + word;
       continue;
     }
