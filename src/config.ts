@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { portalSettings, type PortalSettings } from './config-portal';
+import { publicBaseUrl } from './config-public-url';
 import { isPostgresUrl } from './ledger/driver';
 import { withTexts } from './i18n/operator-texts';
 import { operatorSchema, type OperatorConfig } from './operator-config';
@@ -197,15 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     problems.push(`PORT: "${get('PORT')}" is not a port number`);
 
-  let publicBaseUrl = get('PUBLIC_BASE_URL') || `http://localhost:${port}`;
-  publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(publicBaseUrl))
-    problems.push('PUBLIC_BASE_URL: must be an http(s) URL');
-  // Every TwiML URL is this plus a path: a query, fragment or login in it breaks each of them.
-  else if (!URL.canParse(publicBaseUrl) || /[?#@]/.test(publicBaseUrl))
-    problems.push('PUBLIC_BASE_URL: must be scheme, host and path only (no ?query, #fragment or user@)');
-  else if (production && !publicBaseUrl.startsWith('https://'))
-    problems.push('PUBLIC_BASE_URL: must be https:// in production');
+  const base = publicBaseUrl(get('PUBLIC_BASE_URL'), port, production);
+  if (base.problem) problems.push(base.problem);
 
   const accountSid = get('TWILIO_ACCOUNT_SID');
   const authToken = get('TWILIO_AUTH_TOKEN');
@@ -358,7 +352,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return {
     production,
     port,
-    publicBaseUrl,
+    publicBaseUrl: base.url,
     twilio: { accountSid, authToken, apiBase },
     databasePath,
     databaseUrl,
