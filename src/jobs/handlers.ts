@@ -306,7 +306,17 @@ export function sha256(buf: Buffer): string {
   return crypto.createHash('sha256').update(buf).digest('hex');
 }
 
-/** Decrypts a stored clip: for `consent clip` and the auditor portal. Verifies the ciphertext hash first. */
+/** Whether the clip's deletion was ordered (a withdrawal, an erasure, its retention ending). */
+function deletionOrdered(ledger: Ledger, consentId: string): boolean {
+  const key = `delete_clip:${consentId}`;
+  return ledger.sql('SELECT 1 FROM jobs WHERE dedupe_key IN (?, ?)').get(key, `${key}:late`) !== undefined;
+}
+
+/**
+ * Decrypts a stored clip: for `consent clip` and the auditor portal. Verifies the ciphertext hash
+ * first. null when there is no stored clip, or it is being deleted: the deletion job removes the
+ * object first and records that after, so in between the row still says stored.
+ */
 export async function readClip(
   ledger: Ledger,
   store: ClipStore,
@@ -314,7 +324,13 @@ export async function readClip(
 ): Promise<{ audio: Buffer; format: string } | null> {
   const clip = ledger.getClip(consentId);
   if (!clip || clip.status !== 'stored' || !clip.object_key || !clip.wrapped_key) return null;
-  const cipher = await store.get(clip.object_key);
+  let cipher: Buffer;
+  try {
+    cipher = await store.get(clip.object_key);
+  } catch (error) {
+    if (deletionOrdered(ledger, consentId)) return null;
+    throw error;
+  }
   if (clip.cipher_sha256 && sha256(cipher) !== clip.cipher_sha256)
     throw new Error('stored clip does not match its recorded hash');
   const audio = await decryptBuffer(ledger.keyRing.unwrap(clip.wrapped_key), cipher, {

@@ -189,6 +189,29 @@ describe('consent snippet evidence', () => {
       await readClip(gw.runtime.ledger, gw.runtime.store, gw.report(first.callSid).consentId!),
     ).toBeNull();
   });
+
+  test('a clip read while its deletion is under way (object gone, row not yet updated) is no stored clip; an object lost with no deletion ordered is an error', async () => {
+    const from = '+4915100000104';
+    const first = await consentingCall(gw, from);
+    await gw.runJobs();
+    const consentId = gw.report(first.callSid).consentId!;
+    const objectKey = gw.runtime.ledger.getClip(consentId)!.object_key!;
+    // Lost without a deletion: the ledger promises evidence S3 no longer has, and says so loudly.
+    const lost = await consentingCall(gw, '+4915100000105');
+    await gw.runJobs();
+    const lostId = gw.report(lost.callSid).consentId!;
+    await gw.runtime.store.delete(gw.runtime.ledger.getClip(lostId)!.object_key!);
+    await expect(readClip(gw.runtime.ledger, gw.runtime.store, lostId)).rejects.toThrow();
+    // The caller withdraws; the deletion job's first step (the object) is done, its second is not.
+    const second = gw.emulator.placeCall({ from, to: '+4930', fromCountry: 'DE' });
+    await second.start();
+    await second.press('0');
+    await gw.runtime.store.delete(objectKey);
+    expect(gw.runtime.ledger.getClip(consentId)!.status).toBe('stored');
+    expect(await readClip(gw.runtime.ledger, gw.runtime.store, consentId)).toBeNull();
+    await gw.runJobs();
+    expect(gw.report(first.callSid).clip.status).toBe('deleted');
+  });
 });
 
 describe('nothing is lost', () => {
