@@ -69,9 +69,10 @@ export function repair(words: string[], v: Vocabulary): string[] {
   return out.map((w) => {
     if (v.words.has(w) || /\p{N}/u.test(w)) return w;
     const h = held(w);
-    if (h !== w && v.words.has(h) && keepsStems(v, w, h)) return h;
-    const candidates = v.dropped.get(w);
-    const only = candidates?.length === 1 ? (candidates[0] as string) : undefined;
+    // Both repairs may fit one word, with opposite meanings: "onaylaayacağım" is "onaylayacağım"
+    // held or "onaylamayacağım" (will not) without its m. Then nothing is repaired.
+    const readings = new Set([...(h !== w && v.words.has(h) ? [h] : []), ...(v.dropped.get(w) ?? [])]);
+    const only = readings.size === 1 ? [...readings][0] : undefined;
     return only !== undefined && keepsStems(v, w, only) ? only : w;
   });
 }
