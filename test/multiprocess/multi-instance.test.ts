@@ -178,7 +178,11 @@ function place(kind: Placed['kind'], from: string): Placed {
   };
 }
 
-const callSidOf = (body: string | undefined): string | null => new URLSearchParams(body ?? '').get('CallSid');
+// A whisper is the agent's leg: its CallSid is the child's, the caller's call is its ParentCallSid.
+const callSidOf = (body: string | undefined): string | null => {
+  const params = new URLSearchParams(body ?? '');
+  return params.get('ParentCallSid') ?? params.get('CallSid');
+};
 
 interface Report {
   outcome: string | null;
