@@ -64,17 +64,30 @@ function resolveOverlaps(hits: Found[], words: string[]): Found[] {
   const protectedFromYes = new Set<Category>(['agent', 'withdraw', 'minor']);
   // A refusal listed word for word outranks a request stem that matches the same words: Turkish
   // negates inside the verb, so the stem 'vazgeç*' (give up) also matches 'vazgeçmiyorum' (I am
-  // not giving up), which the no list names as it is said.
+  // not giving up), which the no list names as it is said. So does a refusal stem that carries the
+  // request's stem on into its negative suffix ('vazgeçmed*' over 'vazgeç*' in 'vazgeçmedim'):
+  // every tense of the negated verb then refuses without being listed.
   const verbatim = (h: Found): boolean => h.phrase === words.slice(h.start, h.end).join(' ');
+  const refines = (g: Found, h: Found): boolean =>
+    g.phrase.length > h.phrase.length && g.phrase.startsWith(h.phrase);
   const refusesStem = (g: Found, h: Found): boolean =>
     g.category === 'no' &&
     (h.category === 'withdraw' || h.category === 'agent' || h.category === 'info') &&
     g.start === h.start &&
     g.end === h.end &&
-    verbatim(g) &&
+    (verbatim(g) || refines(g, h)) &&
     !verbatim(h);
+  // "onayımı geri çekmedim", "geri çekmeli miyim": a refusal or a hedge that starts inside a
+  // withdrawal and runs on past its end reads the verb's own ending (not, should I), which the
+  // withdrawal phrase stopped short of; the verb is refused or wondered about, not asked for.
+  const readsItsEnding = (g: Found, h: Found): boolean =>
+    (g.category === 'no' || g.category === 'uncertain') &&
+    h.category === 'withdraw' &&
+    h.start < g.start &&
+    g.start < h.end &&
+    g.end > h.end;
   const shadows = (g: Found, h: Found): boolean => {
-    if (g !== h && refusesStem(g, h)) return true;
+    if (g !== h && (refusesStem(g, h) || readsItsEnding(g, h))) return true;
     if (g === h || g.category === 'negator' || h.category === 'negator' || length(g) <= length(h))
       return false;
     if (isYes(g)) return !protectedFromYes.has(h.category) && contains(g, h);
