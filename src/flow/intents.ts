@@ -14,7 +14,7 @@ import {
 import { repair } from './intents/repair';
 import { respell } from './intents/respell';
 import { spokenKey } from './intents/spoken-keys';
-import { namesTheAssistant, wholeYes } from './intents/whole-yes';
+import { namesTheAssistant, wholeYes, wholeYesAfter } from './intents/whole-yes';
 import { words as toWords } from './normalize';
 
 export { normalize } from './normalize';
@@ -271,10 +271,23 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const inQuestion = (hit: Found): boolean => of('questionWord').some((q) => gap(q, hit) === 0);
   const askedOnly = (hit: Found): boolean =>
     conditional(hit) || askedAbout(hit) || supposed(hit) || inQuestion(hit);
+  // A request said inside a conditional verb that a closing yes answers is that yes's condition,
+  // not a request: "kaydı silerseniz olur", "eğer insan dinlemiyorsa evet" (see wholeYesAfter).
+  // Only a conditional ending ('*rsa', matched inside a longer word): after "but" ("reşit değilim
+  // ama kabul ediyorum") the yes contrasts with what came before and takes nothing back.
+  const conditionOfYes = (hit: Found): boolean =>
+    raw.some(
+      (cond) =>
+        cond.category === 'condition' &&
+        words.slice(cond.start, cond.end).join(' ') !== cond.phrase &&
+        cond.end >= hit.end &&
+        wholeYesAfter(raw, cond.end, words.length),
+    );
   for (const intent of ['agent', 'withdraw', 'minor', 'info'] as const) {
     if (intent === 'agent' && aboutData) continue;
     for (const hit of of(intent)) {
       if (intent === 'withdraw' && askedOnly(hit)) continue;
+      if (intent !== 'minor' && conditionOfYes(hit)) continue;
       const before = pureNegators.find((n) => {
         const g = gap(n, hit);
         return g >= 0 && g <= (intent === 'minor' ? NEGATION_BEFORE_AGE : NEGATION_BEFORE_REQUEST);

@@ -124,3 +124,16 @@ function tile(hits: Array<Hit<Category>>, wordCount: number): Array<Hit<Category
   }
   return best[wordCount];
 }
+
+/**
+ * Whether the words after `from` are a whole yes by themselves: in "kaydı silerseniz olur" (fine if
+ * you delete the recording) and "eğer insan dinlemiyorsa evet" (yes, if no human listens) the answer
+ * is the yes at the end, and everything before it is its condition.
+ */
+export function wholeYesAfter(found: Array<Hit<Category>>, from: number, wordCount: number): boolean {
+  if (from >= wordCount) return false;
+  const rest = found
+    .filter((h) => h.start >= from)
+    .map((h) => ({ ...h, start: h.start - from, end: h.end - from }));
+  return wholeYes(rest, wordCount - from).granted;
+}
