@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { randomBytes } from '../crypto/random';
 
 /** Content addressing: the same text in the same language is the same notice, on every machine. */
 export function noticeIdOf(locale: string, kind: 'text' | 'audio', content: string): string {
@@ -7,7 +8,8 @@ export function noticeIdOf(locale: string, kind: 'text' | 'audio', content: stri
 
 export function newConsentId(at: Date): string {
   const day = at.toISOString().slice(0, 10).replace(/-/g, '');
-  return `CNS-${day}-${crypto.randomBytes(6).toString('hex').toUpperCase()}`;
+  // The pooled CSPRNG (crypto/random): a call into OpenSSL per 6 bytes was 3 % of an answer's write.
+  return `CNS-${day}-${randomBytes(6).toString('hex').toUpperCase()}`;
 }
 
 /**
