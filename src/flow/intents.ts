@@ -10,6 +10,7 @@ import {
   says,
   withoutFillers,
   type Hit,
+  type Pattern,
 } from './intents/match';
 import { repair } from './intents/repair';
 import { respell } from './intents/respell';
@@ -168,12 +169,15 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const asked = /[?¿]/.test(speech);
   const whole = wholeYes(raw, words.length);
   // Irish "grand so" ends in a yes phrase that ends in the fragment: it was said to the end.
-  const endsInYes = (start: number): boolean =>
-    c.writtenYes.some((y) =>
-      occurrences(spoken, y.words).some(([s, e]) => e === spoken.length && s <= start),
-    );
+  // A hesitation after the last word leaves the sentence as unfinished as before ("okay so um"),
+  // so the end is looked for before and after each filler it ends in ("so" is both).
+  const ends = trailingFillersOff(spoken, c.fillers);
+  const endsInYes = (said: string[], start: number): boolean =>
+    c.writtenYes.some((y) => occurrences(said, y.words).some(([s, e]) => e === said.length && s <= start));
   const cutOff = c.trailing.find((f) =>
-    occurrences(spoken, f.words).some(([start, end]) => end === spoken.length && !endsInYes(start)),
+    ends.some((said) =>
+      occurrences(said, f.words).some(([start, end]) => end === said.length && !endsInYes(said, start)),
+    ),
   );
   const key = spokenKey(words, spoken, c, (digit) => DIGITS[digit] === 'yes');
   // "1 so" or "eins also" may be the start of "one, so what ...": cut off, it is no yes key either.
@@ -357,6 +361,18 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const doubt = uncertain[0];
   if (doubt) return speechResult('unclear', `hedge: ${says(doubt)}`);
   return speechResult('unclear', 'no known phrase in the speech');
+}
+
+/** The words, then the words less the filler they end in, and so on while one is left. */
+function trailingFillersOff(words: string[], fillers: Pattern[]): string[][] {
+  const versions = [words];
+  for (let end = words.length; ;) {
+    const head = words.slice(0, end);
+    const filler = fillers.find((f) => f.length < end && occurrences(head, f).some(([, e]) => e === end));
+    if (!filler) return versions;
+    end -= filler.length;
+    versions.push(words.slice(0, end));
+  }
 }
 
 /** Whether one of the clause openers stands between two hits. */
