@@ -279,14 +279,15 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   // not a request: "kaydı silerseniz olur", "eğer insan dinlemiyorsa evet" (see wholeYesAfter).
   // Only a conditional ending ('*rsa', matched inside a longer word): after "but" ("reşit değilim
   // ama kabul ediyorum") the yes contrasts with what came before and takes nothing back.
-  const conditionOfYes = (hit: Found): boolean =>
-    raw.some(
+  const yesConditionEnds = raw
+    .filter(
       (cond) =>
         cond.category === 'condition' &&
         words.slice(cond.start, cond.end).join(' ') !== cond.phrase &&
-        cond.end >= hit.end &&
         wholeYesAfter(raw, cond.end, words.length),
-    );
+    )
+    .map((cond) => cond.end);
+  const conditionOfYes = (hit: Found): boolean => yesConditionEnds.some((end) => end >= hit.end);
   for (const intent of ['agent', 'withdraw', 'minor', 'info'] as const) {
     if (intent === 'agent' && aboutData) continue;
     for (const hit of of(intent)) {

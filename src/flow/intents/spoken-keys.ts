@@ -20,9 +20,13 @@ export function spokenKey(
     for (const number of numbers) {
       if (beforeFiller(spoken, number.words, c)) continue;
       for (const [start, end] of occurrences(words, number.words)) {
-        const rest = isYesKey(digit)
-          ? [...words.slice(0, start), ...words.slice(end)]
-          : withoutNumbers(words, numbers);
+        // A key other than yes may be said more than once ("dokuz diyorum dokuz", "yedi yedi yediye
+        // bastım"): repeated, it is meant all the more. The yes key may not: "bir bir" may be the
+        // start of a longer number, and a doubtful yes is asked again.
+        const repeated = isYesKey(digit) ? undefined : covers(words, numbers);
+        const rest = repeated
+          ? words.filter((_, i) => !repeated.has(i))
+          : [...words.slice(0, start), ...words.slice(end)];
         if (blocked(rest, c)) continue;
         if (onlyKeyWords(rest, c) || (isYesKey(digit) && yesAndKeyWords(rest, c)))
           return { digit, number: number.text };
@@ -30,18 +34,6 @@ export function spokenKey(
     }
   }
   return undefined;
-}
-
-/**
- * A key other than yes may be said more than once ("dokuz diyorum dokuz", "yedi yedi yediye
- * bastım"): a caller repeating it means it all the more. The yes key may not: "bir bir" may be the
- * start of a longer number, and a doubtful yes is asked again.
- */
-function withoutNumbers(words: string[], numbers: Array<{ words: Pattern }>): string[] {
-  const taken = new Set<number>();
-  for (const n of numbers)
-    for (const [start, end] of occurrences(words, n.words)) for (let i = start; i < end; i += 1) taken.add(i);
-  return words.filter((_, i) => !taken.has(i));
 }
 
 /**
