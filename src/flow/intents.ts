@@ -14,6 +14,7 @@ import {
 } from './intents/match';
 import { repair } from './intents/repair';
 import { respell } from './intents/respell';
+import { inQuestion, withdrawalAskedOnly } from './intents/asked-only';
 import { spokenKey } from './intents/spoken-keys';
 import { namesTheAssistant, wholeYes, wholeYesAfter } from './intents/whole-yes';
 import { words as toWords } from './normalize';
@@ -213,30 +214,6 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   // will einen Menschen" asks for a person, and "nein ja" is mixed rather than a negated yes.
   const pureNegators = negators.filter((n) => !noHits.some((h) => h.start === n.start && h.end === n.end));
 
-  // "ja, wenn ich das später widerrufen kann": a deletion or withdrawal after a yes and a condition
-  // is the condition, not a request. Only after a yes that was the answer, though: in "ich hab ja
-  // gesagt, aber ich nehme es zurück" or "evet demiştim ama vazgeçtim" the yes is reported, the
-  // words before the "aber" are no whole yes, and what follows takes it back. A Turkish verb may be
-  // both ("evet silerseniz": yes, if you delete it).
-  const conditional = (hit: Found): boolean =>
-    of('condition').some(
-      (cond) =>
-        (cond.end <= hit.start || overlaps(cond, hit)) &&
-        wholeYes(
-          raw.filter((h) => h.end <= cond.start),
-          cond.start,
-        ).granted,
-    );
-  // "kayıtları siliyor musunuz" (do you delete the recordings): an information phrase that runs on
-  // past the end of a deletion verb into a question particle asks about deleting, not for it.
-  const askedAbout = (hit: Found): boolean =>
-    of('info').some(
-      (q) =>
-        overlaps(q, hit) &&
-        q.start > hit.start &&
-        q.end > hit.end &&
-        raw.some((m) => m.category === 'questionMarker' && m.start >= hit.end && m.end <= q.end),
-    );
   // "kayıtları bir insan dinleyecek mi", "will a human listen to it": a person named in a question
   // about the data, with the seeing or hearing said after them, is who would do it, not someone
   // asked for ("can i get the receptionist" asks). Only words outside every person phrase count:
@@ -247,34 +224,7 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
   const aboutData =
     hits.some((h) => (h.category === 'questionWord' || h.category === 'questionMarker') && outsideAgent(h)) &&
     of('topic').some((t) => outsideAgent(t) && t.start > firstAgent);
-  // "silinmesini istersem ne olur", "iptal edersem ne olur" (what happens if I have it deleted): a
-  // withdrawal verb that runs into a condition asking what would follow is asked about. The
-  // condition must ask: "silerseniz sevinirim" (I'd be glad if you deleted it) still asks for it.
-  // Taken from all hits: the longer question phrase shadows the condition it starts with.
-  const supposed = (hit: Found): boolean =>
-    raw.some(
-      (cond) =>
-        cond.category === 'condition' &&
-        cond.start >= hit.end - 1 &&
-        cond.start <= hit.end &&
-        raw.some(
-          (q) =>
-            q.category === 'info' &&
-            q.start <= cond.start &&
-            q.end > cond.end &&
-            raw.some(
-              (m) =>
-                (m.category === 'questionWord' || m.category === 'questionMarker') &&
-                m.start >= cond.end &&
-                m.end <= q.end,
-            ),
-        ),
-    );
-  // "nasıl silebilirim", "kaydımı ne zaman silersiniz", "how do i delete it": an interrogative
-  // right before the withdrawal verb asks how or when, and the information layer answers it.
-  const inQuestion = (hit: Found): boolean => of('questionWord').some((q) => gap(q, hit) === 0);
-  const askedOnly = (hit: Found): boolean =>
-    conditional(hit) || askedAbout(hit) || supposed(hit) || inQuestion(hit);
+  const askedOnly = withdrawalAskedOnly({ raw, hits, words });
   // A request said inside a conditional verb that a closing yes answers is that yes's condition,
   // not a request: "kaydı silerseniz olur", "eğer insan dinlemiyorsa evet" (see wholeYesAfter).
   // Only a conditional ending ('*rsa', matched inside a longer word): after "but" ("reşit değilim
@@ -318,7 +268,7 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
       const topic = of('topic')[0];
       if (question && topic)
         return speechResult('info', `question about the data: ${says(question)} and ${says(topic)}`);
-      const howTo = of('withdraw').find(inQuestion);
+      const howTo = of('withdraw').find((w) => inQuestion(w, hits));
       if (question && howTo)
         return speechResult('info', `question about withdrawing: ${says(question)} before ${says(howTo)}`);
     }

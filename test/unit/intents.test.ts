@@ -136,6 +136,26 @@ describe('classification details', () => {
     expect(speak(en, speech)).toBe(intent);
   });
 
+  test.each([
+    // The withdrawal verb in its own conditional, alone or before a question: supposed.
+    ['iptal edersem', 'unclear'],
+    ['onayımı geri çekersem', 'unclear'],
+    ['iptal etmek istersem', 'unclear'],
+    ['vazgeçersem sorun olur mu', 'unclear'],
+    ['iptal edersem ne olur', 'info'],
+    // What the condition leads to is a request, or the condition is said before the request.
+    ['silerseniz sevinirim', 'withdraw'],
+    ['kaydediyorsanız silin', 'withdraw'],
+    ['iptal edersem ama yok iptal ediyorum', 'withdraw'],
+    // Necessity: asked about, wanted, or refused.
+    ['iptal etmeli miyiz', 'unclear'],
+    ['onayımı geri almalı mıyım', 'unclear'],
+    ['onayımı iptal etmeliyim', 'withdraw'],
+    ['geri çekmemeliyim', 'no'],
+  ])('a withdrawal supposed is not asked for: %s is %s', (speech, intent) => {
+    expect(speak(tr, speech)).toBe(intent);
+  });
+
   test('the reason names the rule and the words that decided, for the audit log', () => {
     expect(classify({ speech: 'ja gerne', confidence: 0.9 }, de, options).reason).toBe(
       "whole-utterance yes: only yes phrase 'ja gerne'",
