@@ -225,6 +225,17 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
     hits.some((h) => (h.category === 'questionWord' || h.category === 'questionMarker') && outsideAgent(h)) &&
     of('topic').some((t) => outsideAgent(t) && t.start > firstAgent);
   const askedOnly = withdrawalAskedOnly({ raw, hits, words });
+  // "bitte nicht löschen", "ich möchte nichts löschen": a negator among the words a phrase's `...`
+  // skipped is no part of the phrase and negates it.
+  const negatedInGap = (hit: Found): Found | undefined =>
+    hit.phrase.split(' ').length < length(hit)
+      ? of('negator').find(
+          (n) =>
+            n.start > hit.start &&
+            n.end < hit.end &&
+            !hit.phrase.split(' ').includes(words[n.start] as string),
+        )
+      : undefined;
   // A request said inside a conditional verb that a closing yes answers is that yes's condition,
   // not a request: "kaydı silerseniz olur", "eğer insan dinlemiyorsa evet" (see wholeYesAfter).
   // Only a conditional ending ('*rsa', matched inside a longer word): after "but" ("reşit değilim
@@ -243,10 +254,12 @@ export function classify(input: GatherInput, lexicon: Lexicon, options: Classify
     for (const hit of of(intent)) {
       if (intent === 'withdraw' && askedOnly(hit)) continue;
       if (intent !== 'minor' && conditionOfYes(hit)) continue;
-      const before = pureNegators.find((n) => {
-        const g = gap(n, hit);
-        return g >= 0 && g <= (intent === 'minor' ? NEGATION_BEFORE_AGE : NEGATION_BEFORE_REQUEST);
-      });
+      const before =
+        negatedInGap(hit) ??
+        pureNegators.find((n) => {
+          const g = gap(n, hit);
+          return g >= 0 && g <= (intent === 'minor' ? NEGATION_BEFORE_AGE : NEGATION_BEFORE_REQUEST);
+        });
       // Negation after the phrase is only trusted when it is a whole refusal ("temsilci
       // istemiyorum"); a bare "nicht"/"not" after it usually contrasts ("einen Menschen, nicht die
       // Maschine") and must not cancel a request for a person. After a withdrawal a refusal repeats

@@ -156,6 +156,16 @@ describe('classification details', () => {
     expect(speak(tr, speech)).toBe(intent);
   });
 
+  test.each<[Lexicon, string, Intent]>([
+    [de, 'bitte nicht löschen', 'no'],
+    [de, 'ich möchte nichts löschen', 'unclear'],
+    [de, 'ich möchte das löschen', 'withdraw'],
+    [en, "don't delete it", 'no'],
+    [en, 'please delete it', 'withdraw'],
+  ])('a deletion negated, also in the words a phrase skips, is none: %#', (lex, speech, intent) => {
+    expect(speak(lex, speech)).toBe(intent);
+  });
+
   test('the reason names the rule and the words that decided, for the audit log', () => {
     expect(classify({ speech: 'ja gerne', confidence: 0.9 }, de, options).reason).toBe(
       "whole-utterance yes: only yes phrase 'ja gerne'",
