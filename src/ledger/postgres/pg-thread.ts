@@ -55,10 +55,23 @@ function open() {
   if (connecting) return connecting;
   const at = epoch;
   connecting = (async () => {
-    const c = new pg.Client({ connectionString: workerData.url, application_name: 'consent-gateway', pipeline: true, connectionTimeoutMillis: CONNECT_MS });
+    // Keepalives: a connection to a host that went away is found dead while it idles, not at
+    // the next statement.
+    const c = new pg.Client({ connectionString: workerData.url, application_name: 'consent-gateway', pipeline: true, connectionTimeoutMillis: CONNECT_MS, keepAlive: true, keepAliveInitialDelayMillis: 10000 });
     // A lost connection fails the statements in flight; the next message connects again.
     c.on('error', () => { if (client === c) client = null; });
     await c.connect();
+    // Bounded on the server's side, whatever happens to this process: a session left idle inside
+    // a transaction (this process frozen, its network gone) is ended by PostgreSQL after
+    // idleInTransactionMs, and with it the write lock it holds; the server's own keepalives find a
+    // client host that went away. Sent as statements, not startup parameters, which poolers refuse.
+    try {
+      await c.query('SET idle_in_transaction_session_timeout = ' + Math.floor(workerData.idleInTransactionMs) +
+        '; SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3');
+    } catch (error) {
+      c.end().catch(() => undefined);
+      throw error;
+    }
     if (at !== epoch || closing) {
       c.end().catch(() => undefined);
       throw unreachable();

@@ -65,11 +65,34 @@ export const SERVING_ANSWER_MS = 5_000;
 let defaultLimitMs = ANSWER_WAIT_MS;
 
 /**
- * From now on, connections made on this thread give a message `ms` (the service's main and writer
- * threads call it); long work such as migrations still raises the limit for its own statements.
+ * How long PostgreSQL lets a session of the CLI and tools sit idle inside a transaction before it
+ * ends the session (idle_in_transaction_session_timeout, set at connect): a `consent` command
+ * suspended with Ctrl-Z while it holds the write lock releases it after this, not never. Their
+ * transactions (a migration, `consent migrate-to-postgres`) wait on nothing but the next statement.
  */
-export function limitPostgresRoundTrips(ms: number): void {
+export const TOOL_IDLE_IN_TRANSACTION_MS = 60_000;
+/**
+ * The same for the sessions of a process that serves webhooks. A frozen instance (SIGSTOP, a
+ * paused VM, a network that stops moving bytes) otherwise holds the ledger's write lock for as
+ * long as its session lives, which the server never ends by itself: every other instance's writes
+ * wait on it. Below SERVING_ANSWER_MS, so that the others' writes waiting on such a lock get it
+ * before their own limit gives up on them. Their transactions are synchronous code between round
+ * trips, so an idle gap of this length is an instance that stopped, not one that works.
+ */
+export const SERVING_IDLE_IN_TRANSACTION_MS = 3_000;
+let defaultIdleInTransactionMs = TOOL_IDLE_IN_TRANSACTION_MS;
+
+/**
+ * From now on, connections made on this thread give a message `ms` and let their sessions sit
+ * idle in a transaction for `idleInTransactionMs` at most (the service's main and writer threads
+ * call it); long work such as migrations still raises the message limit for its own statements.
+ */
+export function limitPostgresRoundTrips(
+  ms: number,
+  idleInTransactionMs = SERVING_IDLE_IN_TRANSACTION_MS,
+): void {
   defaultLimitMs = ms;
+  defaultIdleInTransactionMs = idleInTransactionMs;
 }
 
 /** A statement sent later, with the next one that is waited for; its outcome lands here then. */
@@ -101,7 +124,13 @@ export class SyncPgClient {
     this.port = port1;
     this.worker = new Worker(THREAD_SOURCE, {
       eval: true,
-      workerData: { url, flag: this.flag.buffer, port: port2, pgPath: require.resolve('pg') },
+      workerData: {
+        url,
+        flag: this.flag.buffer,
+        port: port2,
+        pgPath: require.resolve('pg'),
+        idleInTransactionMs: defaultIdleInTransactionMs,
+      },
       transferList: [port2],
     });
     // The thread must never keep a finished process alive; it dies with its owner.
