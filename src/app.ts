@@ -121,6 +121,7 @@ export function createService(deps: AppDeps): { app: Express; listener: RequestL
     failSafe: () => speech.current()?.renderer.failSafe ?? silent,
     authToken: deps.config.twilio.authToken,
     publicBaseUrl: deps.config.publicBaseUrl,
+    publicBaseUrlAsGiven: deps.config.publicBaseUrlAsGiven,
     defaultLocale: deps.config.defaultLocale,
     log: deps.log,
     onCallbackLost: deps.onCallbackLost,

@@ -140,6 +140,8 @@ export interface Config {
   production: boolean;
   port: number;
   publicBaseUrl: string;
+  /** PUBLIC_BASE_URL as written, when its scheme or host were not lower case (see publicBaseUrl). */
+  publicBaseUrlAsGiven?: string;
   twilio: { accountSid: string; authToken: string; apiBase: string };
   /** The SQLite file; ignored (and never created) when databaseUrl is set. */
   databasePath: string;
@@ -353,6 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     production,
     port,
     publicBaseUrl: base.url,
+    ...(base.asGiven === undefined ? {} : { publicBaseUrlAsGiven: base.asGiven }),
     twilio: { accountSid, authToken, apiBase },
     databasePath,
     databaseUrl,

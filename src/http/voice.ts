@@ -12,6 +12,8 @@ export interface VoiceRouteDeps {
   failSafe: () => FailSafeAnswers;
   authToken: string;
   publicBaseUrl: string;
+  /** PUBLIC_BASE_URL as written, when it differs: the Voice URL in Twilio's console may be that. */
+  publicBaseUrlAsGiven?: string | undefined;
   defaultLocale: string;
   log: Logger;
   /** A callback answered 503: Twilio does not send it again, so a sweep must find what it carried. */
@@ -160,7 +162,11 @@ export function voiceWebhooks(
       text(res, status, error instanceof BodyError ? error.message : 'unreadable request body');
       return;
     }
-    if (!validTwilioSignature(d.authToken, signature, `${d.publicBaseUrl}${url}`, form)) {
+    const signed =
+      validTwilioSignature(d.authToken, signature, `${d.publicBaseUrl}${url}`, form) ||
+      (d.publicBaseUrlAsGiven !== undefined &&
+        validTwilioSignature(d.authToken, signature, `${d.publicBaseUrlAsGiven}${url}`, form));
+    if (!signed) {
       text(res, 403, 'invalid Twilio signature');
       return;
     }

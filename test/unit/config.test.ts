@@ -97,6 +97,26 @@ describe('configuration', () => {
     expect(loadConfig({} as NodeJS.ProcessEnv).notices.drafts).toBe('play');
   });
 
+  test('PUBLIC_BASE_URL with an upper-case scheme or host is taken in lower case; its path keeps its case', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PUBLIC_BASE_URL: 'HTTPS://Example.COM/IVR/',
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'x',
+      S3_BUCKET: 'clips',
+      CONSENT_KEYS: `k1:${key()}`,
+      HUMAN_AGENT_NUMBER: '+4930123456',
+    } as NodeJS.ProcessEnv);
+    expect(config.publicBaseUrl).toBe('https://example.com/IVR');
+    expect(config.publicBaseUrlAsGiven).toBe('HTTPS://Example.COM/IVR');
+    expect(
+      loadConfig({ PUBLIC_BASE_URL: 'https://ivr.example.com' } as NodeJS.ProcessEnv).publicBaseUrlAsGiven,
+    ).toBeUndefined();
+    expect(problems({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'HTTP://Example.COM' })).toContainEqual(
+      'PUBLIC_BASE_URL: must be https:// in production',
+    );
+  });
+
   test('production never plays unapproved texts: NOTICE_DRAFTS=play is refused there; approvers are dpo and/or admin', () => {
     const found = problems({ NODE_ENV: 'production', NOTICE_DRAFTS: 'play' });
     expect(found).toContainEqual(expect.stringMatching(/^NOTICE_DRAFTS: production never plays/));
