@@ -96,6 +96,18 @@ export function numberReadings(
   return readings.length > 0 ? readings : [{ e164: normalizeNumber(trimmed), country: null }];
 }
 
+/**
+ * The digits read as an international number however they were written ("31 6 …" as +31 6 …),
+ * when that is a possible number; numberReadings gives this up where a served country's national
+ * form may be meant, which a search must respect, but a caller looking for their own consents may
+ * try it last (see typedNumber).
+ */
+export function internationalReading(typed: string): string | null {
+  const digits = compact(plainNumberText(typed).trim()).replace(/^\+/, '');
+  const parsed = /^\d+$/.test(digits) ? parsePhoneNumberFromString(`+${digits}`) : undefined;
+  return parsed?.isPossible() ? parsed.number : null;
+}
+
 /** The country of a dialled number (E.164), or null when it names none (a sip: URI, a short code). */
 export function countryOfNumber(number: string): CountryCode | null {
   const country = parsePhoneNumberFromString(compact(number))?.country;

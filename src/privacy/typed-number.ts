@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import type { Ledger } from '../ledger';
-import { numberReadings, servedCountries } from '../audit/number-query';
+import { internationalReading, numberReadings, servedCountries } from '../audit/number-query';
 
 /**
  * The E.164 number a caller meant on the privacy form. Callers type their number as they know
@@ -8,6 +8,10 @@ import { numberReadings, servedCountries } from '../audit/number-query';
  * Twilio sent. A national number is read in the default country, then in each country the
  * operator serves; the first reading that has consents wins, else the first reading. The code
  * goes only by SMS to that number, so a reading of someone else's number tells the typist nothing.
+ * Last comes the digits' international reading ("31 6 12345678" from a Dutch caller, which also
+ * parses as a national number of a served country without a trunk prefix, such as Luxembourg):
+ * taken only when no national reading has consents and it has, so it decides nothing the
+ * national form would have.
  */
 export function typedNumber(ledger: Ledger, config: Config, typed: string): string {
   const countries = servedCountries(config.portal.defaultCountry, config.operator);
@@ -15,5 +19,8 @@ export function typedNumber(ledger: Ledger, config: Config, typed: string): stri
   const hasConsents = (e164: string): boolean =>
     ledger.sql('SELECT 1 FROM consents WHERE caller_hash = ? LIMIT 1').get(ledger.callerHash(e164)) !==
     undefined;
-  return (readings.length > 1 ? readings.find(hasConsents) : undefined) ?? readings[0] ?? typed;
+  const international = internationalReading(typed);
+  const candidates =
+    international && !readings.includes(international) ? [...readings, international] : readings;
+  return (candidates.length > 1 ? candidates.find(hasConsents) : undefined) ?? readings[0] ?? typed;
 }
