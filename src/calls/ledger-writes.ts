@@ -167,6 +167,10 @@ function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
     const consentToken = a.handoverToken ? recordedHandoverToken(ledger, a.callSid) : null;
     return { consentId: earlier.consent_id, smsQueued: queued, consentToken };
   }
+  // An answer that arrives after the call ended (its request overtaken by the status callback) is
+  // still the caller's decision and recorded as such; what the call would do next cannot happen.
+  const over = call.state === 'ended';
+  if (over) a = afterTheEnd(a);
   // The state is sealed to this call; this also holds should the sealing key ever leak.
   if (a.openConsentId && ledger.getConsent(a.openConsentId)?.call_sid !== a.callSid)
     throw new Error('the consent named in the call state does not belong to this call');
@@ -226,7 +230,12 @@ function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
       callSid: a.callSid,
       consentId,
       at: a.at,
-      data: { ...a.answer, question: a.question, ...(wordsEnc ? { words_enc: wordsEnc } : {}) },
+      data: {
+        ...a.answer,
+        question: a.question,
+        ...(wordsEnc ? { words_enc: wordsEnc } : {}),
+        ...(over ? { afterCallEnded: true } : {}),
+      },
     },
     ...a.events.map((e) =>
       flowEvent(e, a.callSid, e.type === 'withdrawn' ? null : consentId, a.at, withdrawal, consentToken),
@@ -259,6 +268,29 @@ function answer(ledger: Ledger, a: AnswerWrite): AnswerResult {
   const late = withLateGrant(ledger, call, a.decision?.decision, consentId, fields, a.at);
   ledger.updateCall(a.callSid, late, a.at);
   return { consentId, smsQueued: sms ? sms.queued : null, consentToken };
+}
+
+/**
+ * Flow events that say what the call does next: after the end none of it happens (no handover
+ * to the assistant or a human, no question asked again, no menu, no recording left to stop).
+ * What the caller decided or asked for (granted, declined, withdrawn, a declared age, an SMS)
+ * stays.
+ */
+const NEXT_IN_CALL = new Set<FlowEvent['type']>([
+  'handover',
+  'reprompted',
+  'language_menu',
+  'recording_stop_requested',
+]);
+
+/** The answer of an ended call: its decision without the handover, its token or its routing. */
+function afterTheEnd(a: AnswerWrite): AnswerWrite {
+  const call = { ...a.call };
+  delete call.routed_to;
+  const rest: AnswerWrite = { ...a, call, events: a.events.filter((e) => !NEXT_IN_CALL.has(e.type)) };
+  delete rest.handoverToken;
+  delete rest.redisclosed;
+  return rest;
 }
 
 function flowEvent(
