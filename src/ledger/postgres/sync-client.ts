@@ -75,11 +75,13 @@ export const TOOL_IDLE_IN_TRANSACTION_MS = 60_000;
  * The same for the sessions of a process that serves webhooks. A frozen instance (SIGSTOP, a
  * paused VM, a network that stops moving bytes) otherwise holds the ledger's write lock for as
  * long as its session lives, which the server never ends by itself: every other instance's writes
- * wait on it. Below SERVING_ANSWER_MS, so that the others' writes waiting on such a lock get it
- * before their own limit gives up on them. Their transactions are synchronous code between round
- * trips, so an idle gap of this length is an instance that stopped, not one that works.
+ * wait on it. The instance has two sessions (main and writer thread), and the one waiting for the
+ * lock when it froze gets it when the other is ended, and holds it in turn: twice this must stay
+ * below SERVING_ANSWER_MS, so that the others' writes waiting on such a lock get it before their
+ * own limit gives up on them. Their transactions are synchronous code between round trips, so an
+ * idle gap of this length is an instance that stopped, not one that works.
  */
-export const SERVING_IDLE_IN_TRANSACTION_MS = 3_000;
+export const SERVING_IDLE_IN_TRANSACTION_MS = 2_000;
 let defaultIdleInTransactionMs = TOOL_IDLE_IN_TRANSACTION_MS;
 
 /**
