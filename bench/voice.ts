@@ -253,7 +253,7 @@ function roundLine(r: Round): string {
   const side = (x: LoadResult, busiest?: string): string =>
     `${x.rps.toFixed(0)} req/s p99 ${x.p99} ms${x.cpuUs === undefined ? '' : ` ${x.cpuUs.toFixed(0)} µs CPU/req`}${x.threadsUs && busiest ? ` (main ${x.threadsUs.main.toFixed(0)}, ${busiest} ${x.threadsUs.busiest.toFixed(0)}, other threads ${x.threadsUs.rest.toFixed(0)})` : ''}${x.generatorBusy === undefined ? '' : ` (load generator ${(x.generatorBusy * 100).toFixed(0)} %)`}${x.non2xx + x.errors > 0 ? ` (${x.non2xx} non-2xx, ${x.errors} errors)` : ''}`;
   const ran = r.service.exhausted > 0 ? `, ran out of prepared calls: ${r.service.exhausted} repeats` : '';
-  return `bare ${side(r.baseline)} | service ${side(r.service, 'writer')} | ${r.throughputRatio.toFixed(2)}× / p99 ${r.p99Ratio.toFixed(2)}×${ran}`;
+  return `bare ${side(r.baseline)} | service ${side(r.service, 'busiest other thread')} | ${r.throughputRatio.toFixed(2)}× / p99 ${r.p99Ratio.toFixed(2)}×${ran}`;
 }
 
 function countLedger(databasePath: string): VoiceBenchResult['ledger'] {

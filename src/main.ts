@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   for (const note of config.defaultsInUse) log.warn(note);
   let runtime;
   try {
-    runtime = await openRuntime(config, log, { writerThread: true });
+    runtime = await openRuntime(config, log, { writer: 'serving' });
   } catch (error) {
     // Operator texts missing in a shipped locale (production): named, like a bad variable.
     if (!(error instanceof ConfigError)) throw error;

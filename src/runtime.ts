@@ -1,9 +1,11 @@
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { HealthSource } from './app';
 import { ConfigError, localesDir, promptsDir, type Config } from './config';
 import { KeyRing } from './crypto/keyring';
-import { threadedCallWriter, inlineCallWriter } from './calls/call-writers';
+import { inlineCallWriter, localCallWriter, threadedCallWriter } from './calls/call-writers';
+import { isPostgresUrl } from './ledger/driver';
 import type { CallWrites } from './calls/ledger-writes';
 import { Catalog } from './i18n/catalog';
 import { operatorTextProblems } from './i18n/operator-texts';
@@ -46,11 +48,24 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * How the voice webhooks' writes reach the ledger. `serving` (the server): a writer thread beside
+ * the event loop where there is a core for it (and always on PostgreSQL, whose round trips must
+ * not block the loop), else the local writer on the loop's own thread; the WAL is kept the same
+ * way by both (see LocalWriter). Without it (the CLI, tools): inline, group-committed.
+ */
+export type WriterChoice = 'serving' | 'thread' | 'local' | 'inline';
+
+function writerFor(choice: WriterChoice, config: Config): Exclude<WriterChoice, 'serving'> {
+  if (choice !== 'serving') return choice;
+  return isPostgresUrl(config.database) || os.availableParallelism() >= 2 ? 'thread' : 'local';
+}
+
 /** Opens everything the service and the CLI share; the embedded S3 store starts only when no bucket is set. */
 export async function openRuntime(
   config: Config,
   log: Logger,
-  options: { writerThread?: boolean } = {},
+  options: { writer?: WriterChoice } = {},
 ): Promise<Runtime> {
   const catalog = Catalog.load(localesDir(), promptsDir());
   // Every operator text a caller hears exists in every shipped locale, or production does not start.
@@ -58,15 +73,27 @@ export async function openRuntime(
   if (untranslated.length > 0 && config.production) throw new ConfigError(untranslated);
   for (const problem of untranslated)
     log.warn(`${problem}: callers in that locale hear the sentence in ${config.defaultLocale}`);
+  const choice = writerFor(options.writer ?? 'inline', config);
+  const serving = choice !== 'inline';
   // Serving webhooks (the writer thread does the same): a PostgreSQL that stops answering is given
   // up on in seconds, not minutes, so that callers get their fail-safe answer before Twilio gives up.
-  if (options.writerThread) limitPostgresRoundTrips(SERVING_ANSWER_MS);
+  if (serving) limitPostgresRoundTrips(SERVING_ANSWER_MS);
   const ledger = new Ledger(config.database, new KeyRing(config.keyRing.entries));
-  // With the writer thread, its checkpointer alone moves the WAL into the file (see ThreadWriter).
-  if (options.writerThread) ledger.db.sqlite?.pragma('wal_autocheckpoint = 0');
-  const writer = options.writerThread
-    ? threadedCallWriter(config.database, config.keyRing.entries)
-    : inlineCallWriter(ledger);
+  // Serving, the checkpointer alone moves the WAL into the file (see ThreadWriter, LocalWriter).
+  if (serving) ledger.db.sqlite?.pragma('wal_autocheckpoint = 0');
+  const writer =
+    choice === 'thread'
+      ? threadedCallWriter(config.database, config.keyRing.entries)
+      : choice === 'local' && ledger.db.sqlite
+        ? localCallWriter(ledger, config.database)
+        : inlineCallWriter(ledger);
+  if (serving)
+    log.info(
+      { ledgerWriter: choice, cores: os.availableParallelism() },
+      choice === 'thread'
+        ? 'ledger writes on a thread of their own'
+        : 'ledger writes on the event loop (one core)',
+    );
   let closeStore = async (): Promise<void> => undefined;
   let s3Options: S3Options;
   if (config.s3) {

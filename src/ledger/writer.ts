@@ -45,7 +45,7 @@ export class InlineWriter<C extends CommandTable> implements LedgerWriter<C> {
  * does not wait long for the rest (8 gave a lower p99 than 4 or 16 in the voice bench).
  */
 const BATCH = 8;
-interface WriterThreadData {
+export interface WriterThreadData {
   role: 'ledger-writer' | 'ledger-checkpointer';
   databasePath: string;
   keys: Array<{ id: string; key: string }>;
@@ -147,19 +147,13 @@ export class ThreadWriter<C extends CommandTable> implements LedgerWriter<C> {
   }
 
   private spawn(role: WriterThreadData['role']): Worker {
-    const data: WriterThreadData = {
+    return spawnLedgerThread(this.entry, {
       role,
       databasePath: this.databasePath,
       keys:
         role === 'ledger-writer' ? this.keys.map((k) => ({ id: k.id, key: k.key.toString('base64') })) : [],
       walSignal: this.walSignal,
-    };
-    return this.entry.endsWith('.ts')
-      ? new Worker(typeScriptBootstrap(this.entry, require.resolve('@swc/core')), {
-          eval: true,
-          workerData: data,
-        })
-      : new Worker(this.entry, { workerData: data });
+    });
   }
 
   /** Dies quietly when it must: the next flush starts another, and until then the WAL just grows. */
@@ -206,6 +200,13 @@ export class ThreadWriter<C extends CommandTable> implements LedgerWriter<C> {
       }
     });
   }
+}
+
+/** A thread running `entry` (a module that calls serveLedgerWriter) in the given role. */
+export function spawnLedgerThread(entry: string, data: WriterThreadData): Worker {
+  return entry.endsWith('.ts')
+    ? new Worker(typeScriptBootstrap(entry, require.resolve('@swc/core')), { eval: true, workerData: data })
+    : new Worker(entry, { workerData: data });
 }
 
 /** The thread's side: one ledger connection, and every batch that arrived in one turn in one transaction. */
@@ -266,7 +267,7 @@ const CHECKPOINTER_STOP_MS = 10_000;
  * napi_get_last_error_info", seen when a test closed a writer it had just started). Terminated
  * only if it does not end in time.
  */
-async function stopCheckpointer(checkpointer: Worker): Promise<void> {
+export async function stopCheckpointer(checkpointer: Worker): Promise<void> {
   const exited = new Promise<void>((resolve) => checkpointer.once('exit', () => resolve()));
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {

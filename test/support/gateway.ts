@@ -10,7 +10,7 @@ import { callReport, type CallReport } from '../../src/cli/call-report';
 import { loadConfig, localesDir, promptsDir, type Config } from '../../src/config';
 import { NoticeSet, withNoticeHealth } from '../../src/notices/notice-set';
 import { createLogger } from '../../src/logger';
-import { openRuntime, type Runtime } from '../../src/runtime';
+import { openRuntime, type Runtime, type WriterChoice } from '../../src/runtime';
 import { TwilioEmulator } from './twilio-emulator';
 import { testDatabaseEnv } from './test-database';
 
@@ -79,6 +79,8 @@ export async function startGateway(
     promptsDir?: string;
     /** A path PUBLIC_BASE_URL ends in (`/ivr`), which Twilio then calls under, unstripped by any proxy. */
     basePath?: string;
+    /** How webhooks write: as the server chooses for this machine (default), or one way for a test. */
+    writer?: WriterChoice;
   } = {},
 ): Promise<Gateway> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-'));
@@ -112,7 +114,7 @@ export async function startGateway(
   } as NodeJS.ProcessEnv;
   const config = loadConfig(configEnv);
   const log = createLogger(config.logLevel);
-  const runtime = await openRuntime(config, log, { writerThread: true });
+  const runtime = await openRuntime(config, log, { writer: options.writer ?? 'serving' });
   const notices = NoticeSet.open({
     ledger: runtime.ledger,
     config,
